@@ -1,0 +1,146 @@
+/**
+ * Configuration, read once from the environment and validated with zod.
+ * A bad value stops start-up with a message naming the variable (see {@link ConfigError}).
+ * The variables and their defaults are a contract (DESIGN.md, "Configuration").
+ */
+import { Cron } from 'croner';
+import { z } from 'zod';
+
+export const DEFAULT_LOGIN_URL = 'https://login.microsoftonline.com';
+export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com';
+export const DEFAULT_POLL_CRON = '*/5 * * * *';
+
+/** Thrown when the environment holds a value the server cannot run with. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+/** An http(s) base URL without a trailing slash, query or fragment. */
+const baseUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash;
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL without query or fragment')
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const cronPattern = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      new Cron(v, { paused: true }).stop();
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a croner pattern such as "*/5 * * * *" or "*/30 * * * * *"');
+
+const originList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .pipe(
+    z.array(
+      z.string().refine((o) => {
+        try {
+          return new URL(o).origin === o;
+        } catch {
+          return false;
+        }
+      }, 'each entry must be an origin such as https://portal.example.com (scheme, host and port only)'),
+    ),
+  );
+
+const schema = z.object({
+  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(8787)),
+  HOST: z.preprocess(emptyToUndefined, z.string().trim().min(1).default('127.0.0.1')),
+  PUBLIC_URL: z.preprocess(emptyToUndefined, baseUrl.optional()),
+  DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().trim().min(1).default('./data/o365-health.db')),
+  MICROSOFT_CLIENT_ID: z.preprocess(emptyToUndefined, z.string().trim().min(1).optional()),
+  MICROSOFT_CLIENT_SECRET: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
+  MICROSOFT_LOGIN_URL: z.preprocess(emptyToUndefined, baseUrl.default(DEFAULT_LOGIN_URL)),
+  MICROSOFT_GRAPH_URL: z.preprocess(emptyToUndefined, baseUrl.default(DEFAULT_GRAPH_URL)),
+  POLL_CRON: z.preprocess(emptyToUndefined, cronPattern.default(DEFAULT_POLL_CRON)),
+  SECRET_KEY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .refine((v) => decodeSecretKey(v) !== null, 'must be 32 bytes as 64 hex characters or base64')
+      .optional(),
+  ),
+  ALLOWED_ORIGINS: z.preprocess(emptyToUndefined, originList.optional()),
+});
+
+/** The validated configuration the server runs with. */
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  databasePath: string;
+  /** `null` in simulator mode (no client id configured). */
+  microsoft: { clientId: string; clientSecret: string } | null;
+  loginUrl: string;
+  graphUrl: string;
+  pollCron: string;
+  /** Raw SECRET_KEY bytes, or `null` to use (or create) the key file in the data folder. */
+  secretKey: Buffer | null;
+  allowedOrigins: string[];
+  /** True when no Microsoft app is configured and the built-in simulator stands in for Microsoft. */
+  simulatorMode: boolean;
+}
+
+/** Decodes a 32-byte key given as hex or base64; `null` when it is neither. */
+export function decodeSecretKey(value: string): Buffer | null {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) {
+    const buf = Buffer.from(value, value.includes('-') || value.includes('_') ? 'base64url' : 'base64');
+    if (buf.length === 32) return buf;
+  }
+  return null;
+}
+
+/**
+ * Reads and validates the configuration.
+ * @throws ConfigError naming every variable that is wrong.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.MICROSOFT_CLIENT_ID && !e.MICROSOFT_CLIENT_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  MICROSOFT_CLIENT_SECRET: required when MICROSOFT_CLIENT_ID is set');
+  }
+  if (!e.MICROSOFT_CLIENT_ID && e.MICROSOFT_CLIENT_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  MICROSOFT_CLIENT_ID: required when MICROSOFT_CLIENT_SECRET is set');
+  }
+  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
+  const ownOrigin = new URL(publicUrl).origin;
+  const allowedOrigins = [...new Set([ownOrigin, ...(e.ALLOWED_ORIGINS ?? [])])];
+  const microsoft = e.MICROSOFT_CLIENT_ID
+    ? { clientId: e.MICROSOFT_CLIENT_ID, clientSecret: e.MICROSOFT_CLIENT_SECRET! }
+    : null;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    databasePath: e.DATABASE_PATH,
+    microsoft,
+    loginUrl: e.MICROSOFT_LOGIN_URL,
+    graphUrl: e.MICROSOFT_GRAPH_URL,
+    pollCron: e.POLL_CRON,
+    secretKey: e.SECRET_KEY ? decodeSecretKey(e.SECRET_KEY) : null,
+    allowedOrigins,
+    simulatorMode: microsoft === null,
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * Every table of o365-health. Migrations are generated from this file with
+ * `npm run db:generate` (drizzle-kit) and applied at start-up by {@link openDatabase}.
+ *
+ * Conventions:
+ * - Our own timestamps are integer milliseconds since the epoch (`timestamp_ms`).
+ * - Timestamps that come from Microsoft Graph are kept as ISO-8601 text normalised with
+ *   `Date#toISOString()` (fixed width, so text order is time order).
+ * - Secrets never appear in clear: API keys are stored as SHA-256 hashes, OAuth state as a hash,
+ *   token caches, PKCE verifiers and nonces as AES-256-GCM envelopes (see `server/crypto.ts`).
+ */
+import { sql } from 'drizzle-orm';
+import { foreignKey, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** Roles an API key may carry. */
+export const ROLES = ['viewer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Life cycle of an authorization (DESIGN.md contract). */
+export const AUTHORIZATION_STATUSES = ['pending', 'active', 'reauth_required', 'failed'] as const;
+export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];
+
+/** APIs an authorization may be for; only one exists today. */
+export const AUTHORIZATION_APIS = ['service-communications'] as const;
+export type AuthorizationApi = (typeof AUTHORIZATION_APIS)[number];
+
+const createdAt = () =>
+  integer('created_at', { mode: 'timestamp_ms' })
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`);
+
+/** A customer organisation of this server: owns API keys and authorizations. */
+export const orgs = sqliteTable('orgs', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  createdAt: createdAt(),
+});
+
+/** API keys; only the SHA-256 hash of the key is stored. */
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => orgs.id, { onDelete: 'cascade' }),
+    keyHash: text('key_hash').notNull(),
+    /** The first characters of the key, shown by `keys list` so a person can tell keys apart. */
+    prefix: text('prefix').notNull(),
+    role: text('role', { enum: ROLES }).notNull(),
+    userName: text('user_name'),
+    createdAt: createdAt(),
+    lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),
+    revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [uniqueIndex('api_keys_hash_idx').on(t.keyHash), index('api_keys_org_idx').on(t.orgId)],
+);
+
+/** An org's OAuth authorization to one Microsoft 365 tenant. */
+export const authorizations = sqliteTable(
+  'authorizations',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => orgs.id, { onDelete: 'cascade' }),
+    createdBy: text('created_by').notNull(),
+    label: text('label').notNull(),
+    api: text('api', { enum: AUTHORIZATION_APIS }).notNull().default('service-communications'),
+    /** Known only once the code is redeemed: taken from the token's `tid`, never from input. */
+    tenantId: text('tenant_id'),
+    status: text('status', { enum: AUTHORIZATION_STATUSES }).notNull().default('pending'),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+    lastSuccessAt: integer('last_success_at', { mode: 'timestamp_ms' }),
+    lastError: text('last_error'),
+    /** The signed-in admin's MSAL account id (`homeAccountId`), to find the account in the cache. */
+    homeAccountId: text('home_account_id'),
+    /** The UPN of the admin who consented. */
+    consentedBy: text('consented_by'),
+    /** MSAL token cache serialisation, AES-256-GCM sealed under SECRET_KEY. */
+    tokenCache: text('token_cache'),
+  },
+  (t) => [index('authorizations_org_idx').on(t.orgId), index('authorizations_tenant_idx').on(t.tenantId)],
+);
+
+/** An OAuth authorization request in flight (state → PKCE verifier and nonce). */
+export const oauthRequests = sqliteTable('oauth_requests', {
+  /** SHA-256 of the `state` parameter; the state itself is never stored. */
+  stateHash: text('state_hash').primaryKey(),
+  authorizationId: text('authorization_id')
+    .notNull()
+    .references(() => authorizations.id, { onDelete: 'cascade' }),
+  /** PKCE code verifier, sealed. */
+  codeVerifier: text('code_verifier').notNull(),
+  /** OpenID Connect nonce, sealed. */
+  nonce: text('nonce').notNull(),
+  /** Where to send the browser afterwards; null means the popup flow (postMessage to the opener). */
+  returnTo: text('return_to'),
+  /** Origin allowed to receive the popup's postMessage. */
+  openerOrigin: text('opener_origin'),
+  createdAt: createdAt(),
+  expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+  usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+});
+
+/** A Microsoft 365 tenant that at least one authorization points at, with its polling state. */
+export const tenants = sqliteTable(
+  'tenants',
+  {
+    tenantId: text('tenant_id').primaryKey(),
+    displayName: text('display_name'),
+    defaultDomain: text('default_domain'),
+    createdAt: createdAt(),
+    /** When the poller should next sync this tenant. */
+    nextPollAt: integer('next_poll_at', { mode: 'timestamp_ms' }).notNull(),
+    /** Last successful sync. */
+    lastSyncAt: integer('last_sync_at', { mode: 'timestamp_ms' }),
+    /** Last successful full (not incremental) sync of issues. */
+    lastFullSyncAt: integer('last_full_sync_at', { mode: 'timestamp_ms' }),
+    /** High-water mark of `lastModifiedDateTime` seen, for incremental issue syncs (ISO text). */
+    issuesWatermark: text('issues_watermark'),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [index('tenants_next_poll_idx').on(t.nextPollAt)],
+);
+
+/** Current health of each service of a tenant (Graph `serviceHealth`). */
+export const services = sqliteTable(
+  'services',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.tenantId, { onDelete: 'cascade' }),
+    /** Graph's service id, e.g. `Exchange`. */
+    serviceId: text('service_id').notNull(),
+    /** Graph's service name, e.g. `Exchange Online`. */
+    name: text('name').notNull(),
+    /** camelCase Graph `serviceHealthStatus`, unknown values kept as received. */
+    status: text('status').notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.serviceId] })],
+);
+
+/** Every status change of a service, for history views. */
+export const serviceStatusHistory = sqliteTable(
+  'service_status_history',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.tenantId, { onDelete: 'cascade' }),
+    serviceId: text('service_id').notNull(),
+    status: text('status').notNull(),
+    previousStatus: text('previous_status'),
+    changedAt: integer('changed_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('service_status_history_idx').on(t.tenantId, t.serviceId, t.changedAt)],
+);
+
+/** Graph `serviceHealthIssue`s of a tenant. */
+export const issues = sqliteTable(
+  'issues',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.tenantId, { onDelete: 'cascade' }),
+    id: text('id').notNull(),
+    title: text('title').notNull(),
+    service: text('service').notNull(),
+    feature: text('feature'),
+    featureGroup: text('feature_group'),
+    classification: text('classification').notNull(),
+    status: text('status').notNull(),
+    origin: text('origin'),
+    isResolved: integer('is_resolved', { mode: 'boolean' }).notNull(),
+    startDateTime: text('start_date_time'),
+    endDateTime: text('end_date_time'),
+    lastModifiedDateTime: text('last_modified_date_time').notNull(),
+    impactDescription: text('impact_description'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index('issues_tenant_modified_idx').on(t.tenantId, t.lastModifiedDateTime),
+  ],
+);
+
+/** Posts of an issue, in Graph's order; `html` is already sanitised. */
+export const issuePosts = sqliteTable(
+  'issue_posts',
+  {
+    tenantId: text('tenant_id').notNull(),
+    issueId: text('issue_id').notNull(),
+    position: integer('position').notNull(),
+    createdDateTime: text('created_date_time').notNull(),
+    postType: text('post_type').notNull(),
+    html: text('html').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.issueId, t.position] }),
+    foreignKey({ columns: [t.tenantId, t.issueId], foreignColumns: [issues.tenantId, issues.id] }).onDelete('cascade'),
+  ],
+);
