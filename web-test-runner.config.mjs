@@ -3,6 +3,7 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { defaultReporter, summaryReporter } from '@web/test-runner';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { testApi } from './test/widgets/support/test-api.mjs';
 
 export const chromePath = process.env.CHROME_PATH || '/usr/bin/chromium';
 if (!existsSync(chromePath)) {
@@ -47,6 +48,8 @@ function countingReporter() {
 export default {
   files: ['test/widgets/**/*.test.ts'],
   nodeResolve: true,
+  // A fake o365-health API over real HTTP, from test/widgets/fixtures/ (see test-api.mjs).
+  middleware: [testApi],
   concurrency: 2,
   testsFinishTimeout: 180_000,
   testFramework: { config: { timeout: 10_000 } },

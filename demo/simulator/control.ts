@@ -1,0 +1,282 @@
+/**
+ * The control API under `/_simulator/` that tests, demos and scripts use to drive the simulated
+ * cloud: tenants, app registrations, issues, service status, consent, faults, request log.
+ * Input is validated with zod; errors are JSON `{ error: { code, message } }`.
+ */
+import { z } from 'zod';
+import { SERVICES } from './catalog.js';
+import type { SimApp, SimContext, SimDeps } from './context.js';
+import { RESOLVED_STATUSES, normaliseStatus, type SimIssue, type SimTenant } from './scenario.js';
+import { PERMISSIONS } from './state.js';
+
+const url = z.string().refine((value) => {
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an absolute URL');
+
+/** A status: a Graph value (any case) or a new camelCase word, which passes through as given. */
+const status = z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'must be a serviceHealthStatus value such as serviceDegradation').transform(normaliseStatus);
+const classification = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9]*$/, 'must be incident or advisory')
+  .transform((v) => (['incident', 'advisory', 'unknownFutureValue'].find((k) => k.toLowerCase() === v.toLowerCase()) ?? v));
+const postSchema = z.object({ html: z.string().min(1), postType: z.enum(['regular', 'quick', 'strategic']).optional() }).strict();
+const dateTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date-time');
+
+const appSchema = z
+  .object({
+    clientId: z.string().min(1).max(200),
+    clientSecret: z.string().min(1).max(500),
+    redirectUris: z.array(url).min(1),
+    displayName: z.string().min(1).max(200).optional(),
+    permissions: z.array(z.enum(PERMISSIONS)).optional(),
+  })
+  .strict();
+
+const newIssueSchema = z
+  .object({
+    id: z.string().regex(/^[A-Z]{2}\d{3,9}$/, 'must look like EX123456').optional(),
+    title: z.string().min(1),
+    service: z.string().min(1),
+    classification: classification.default('incident'),
+    status: status.default('investigating'),
+    origin: z.string().min(1).default('microsoft'),
+    feature: z.string().optional(),
+    featureGroup: z.string().optional(),
+    impactDescription: z.string().optional(),
+    isResolved: z.boolean().optional(),
+    startDateTime: dateTime.optional(),
+    highImpact: z.boolean().nullable().optional(),
+    details: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
+    post: postSchema.optional(),
+  })
+  .strict();
+
+const patchIssueSchema = z
+  .object({
+    status: status.optional(),
+    isResolved: z.boolean().optional(),
+    title: z.string().min(1).optional(),
+    impactDescription: z.string().min(1).optional(),
+    classification: classification.optional(),
+    post: postSchema.optional(),
+  })
+  .strict();
+
+const serviceStatusSchema = z.object({ status: status.nullable() }).strict();
+const revokeSchema = z.object({ clientId: z.string().min(1).optional() }).strict();
+const consentSchema = z.object({ clientId: z.string().min(1) }).strict();
+
+const faultSchema = z
+  .object({
+    kind: z.enum(['throttle', 'error', 'delay', 'expire-tokens']),
+    count: z.number().int().min(1).max(1_000_000).default(1),
+    retryAfter: z.number().int().min(0).max(3600).default(1),
+    status: z.number().int().min(400).max(599).default(500),
+    delayMs: z.number().int().min(0).max(120_000).default(1000),
+  })
+  .strict();
+
+type ErrorStatus = 400 | 404 | 409;
+
+function problem(c: SimContext, status: ErrorStatus, code: string, message: string) {
+  return c.json({ error: { code, message } }, status);
+}
+
+/** Reads a JSON body and validates it; returns the data or an error response. */
+async function body<T extends z.ZodType>(c: SimContext, schema: T, optional = false): Promise<{ data: z.output<T> } | { response: Response }> {
+  let raw: unknown = {};
+  const text = await c.req.text();
+  if (text.trim()) {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return { response: problem(c, 400, 'invalid_json', 'The request body is not valid JSON.') };
+    }
+  } else if (!optional) {
+    return { response: problem(c, 400, 'invalid_request', 'A JSON request body is required.') };
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+    return { response: problem(c, 400, 'invalid_request', message) };
+  }
+  return { data: parsed.data };
+}
+
+/** Mounts `/_simulator/*`. */
+export function mountControl(app: SimApp, deps: SimDeps): void {
+  const { state, world, clock } = deps;
+
+  const tenantOr404 = (c: SimContext): SimTenant | Response => {
+    const tenant = world.findTenant(c.req.param('tenantId') ?? '');
+    return tenant ?? problem(c, 404, 'tenant_not_found', `No simulated tenant '${c.req.param('tenantId')}'.`);
+  };
+
+  app.get('/_simulator/tenants', (c) =>
+    c.json({
+      tenants: world.tenants.map((t) => ({
+        tenantId: t.def.tenantId,
+        domain: t.def.domain,
+        displayName: t.def.displayName,
+        admins: t.def.admins.map((a) => ({ ...a })),
+        services: t.services.map((s) => ({ id: s.id, name: s.name })),
+        consentedApps: [...(state.consents.get(t.def.tenantId)?.keys() ?? [])],
+      })),
+    }),
+  );
+
+  app.get('/_simulator/apps', (c) =>
+    c.json({ apps: [...state.apps.values()].map(({ clientSecret: _secret, ...rest }) => rest) }),
+  );
+
+  app.post('/_simulator/apps', async (c) => {
+    const parsed = await body(c, appSchema);
+    if ('response' in parsed) return parsed.response;
+    const registration = state.registerApp(parsed.data);
+    return c.json({ clientId: registration.clientId, displayName: registration.displayName, redirectUris: registration.redirectUris, permissions: registration.permissions }, 201);
+  });
+
+  app.post('/_simulator/tenants/:tenantId/issues', async (c) => {
+    const tenant = tenantOr404(c);
+    if (tenant instanceof Response) return tenant;
+    const parsed = await body(c, newIssueSchema);
+    if ('response' in parsed) return parsed.response;
+    const input = parsed.data;
+    const service = tenant.services.find((s) => s.id.toLowerCase() === input.service.toLowerCase() || s.name.toLowerCase() === input.service.toLowerCase());
+    if (!service) {
+      const known = SERVICES.some((s) => s.id.toLowerCase() === input.service.toLowerCase() || s.name.toLowerCase() === input.service.toLowerCase());
+      return problem(c, 400, 'invalid_request', known ? `service: tenant ${tenant.def.domain} is not subscribed to '${input.service}'.` : `service: unknown service '${input.service}'; use a Graph service id or name such as 'Exchange Online'.`);
+    }
+    const id = input.id ?? world.newIssueId(service.id);
+    if (tenant.issues.has(id)) return problem(c, 409, 'conflict', `Issue ${id} already exists.`);
+    const now = clock.now();
+    const [featureGroup, feature] = service.features[0];
+    const impact = input.impactDescription ?? `Users may be affected by: ${input.title}.`;
+    const issue: SimIssue = {
+      id,
+      serviceId: service.id,
+      service: service.name,
+      title: input.title,
+      impact,
+      impactPast: impact,
+      classification: input.classification,
+      origin: input.origin,
+      feature: input.feature ?? feature,
+      featureGroup: input.featureGroup ?? featureGroup,
+      highImpact: input.highImpact ?? null,
+      details: input.details ?? [],
+      startAt: input.startDateTime ? Date.parse(input.startDateTime) : now,
+      phases: [{ at: now, status: input.status, html: input.post?.html ?? null, postType: input.post?.postType }],
+      resolvedOverride: input.isResolved,
+    };
+    tenant.issues.set(id, issue);
+    return c.json({ id }, 201);
+  });
+
+  app.patch('/_simulator/tenants/:tenantId/issues/:id', async (c) => {
+    const tenant = tenantOr404(c);
+    if (tenant instanceof Response) return tenant;
+    const id = c.req.param('id');
+    const issue = [...tenant.issues.values()].find((i) => i.id.toLowerCase() === id.toLowerCase());
+    const now = clock.now();
+    if (!issue || !issue.phases.some((p) => p.at <= now)) return problem(c, 404, 'issue_not_found', `No issue '${id}' in tenant ${tenant.def.domain}.`);
+    const parsed = await body(c, patchIssueSchema, true);
+    if ('response' in parsed) return parsed.response;
+    const input = parsed.data;
+    // From now on the issue follows the control API, not its generated script.
+    issue.phases = issue.phases.filter((p) => p.at <= now);
+    const current = issue.phases[issue.phases.length - 1];
+    const at = Math.max(now, current.at + 1);
+    const nextStatus = input.status ?? current.status;
+    if (input.title) issue.title = input.title;
+    if (input.impactDescription) issue.impact = issue.impactPast = input.impactDescription;
+    if (input.classification) issue.classification = input.classification;
+    if (input.isResolved !== undefined) issue.resolvedOverride = input.isResolved;
+    else if (input.status) issue.resolvedOverride = RESOLVED_STATUSES.has(nextStatus) ? true : undefined;
+    issue.phases.push({ at, status: nextStatus, html: input.post?.html ?? null, postType: input.post?.postType });
+    return c.json({ id: issue.id, status: nextStatus, lastModifiedDateTime: new Date(at).toISOString() });
+  });
+
+  app.put('/_simulator/tenants/:tenantId/services/:serviceId', async (c) => {
+    const tenant = tenantOr404(c);
+    if (tenant instanceof Response) return tenant;
+    const key = c.req.param('serviceId').toLowerCase();
+    const service = tenant.services.find((s) => s.id.toLowerCase() === key || s.name.toLowerCase() === key);
+    if (!service) return problem(c, 404, 'service_not_found', `No service '${c.req.param('serviceId')}' in tenant ${tenant.def.domain}.`);
+    const parsed = await body(c, serviceStatusSchema);
+    if ('response' in parsed) return parsed.response;
+    if (parsed.data.status === null) tenant.serviceOverrides.delete(service.id);
+    else tenant.serviceOverrides.set(service.id, parsed.data.status);
+    const current = world.healthOf(tenant, clock.now()).find((h) => h.id === service.id);
+    return c.json({ id: service.id, service: service.name, status: current?.status });
+  });
+
+  app.post('/_simulator/tenants/:tenantId/revoke-consent', async (c) => {
+    const tenant = tenantOr404(c);
+    if (tenant instanceof Response) return tenant;
+    const parsed = await body(c, revokeSchema, true);
+    if ('response' in parsed) return parsed.response;
+    const revoked = state.revokeConsent(tenant.def.tenantId, parsed.data.clientId);
+    return c.json({ tenantId: tenant.def.tenantId, revoked });
+  });
+
+  app.post('/_simulator/tenants/:tenantId/consent', async (c) => {
+    const tenant = tenantOr404(c);
+    if (tenant instanceof Response) return tenant;
+    const parsed = await body(c, consentSchema);
+    if ('response' in parsed) return parsed.response;
+    if (!state.apps.has(parsed.data.clientId)) return problem(c, 404, 'app_not_found', `No app registration '${parsed.data.clientId}'.`);
+    state.grantConsent(tenant.def.tenantId, parsed.data.clientId);
+    return c.json({ tenantId: tenant.def.tenantId, clientId: parsed.data.clientId }, 201);
+  });
+
+  app.post('/_simulator/tenants/:tenantId/faults', async (c) => {
+    const tenant = tenantOr404(c);
+    if (tenant instanceof Response) return tenant;
+    const parsed = await body(c, faultSchema);
+    if ('response' in parsed) return parsed.response;
+    const { kind, count, retryAfter, status: faultStatus, delayMs } = parsed.data;
+    if (kind === 'expire-tokens') {
+      state.expireTokens(tenant.def.tenantId);
+      return c.json({ fault: { kind } }, 201);
+    }
+    const fault = { kind, remaining: count, retryAfter, status: faultStatus, delayMs };
+    const list = state.faults.get(tenant.def.tenantId) ?? [];
+    list.push(fault);
+    state.faults.set(tenant.def.tenantId, list);
+    return c.json({ fault: { kind, count, retryAfter, status: faultStatus, delayMs } }, 201);
+  });
+
+  app.get('/_simulator/tenants/:tenantId/faults', (c) => {
+    const tenant = tenantOr404(c);
+    if (tenant instanceof Response) return tenant;
+    return c.json({ faults: (state.faults.get(tenant.def.tenantId) ?? []).map((f) => ({ ...f })) });
+  });
+
+  app.delete('/_simulator/tenants/:tenantId/faults', (c) => {
+    const tenant = tenantOr404(c);
+    if (tenant instanceof Response) return tenant;
+    state.faults.delete(tenant.def.tenantId);
+    return c.body(null, 204);
+  });
+
+  app.get('/_simulator/requests', (c) => {
+    const tenantId = c.req.query('tenantId');
+    const tenant = tenantId ? world.findTenant(tenantId) : undefined;
+    if (tenantId && !tenant) return problem(c, 404, 'tenant_not_found', `No simulated tenant '${tenantId}'.`);
+    const requests = state.requests.filter((r) => !tenant || r.tenantId === tenant.def.tenantId);
+    return c.json({ requests });
+  });
+
+  app.delete('/_simulator/requests', (c) => {
+    state.requests.length = 0;
+    return c.body(null, 204);
+  });
+
+  app.all('/_simulator/*', (c) => problem(c, 404, 'not_found', `No control endpoint ${c.req.method} ${new URL(c.req.url).pathname}.`));
+}

@@ -1,0 +1,135 @@
+/**
+ * The Microsoft 365 simulator: a real HTTP server that behaves like the Microsoft identity
+ * platform and Graph's service communications API, so the product runs and is tested without
+ * a Microsoft account. See DESIGN.md, "Simulator (contract)".
+ *
+ * ```ts
+ * const sim = await startSimulator({ port: 0, seed: 1, clock: createManualClock(Date.parse('2025-01-01T12:00:00Z')) });
+ * // … point msal-node's authorityMetadata and the Graph base URL at sim.url …
+ * await sim.close();
+ * ```
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { createManualClock, systemClock, type SimulatorClock } from './clock.js';
+import type { SimEnv } from './context.js';
+import { mountControl } from './control.js';
+import { mountGraph } from './graph.js';
+import { mountIdentity } from './identity.js';
+import { World } from './scenario.js';
+import { BUILT_IN_APP, PERMISSIONS, SimulatorState, type Permission } from './state.js';
+import { TokenSigner } from './tokens.js';
+
+export { createManualClock, type SimulatorClock };
+export { BUILT_IN_APP, PERMISSIONS, type Permission };
+
+/** The seed used when none is given. */
+export const DEFAULT_SEED = 20240601;
+
+/** Options of {@link startSimulator}. */
+export interface SimulatorOptions {
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to listen on; default `127.0.0.1`. */
+  host?: string;
+  /** Seed of the generated data; the same seed gives the same tenants' data. */
+  seed?: number;
+  /** Time source for every time decision; default real time. */
+  clock?: SimulatorClock;
+  /** Live mode: issues progress every few minutes and new ones appear (default false). */
+  live?: boolean;
+  /** One line per request served (method, path, status, ms); default `console.log`; false for none. */
+  log?: ((line: string) => void) | false;
+}
+
+/** A running simulator. */
+export interface RunningSimulator {
+  /** Base URL, e.g. `http://127.0.0.1:41234`; identity and Graph endpoints are below it. */
+  url: string;
+  /** Stops listening and drops open connections. */
+  close(): Promise<void>;
+  /** Registers (or replaces) an app registration. */
+  registerApp(app: { clientId: string; clientSecret: string; redirectUris: string[]; displayName?: string; permissions?: Permission[] }): void;
+  /** The simulated tenants. */
+  tenants: Array<{ tenantId: string; domain: string; displayName: string; admins: Array<{ oid: string; upn: string; name: string }> }>;
+}
+
+/** Builds the Hono app of a simulator (exported for callers that host it themselves). */
+export function createSimulatorApp(deps: { state: SimulatorState; world: World; signer: TokenSigner; clock: SimulatorClock; log: ((line: string) => void) | false }): Hono<SimEnv> {
+  const { state, clock, log } = deps;
+  const app = new Hono<SimEnv>();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    const meta = { tenantId: null, logged: false };
+    c.set('meta', meta);
+    await next();
+    const url = new URL(c.req.url);
+    if (meta.logged) {
+      state.logRequest({ at: new Date(clock.now()).toISOString(), method: c.req.method, path: url.pathname, query: url.search, tenantId: meta.tenantId, status: c.res.status });
+    }
+    if (log) log(`${c.req.method} ${url.pathname}${url.search.length > 120 ? `${url.search.slice(0, 120)}…` : url.search} ${c.res.status} ${Math.round(performance.now() - started)}ms`);
+  });
+
+  app.get('/', (c) =>
+    c.json({
+      name: 'Microsoft 365 simulator',
+      identity: `${new URL(c.req.url).origin}/{tenant}/oauth2/v2.0/authorize`,
+      graph: `${new URL(c.req.url).origin}/v1.0/admin/serviceAnnouncement/healthOverviews`,
+      control: `${new URL(c.req.url).origin}/_simulator/tenants`,
+    }),
+  );
+
+  mountControl(app, deps);
+  mountGraph(app, deps);
+  mountIdentity(app, deps);
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}.` } }, 404));
+  app.onError((error, c) => {
+    // Never leak a stack trace; the message is enough to debug the simulator.
+    if (log) log(`simulator error on ${c.req.method} ${c.req.path}: ${error instanceof Error ? error.message : String(error)}`);
+    return c.json({ error: { code: 'internal_error', message: 'The simulator failed to handle the request.' } }, 500);
+  });
+  return app;
+}
+
+/** Starts a simulator and resolves once it listens. */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log === undefined ? (line: string) => console.log(line) : options.log;
+  const world = new World({ seed: options.seed ?? DEFAULT_SEED, startAt: clock.now(), live: options.live ?? false });
+  const state = new SimulatorState();
+  // The first tenant has already consented to the built-in app, so simulator mode has data at once.
+  state.grantConsent(world.tenants[0].def.tenantId, BUILT_IN_APP.clientId);
+  const signer = await TokenSigner.create();
+  const app = createSimulatorApp({ state, world, signer, clock, log });
+  const host = options.host ?? '127.0.0.1';
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }) as Server;
+    s.once('listening', () => resolve(s));
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+
+  return {
+    url: `http://${urlHost}:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+    registerApp: (registration) => {
+      state.registerApp(registration);
+    },
+    tenants: world.tenants.map((t) => ({
+      tenantId: t.def.tenantId,
+      domain: t.def.domain,
+      displayName: t.def.displayName,
+      admins: t.def.admins.map((a) => ({ ...a })),
+    })),
+  };
+}

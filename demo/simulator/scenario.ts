@@ -1,0 +1,545 @@
+/**
+ * The simulated tenants' service health data: issues whose posts advance with the clock, Message
+ * center posts and service status. Everything is generated from the seed and the start time,
+ * and the Graph view of an issue is derived from the clock at request time, so a manual clock
+ * gives deterministic answers.
+ */
+import {
+  ISSUE_TEMPLATES,
+  MESSAGE_TEMPLATES,
+  SERVICES,
+  TENANTS,
+  type IssueTemplate,
+  type SimServiceDef,
+  type SimTenantDef,
+} from './catalog.js';
+import { createRandom, hashSeed, pick, randInt } from './random.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** Graph `serviceHealthStatus` values (camelCase, as the service sends them). */
+export const SERVICE_HEALTH_STATUSES = [
+  'serviceOperational',
+  'investigating',
+  'restoringService',
+  'verifyingService',
+  'serviceRestored',
+  'postIncidentReviewPublished',
+  'serviceDegradation',
+  'serviceInterruption',
+  'extendedRecovery',
+  'falsePositive',
+  'investigationSuspended',
+  'resolved',
+  'mitigatedExternal',
+  'mitigated',
+  'resolvedExternal',
+  'confirmed',
+  'reported',
+  'unknownFutureValue',
+] as const;
+
+/** Statuses after which an issue counts as resolved. */
+export const RESOLVED_STATUSES: ReadonlySet<string> = new Set([
+  'serviceRestored',
+  'postIncidentReviewPublished',
+  'falsePositive',
+  'resolved',
+  'resolvedExternal',
+  'mitigatedExternal',
+  'mitigated',
+]);
+
+/** How bad an active status is, for deriving a service's status from its issues. */
+const STATUS_RANK: Record<string, number> = {
+  serviceInterruption: 6,
+  serviceDegradation: 5,
+  extendedRecovery: 4,
+  restoringService: 3,
+  verifyingService: 3,
+  investigating: 2,
+};
+
+/** Normalises a status to Graph's camelCase when it is a known value; unknown values pass through. */
+export function normaliseStatus(value: string): string {
+  const known = SERVICE_HEALTH_STATUSES.find((s) => s.toLowerCase() === value.toLowerCase());
+  return known ?? value;
+}
+
+/** One step of an issue's life: from `at` on, the issue has `status`; `html` (if any) is a post. */
+export interface IssuePhase {
+  at: number;
+  status: string;
+  html: string | null;
+  postType?: string;
+}
+
+/** An issue as the simulator stores it (its Graph view depends on the time it is read). */
+export interface SimIssue {
+  id: string;
+  serviceId: string;
+  service: string;
+  title: string;
+  impact: string;
+  impactPast: string;
+  classification: string;
+  origin: string;
+  feature: string;
+  featureGroup: string;
+  highImpact: boolean | null;
+  details: Array<{ name: string; value: string }>;
+  startAt: number;
+  /** Sorted by `at`. */
+  phases: IssuePhase[];
+  /** Set by the control API; wins over the status-derived value. */
+  resolvedOverride?: boolean;
+}
+
+/** Graph `serviceHealthIssue` JSON. */
+export interface GraphIssue {
+  startDateTime: string;
+  endDateTime: string | null;
+  lastModifiedDateTime: string;
+  title: string;
+  id: string;
+  impactDescription: string;
+  classification: string;
+  origin: string;
+  status: string;
+  service: string;
+  feature: string;
+  featureGroup: string;
+  isResolved: boolean;
+  highImpact: boolean | null;
+  details: Array<{ name: string; value: string }>;
+  posts: Array<{ createdDateTime: string; postType: string; description: { contentType: string; content: string } }>;
+}
+
+/** Graph `serviceUpdateMessage` JSON. */
+export interface GraphMessage {
+  startDateTime: string;
+  endDateTime: string | null;
+  lastModifiedDateTime: string;
+  title: string;
+  id: string;
+  category: string;
+  severity: string;
+  tags: string[];
+  isMajorChange: boolean;
+  actionRequiredByDateTime: string | null;
+  services: string[];
+  expiryDateTime: string | null;
+  details: Array<{ name: string; value: string }>;
+  body: { contentType: string; content: string };
+  viewPoint: null;
+}
+
+/** Graph `serviceHealth` JSON (without issues). */
+export interface GraphServiceHealth {
+  service: string;
+  status: string;
+  id: string;
+}
+
+/** ISO date-time without milliseconds, as Graph prints start and end times. */
+export function isoSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** ISO date-time with milliseconds, as Graph prints `lastModifiedDateTime`. */
+export function isoMillis(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+const longDate = new Intl.DateTimeFormat('en-US', {
+  weekday: 'long',
+  year: 'numeric',
+  month: 'long',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  timeZone: 'UTC',
+});
+
+/** "Tuesday, November 14, 2023, at 6:00 PM UTC", the way service health posts print times. */
+export function formatPostTime(ms: number): string {
+  const parts = longDate.formatToParts(new Date(ms));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('weekday')}, ${get('month')} ${get('day')}, ${get('year')}, at ${get('hour')}:${get('minute')} ${get('dayPeriod')} UTC`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+const SCOPES = [
+  'This issue could potentially affect any of your users attempting to use the affected feature.',
+  'Impact is specific to a subset of users who are served through the affected infrastructure.',
+  'Some users in North America and Europe may be affected.',
+  'Your organization is affected by this event, and some users may be impacted.',
+];
+
+/** Paces of the lifecycle: realistic (hours) or live demo (minutes). */
+interface Pace {
+  detect: [number, number];
+  identify: [number, number];
+  mitigate: [number, number];
+  recover: [number, number];
+  review: [number, number];
+  cadence: number;
+}
+
+const REALISTIC: Pace = {
+  detect: [10 * MINUTE, 40 * MINUTE],
+  identify: [30 * MINUTE, 75 * MINUTE],
+  mitigate: [60 * MINUTE, 180 * MINUTE],
+  recover: [45 * MINUTE, 120 * MINUTE],
+  review: [3 * DAY, 5 * DAY],
+  cadence: 60 * MINUTE,
+};
+
+const LIVE: Pace = {
+  detect: [1 * MINUTE, 2 * MINUTE],
+  identify: [3 * MINUTE, 4 * MINUTE],
+  mitigate: [3 * MINUTE, 5 * MINUTE],
+  recover: [3 * MINUTE, 5 * MINUTE],
+  review: [10 * MINUTE, 15 * MINUTE],
+  cadence: 5 * MINUTE,
+};
+
+function span(rand: () => number, [min, max]: [number, number]): number {
+  return Math.round(min + rand() * (max - min)) + randInt(rand, 0, 59_999) % 1000;
+}
+
+function post(template: IssueTemplate, lines: Array<[string, string] | string>): string {
+  const head: Array<[string, string]> = [
+    ['Title', template.title],
+    ['User impact', template.impact],
+  ];
+  return [...head, ...lines]
+    .map((line) => (typeof line === 'string' ? `<p>${escapeHtml(line)}</p>` : `<p><b>${line[0]}:</b> ${escapeHtml(line[1])}</p>`))
+    .join('\n');
+}
+
+/**
+ * Builds the phases of one issue from its start: investigating → degradation or interruption →
+ * restoring service → service restored → post-incident review published (incidents), or a
+ * shorter advisory path; sometimes a false positive.
+ */
+function buildPhases(rand: () => number, template: IssueTemplate, startAt: number, pace: Pace): IssuePhase[] {
+  const scope = pick(rand, SCOPES);
+  const phases: IssuePhase[] = [];
+  let at = startAt + span(rand, pace.detect);
+  const next = (from: number) => formatPostTime(from + pace.cadence);
+  const incident = template.classification === 'incident';
+
+  if (incident && rand() < 0.06) {
+    phases.push({ at, status: 'investigating', html: post(template, [['Current status', "We're investigating a potential issue and checking for impact to your organization."], ['Next update by', next(at)]]) });
+    at += span(rand, pace.identify);
+    phases.push({ at, status: 'falsePositive', html: post(template, [['Final status', 'After further investigation, we determined that the service was not affected. This event was a false positive.'], 'This is the final update for the event.']) });
+    return phases;
+  }
+  if (incident) {
+    phases.push({ at, status: 'investigating', html: post(template, [['Current status', "We're investigating a potential issue and checking for impact to your organization. We'll provide an update within 30 minutes."], ['Next update by', next(at)]]) });
+    at += span(rand, pace.identify);
+  }
+  const impacted = incident && rand() < 0.35 ? 'serviceInterruption' : 'serviceDegradation';
+  phases.push({ at, status: impacted, html: post(template, [['Current status', `We've identified that ${lowerFirst(template.rootCause)} We're developing a mitigation plan.`], ['Scope of impact', scope], ['Next update by', next(at)]]) });
+  const updates = randInt(rand, 0, 1);
+  for (let i = 0; i < updates; i++) {
+    at += Math.round(span(rand, pace.mitigate) / 2);
+    phases.push({ at, status: impacted, html: post(template, [['Current status', "We're continuing to work on the mitigation and are monitoring the service to confirm that impact is reducing."], ['Scope of impact', scope], ['Next update by', next(at)]]) });
+  }
+  at += span(rand, pace.mitigate);
+  phases.push({ at, status: 'restoringService', html: post(template, [['Current status', `${template.fix} We're monitoring the service as it recovers.`], ['Scope of impact', scope], ['Next update by', next(at)]]) });
+  at += span(rand, pace.recover);
+  const endAt = at;
+  phases.push({
+    at,
+    status: 'serviceRestored',
+    html: post(template, [
+      ['Final status', `We've confirmed that the issue is resolved. ${template.fix}`],
+      ['Scope of impact', scope],
+      ['Start time', formatPostTime(startAt)],
+      ['End time', formatPostTime(endAt)],
+      ['Root cause', template.rootCause],
+      ['Next steps', "We're reviewing our procedures to help prevent similar problems in the future."],
+      'This is the final update for the event.',
+    ]),
+  });
+  if (incident && rand() < 0.6) {
+    at += span(rand, pace.review);
+    phases.push({ at, status: 'postIncidentReviewPublished', html: '<p>A post-incident report has been published. Administrators can find the report in the Microsoft 365 admin center under Service health, in the History tab.</p>' });
+  }
+  return phases;
+}
+
+/** The Graph view of an issue at `now`, or null when it has not appeared yet. */
+export function viewIssue(issue: SimIssue, now: number): GraphIssue | null {
+  const phases = issue.phases.filter((p) => p.at <= now);
+  if (phases.length === 0) return null;
+  const last = phases[phases.length - 1];
+  const isResolved = issue.resolvedOverride ?? RESOLVED_STATUSES.has(last.status);
+  const resolvedAt = phases.find((p) => RESOLVED_STATUSES.has(p.status))?.at ?? last.at;
+  return {
+    startDateTime: isoSeconds(issue.startAt),
+    endDateTime: isResolved ? isoSeconds(resolvedAt) : null,
+    lastModifiedDateTime: isoMillis(last.at),
+    title: issue.title,
+    id: issue.id,
+    impactDescription: isResolved ? issue.impactPast : issue.impact,
+    classification: issue.classification,
+    origin: issue.origin,
+    status: last.status,
+    service: issue.service,
+    feature: issue.feature,
+    featureGroup: issue.featureGroup,
+    isResolved,
+    highImpact: issue.highImpact,
+    details: issue.details.map((d) => ({ ...d })),
+    posts: phases
+      .filter((p) => p.html !== null)
+      .map((p) => ({
+        createdDateTime: isoMillis(p.at),
+        postType: p.postType ?? 'regular',
+        description: { contentType: 'html', content: p.html as string },
+      })),
+  };
+}
+
+/** A Message center post (`serviceUpdateMessage`). */
+export interface SimMessage {
+  startAt: number;
+  json: GraphMessage;
+}
+
+/** One tenant's data and simulated configuration. */
+export interface SimTenant {
+  def: SimTenantDef;
+  services: SimServiceDef[];
+  issues: Map<string, SimIssue>;
+  messages: SimMessage[];
+  /** Service statuses pinned through the control API (service id → status). */
+  serviceOverrides: Map<string, string>;
+}
+
+function makeIssue(
+  rand: () => number,
+  id: string,
+  template: IssueTemplate,
+  service: SimServiceDef,
+  startAt: number,
+  pace: Pace,
+): SimIssue {
+  const [featureGroup, feature] = pick(rand, service.features);
+  const phases = buildPhases(rand, template, startAt, pace);
+  return {
+    id,
+    serviceId: service.id,
+    service: service.name,
+    title: template.title,
+    impact: template.impact,
+    impactPast: template.impactPast,
+    classification: template.classification,
+    origin: 'microsoft',
+    feature,
+    featureGroup,
+    highImpact: phases.some((p) => p.status === 'serviceInterruption') && rand() < 0.5 ? true : null,
+    details: rand() < 0.3 ? [{ name: 'NotifyInApp', value: 'True' }] : [],
+    startAt,
+    phases,
+  };
+}
+
+function cloneIssue(issue: SimIssue): SimIssue {
+  return { ...issue, details: issue.details.map((d) => ({ ...d })), phases: issue.phases.map((p) => ({ ...p })) };
+}
+
+/** Options of the generated world. */
+export interface WorldOptions {
+  seed: number;
+  /** The time the simulator started; history and active issues are placed around it. */
+  startAt: number;
+  /** Live mode: lifecycles in minutes, and a new issue every so often. */
+  live: boolean;
+}
+
+/** Interval at which live mode adds a new issue. */
+const LIVE_INTERVAL = 12 * MINUTE;
+
+/** All simulated tenants and their data. */
+export class World {
+  readonly tenants: SimTenant[];
+  private readonly options: WorldOptions;
+  private nextNumber: number;
+  private liveGenerated = 0;
+
+  constructor(options: WorldOptions) {
+    this.options = options;
+    const rand = createRandom(hashSeed(options.seed, 'world'));
+    this.nextNumber = randInt(rand, 700_000, 900_000);
+    this.tenants = TENANTS.map((def) => ({
+      def,
+      services: SERVICES.filter((s) => !def.withoutServices.includes(s.id)),
+      issues: new Map(),
+      messages: [],
+      serviceOverrides: new Map(),
+    }));
+    this.generateIssues(rand);
+    this.generateMessages(rand);
+  }
+
+  /** A new issue id with the service's prefix, e.g. `EX812345`. */
+  newIssueId(serviceId: string): string {
+    const service = SERVICES.find((s) => s.id === serviceId);
+    this.nextNumber += 1 + (this.nextNumber % 7);
+    return `${service?.prefix ?? 'MO'}${this.nextNumber}`;
+  }
+
+  /** Finds a tenant by id or domain (case-insensitive). */
+  findTenant(idOrDomain: string): SimTenant | undefined {
+    const key = idOrDomain.toLowerCase();
+    return this.tenants.find(
+      (t) => t.def.tenantId === key || t.def.domain === key || t.def.initialDomain === key,
+    );
+  }
+
+  private templatesFor(tenant: SimTenant): IssueTemplate[] {
+    return ISSUE_TEMPLATES.filter((tpl) => tenant.services.some((s) => s.id === tpl.serviceId));
+  }
+
+  /** Places one issue, shared by the tenants given (each gets its own copy). */
+  private place(rand: () => number, template: IssueTemplate, startAt: number, pace: Pace, tenants: SimTenant[]): void {
+    const service = SERVICES.find((s) => s.id === template.serviceId) as SimServiceDef;
+    const issue = makeIssue(rand, this.newIssueId(service.id), template, service, startAt, pace);
+    for (const tenant of tenants) {
+      if (tenant.services.some((s) => s.id === service.id)) tenant.issues.set(issue.id, cloneIssue(issue));
+    }
+  }
+
+  private generateIssues(rand: () => number): void {
+    const { startAt: t0, live } = this.options;
+    const activePace = live ? LIVE : REALISTIC;
+    // 30 days of resolved history; a service-wide issue reaches some tenants, not all.
+    const history: Array<{ at: number; template: IssueTemplate }> = [];
+    for (let i = 0; i < 70; i++) {
+      history.push({ at: t0 - 30 * DAY + Math.round(rand() * 28 * DAY), template: pick(rand, ISSUE_TEMPLATES) });
+    }
+    history.sort((a, b) => a.at - b.at);
+    for (const h of history) {
+      const tenants = this.tenants.filter(() => rand() < 0.45);
+      if (tenants.length) this.place(rand, h.template, h.at, REALISTIC, tenants);
+    }
+    // Issues active at start: every tenant gets at least two of its own, some are shared.
+    this.tenants.forEach((tenant, index) => {
+      const templates = this.templatesFor(tenant);
+      const count = 2 + (index % 2);
+      for (let i = 0; i < count; i++) {
+        const startAt = t0 - (live ? randInt(rand, 1, 6) * MINUTE : randInt(rand, 20, 150) * MINUTE);
+        const others = this.tenants.filter((t) => t !== tenant && rand() < 0.3);
+        this.place(rand, pick(rand, templates), startAt, activePace, [tenant, ...others]);
+      }
+      // Something will start later too, so a long-running demo changes.
+      if (!live) this.place(rand, pick(rand, templates), t0 + randInt(rand, 2, 20) * HOUR, REALISTIC, [tenant]);
+    });
+  }
+
+  private generateMessages(rand: () => number): void {
+    const t0 = this.options.startAt;
+    let mc = randInt(rand, 700_000, 900_000);
+    for (const template of MESSAGE_TEMPLATES) {
+      for (let copy = 0; copy < 2; copy++) {
+        mc += randInt(rand, 40, 3000);
+        const startAt = Math.floor((t0 - randInt(rand, 1, 45) * DAY - randInt(rand, 0, 23) * HOUR) / MINUTE) * MINUTE;
+        const modified = Math.min(t0 - MINUTE, startAt + randInt(rand, 0, 10) * DAY + randInt(rand, 0, 86_399_999));
+        const endAt = startAt + randInt(rand, 30, 120) * DAY;
+        const json: GraphMessage = {
+          startDateTime: isoSeconds(startAt),
+          endDateTime: isoSeconds(endAt),
+          lastModifiedDateTime: isoMillis(modified),
+          title: modified - startAt > 5 * DAY && !template.title.startsWith('(Updated)') ? `(Updated) ${template.title}` : template.title,
+          id: `MC${mc}`,
+          category: template.category,
+          severity: template.severity,
+          tags: [...template.tags],
+          isMajorChange: template.isMajorChange,
+          actionRequiredByDateTime: template.actionRequired ? isoSeconds(startAt + randInt(rand, 30, 90) * DAY) : null,
+          services: [...template.services],
+          expiryDateTime: rand() < 0.5 ? null : isoSeconds(endAt),
+          details: [{ name: 'ExternalLink', value: `https://learn.microsoft.com/microsoft-365/admin/manage/message-center?mc=MC${mc}` }],
+          body: {
+            contentType: 'html',
+            content: `<p>${escapeHtml(template.body)}</p><p>[When this will happen:]</p><p>Rollout will begin in ${formatPostTime(startAt + 14 * DAY).split(', at')[0]} and is expected to complete within four weeks.</p><p>[How this will affect your organization:]</p><p>Review the change and update your user training and documentation as appropriate.</p>`,
+          },
+          viewPoint: null,
+        };
+        for (const tenant of this.tenants) {
+          const subscribed = template.services.some((name) => tenant.services.some((s) => s.name === name));
+          if (subscribed && rand() < 0.6) tenant.messages.push({ startAt, json: { ...json, tags: [...json.tags], services: [...json.services], details: json.details.map((d) => ({ ...d })), body: { ...json.body } } });
+        }
+      }
+    }
+  }
+
+  /** In live mode, adds the issues that have appeared by `now` (deterministic for a given seed). */
+  advanceLive(now: number): void {
+    if (!this.options.live) return;
+    const due = Math.floor((now - this.options.startAt) / LIVE_INTERVAL);
+    while (this.liveGenerated < due) {
+      this.liveGenerated++;
+      const rand = createRandom(hashSeed(this.options.seed, 'live', this.liveGenerated));
+      const tenant = this.tenants[this.liveGenerated % this.tenants.length];
+      const startAt = this.options.startAt + this.liveGenerated * LIVE_INTERVAL - 2 * MINUTE;
+      this.place(rand, pick(rand, this.templatesFor(tenant)), startAt, LIVE, [tenant]);
+    }
+  }
+
+  /** The Graph view of every issue of a tenant visible at `now`, newest change first. */
+  issuesOf(tenant: SimTenant, now: number): GraphIssue[] {
+    this.advanceLive(now);
+    const out: GraphIssue[] = [];
+    for (const issue of tenant.issues.values()) {
+      const view = viewIssue(issue, now);
+      if (view) out.push(view);
+    }
+    return out.sort((a, b) => b.lastModifiedDateTime.localeCompare(a.lastModifiedDateTime) || a.id.localeCompare(b.id));
+  }
+
+  /** Message center posts of a tenant visible at `now`, newest change first. */
+  messagesOf(tenant: SimTenant, now: number): GraphMessage[] {
+    return tenant.messages
+      .filter((msg) => msg.startAt <= now)
+      .map((msg) => msg.json)
+      .sort((a, b) => b.lastModifiedDateTime.localeCompare(a.lastModifiedDateTime) || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Status of every service of a tenant: a pinned status wins; else the worst status among the
+   * service's unresolved issues; else `serviceRestored` for 8 hours after an issue ended; else
+   * `serviceOperational`.
+   */
+  healthOf(tenant: SimTenant, now: number): Array<GraphServiceHealth & { issues: GraphIssue[] }> {
+    const issues = this.issuesOf(tenant, now);
+    return tenant.services.map((service) => {
+      const own = issues.filter((i) => i.service === service.name);
+      let status = tenant.serviceOverrides.get(service.id);
+      if (!status) {
+        const active = own.filter((i) => !i.isResolved);
+        if (active.length) {
+          status = active.reduce((worst, i) => ((STATUS_RANK[i.status] ?? 1) > (STATUS_RANK[worst] ?? 1) ? i.status : worst), active[0].status);
+        } else if (own.some((i) => i.endDateTime && Date.parse(i.endDateTime) > now - 8 * HOUR)) {
+          status = 'serviceRestored';
+        } else {
+          status = 'serviceOperational';
+        }
+      }
+      return { service: service.name, status, id: service.id, issues: own };
+    });
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * `createApp(deps)`: the Hono app, composed from injected dependencies so tests pass their own
+ * database, configuration and clock. Start-up (listening, polling, the simulator) lives in main.
+ *
+ * Composition, outermost first: request log → security headers → body limit → `/api/*`
+ * (CORS → ETag → API key) → routes → static files (widget bundle, demo portal) → JSON 404/errors.
+ */
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { etag, RETAINED_304_HEADERS } from 'hono/etag';
+import { secureHeaders } from 'hono/secure-headers';
+import { apiKeyAuth, type AppEnv } from './auth.js';
+import type { Config } from './config.js';
+import type { Db } from './db/index.js';
+import { ApiError, errorResponse, handleError } from './errors.js';
+import { pollIntervalMs } from './freshness.js';
+import { TENANT_ROUTE_PATHS, tenantRoutes } from './routes/tenants.js';
+
+export type { AppEnv } from './auth.js';
+
+/** Writes one log line; `err` is set for failures. Never given secrets (no query strings, no headers). */
+export type Log = (message: string, err?: unknown) => void;
+
+/** What the app is built from. */
+export interface AppDeps {
+  db: Db;
+  config: Config;
+  /** The clock (tests pass a fixed one). */
+  now?: () => Date;
+  log?: Log;
+  /** Extra route registrations (authorizations, OAuth callback), run after auth is in place on `/api/*`. */
+  routes?: Array<(app: Hono<AppEnv>) => void>;
+  /** Folder holding `dist/widgets/` and `demo/`; the repository root by default. */
+  rootDir?: string;
+}
+
+/** Largest request body accepted anywhere (the API's bodies are small JSON objects). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Strict CSP for HTML this server sends; a handler may set its own (e.g. with a script hash). */
+export const HTML_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  // Lit falls back to <style> elements where constructable stylesheets are missing.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'self'",
+].join('; ');
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.webmanifest': 'application/manifest+json',
+  '.woff2': 'font/woff2',
+};
+
+/** Served at `/widgets/o365-health.js` until `npm run build` has produced the bundle. */
+export const PLACEHOLDER_WIDGET_MODULE = `// o365-health: placeholder module.
+console.warn('o365-health: the widget bundle has not been built yet. Run "npm run build" and reload.');
+export {};
+`;
+
+const defaultLog: Log = (message, err) => (err === undefined ? console.log(message) : console.error(message, err));
+
+/** Builds the application. */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const { db, config } = deps;
+  const now = deps.now ?? (() => new Date());
+  const log = deps.log ?? defaultLog;
+  const rootDir = deps.rootDir ?? REPO_ROOT;
+  const interval = pollIntervalMs(config.pollCron, now());
+  const allowed = new Set(config.allowedOrigins);
+
+  const app = new Hono<AppEnv>();
+
+  // One line per request: method, path (no query string: it can carry OAuth codes), status, time.
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    log(`${c.req.method} ${c.req.path} ${c.res.status} ${Math.round(performance.now() - started)}ms`);
+  });
+
+  app.use(
+    '*',
+    secureHeaders({
+      // Set per path below: the API and the widget bundle are meant to be used from other origins.
+      crossOriginResourcePolicy: false,
+      // COOP would cut `window.opener` for the OAuth popup, which returns from Microsoft's origin.
+      crossOriginOpenerPolicy: false,
+      strictTransportSecurity: config.publicUrl.startsWith('https:'),
+      overwrite: false,
+    }),
+  );
+  app.use('*', async (c, next) => {
+    await next();
+    const headers = c.res.headers;
+    if (!headers.has('Cross-Origin-Resource-Policy')) {
+      const shared = c.req.path.startsWith('/api/') || c.req.path.startsWith('/widgets/');
+      headers.set('Cross-Origin-Resource-Policy', shared ? 'cross-origin' : 'same-origin');
+    }
+    if (headers.get('Content-Type')?.startsWith('text/html') && !headers.has('Content-Security-Policy')) {
+      headers.set('Content-Security-Policy', HTML_CSP);
+    }
+  });
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => errorResponse(c, 413, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
+    }),
+  );
+
+  app.get('/healthz', (c) => {
+    try {
+      db.get(sql`select 1`);
+      return c.json({ ok: true });
+    } catch (err) {
+      log('healthz: the database does not answer', err);
+      return errorResponse(c, 503, 'service_unavailable', 'The database does not answer.');
+    }
+  });
+
+  app.use(
+    '/api/*',
+    cors({
+      origin: (origin) => (allowed.has(origin) ? origin : null),
+      allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match'],
+      exposeHeaders: ['ETag'],
+      credentials: false,
+      maxAge: 600,
+    }),
+  );
+  // A 304 must keep the CORS headers, or a cross-origin conditional request fails in the browser.
+  const etags = etag({
+    retainedHeaders: [...RETAINED_304_HEADERS, 'access-control-allow-origin', 'access-control-expose-headers'],
+  });
+  app.use('/api/*', etags);
+  app.use('/api/*', apiKeyAuth({ db, now }));
+
+  app.route('/api/tenants', tenantRoutes({ db, now, pollIntervalMs: interval }));
+  for (const path of TENANT_ROUTE_PATHS) {
+    app.on(['POST', 'PUT', 'PATCH', 'DELETE'], `/api/tenants${path === '/' ? '' : path}`, methodNotAllowed('GET, HEAD'));
+  }
+
+  for (const register of deps.routes ?? []) register(app);
+
+  // Static files.
+  app.use('/widgets/*', etags);
+  app.get('/widgets/:file', async (c) => {
+    const file = c.req.param('file');
+    if (!/^[A-Za-z0-9][\w.-]*\.(js|mjs|map|css)$/.test(file)) throw new ApiError(404, 'not_found', 'Not found.');
+    const body = await readSafe(join(rootDir, 'dist', 'widgets'), [file]);
+    const placeholder = body === null && file === 'o365-health.js';
+    if (body === null && !placeholder) throw new ApiError(404, 'not_found', 'Not found.');
+    return new Response(placeholder ? PLACEHOLDER_WIDGET_MODULE : body, {
+      headers: {
+        'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+        // Public code, loaded as a module script by pages on any allowed (or not yet allowed) origin.
+        'Access-Control-Allow-Origin': '*',
+        'Cache-Control': 'no-cache',
+      },
+    });
+  });
+
+  app.get('/', (c) => c.redirect('/demo/', 302));
+  app.get('/demo', (c) => c.redirect('/demo/', 301));
+  app.use('/demo/*', etags);
+  app.get('/demo/*', async (c) => {
+    const segments = safeSegments(c, '/demo/');
+    // The simulator's sources live under demo/ but are not part of the portal.
+    if (segments === null || segments[0]?.toLowerCase() === 'simulator') throw new ApiError(404, 'not_found', 'Not found.');
+    const demoDir = join(rootDir, 'demo');
+    const exclude = join(demoDir, 'simulator');
+    let body = await readSafe(demoDir, segments, exclude);
+    let name = segments.at(-1) ?? '';
+    if (body === null) {
+      body = await readSafe(demoDir, [...segments, 'index.html'], exclude);
+      name = 'index.html';
+    }
+    if (body === null) throw new ApiError(404, 'not_found', 'Not found.');
+    return new Response(body, {
+      headers: { 'Content-Type': CONTENT_TYPES[extname(name)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' },
+    });
+  });
+
+  app.notFound((c) => errorResponse(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
+  app.onError((err, c) => handleError(err, c, log));
+  return app;
+}
+
+function methodNotAllowed(allow: string) {
+  return (c: Context) => {
+    c.header('Allow', allow);
+    return errorResponse(c, 405, 'method_not_allowed', `${c.req.method} is not allowed here; use ${allow}.`);
+  };
+}
+
+/**
+ * The path below `prefix` as decoded segments, or `null` when any segment could escape the folder
+ * or name a hidden file (`..`, `.`, dot-files, encoded slashes or backslashes, NUL).
+ */
+function safeSegments(c: Context, prefix: string): string[] | null {
+  const raw = new URL(c.req.url).pathname;
+  if (!raw.startsWith(prefix)) return null;
+  const segments: string[] = [];
+  for (const part of raw.slice(prefix.length).split('/')) {
+    if (part === '') continue;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(part);
+    } catch {
+      return null;
+    }
+    if (decoded.startsWith('.') || /[/\\\0]/.test(decoded)) return null;
+    segments.push(decoded);
+  }
+  return segments;
+}
+
+/** Reads a regular file inside `dir` and not inside `exclude` (after resolving symlinks), or `null`. */
+async function readSafe(dir: string, segments: string[], exclude?: string): Promise<Buffer | null> {
+  try {
+    const base = await realpath(dir);
+    const target = await realpath(resolve(base, ...segments));
+    if (!target.startsWith(base + sep)) return null;
+    if (exclude !== undefined) {
+      const excluded = await realpath(exclude).catch(() => resolve(exclude));
+      if (target === excluded || target.startsWith(excluded + sep)) return null;
+    }
+    if (!(await stat(target)).isFile()) return null;
+    return await readFile(target);
+  } catch {
+    return null;
+  }
+}

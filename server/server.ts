@@ -1,0 +1,123 @@
+/**
+ * Assembles and runs the server: database, secrets, Microsoft clients, poller, Hono app, HTTP
+ * listener. `main.ts` calls it for `npm start`; tests call it to get the same server on a free port.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { createApp, type AppDeps, type Log } from './app.js';
+import type { Config } from './config.js';
+import { loadOrCreateSecretKey, SecretBox } from './crypto.js';
+import { openDatabase, type OpenDatabase } from './db/index.js';
+import { IdentityClient } from './microsoft/identity.js';
+import { Poller, type PollerOptions } from './poller.js';
+import { authorizationRoutes, oauthCallbackRoutes } from './routes/authorizations.js';
+import { pruneOAuthRequests } from './tenancy.js';
+
+export interface StartServerOptions {
+  config: Config;
+  log?: Log;
+  now?: () => Date;
+  /** Start the polling schedule (default true); tests may drive cycles by hand. */
+  polling?: boolean;
+  /** Graph client tuning passed to the poller (tests shorten timeouts and backoff). */
+  graph?: PollerOptions['graph'];
+  /** Extra routes (simulator mode adds the demo page's configuration). */
+  routes?: AppDeps['routes'];
+}
+
+export interface RunningServer {
+  /** Where the server listens, e.g. http://127.0.0.1:8787. */
+  url: string;
+  /** The configuration in force (with the real port and PUBLIC_URL when port 0 was asked for). */
+  config: Config;
+  database: OpenDatabase;
+  box: SecretBox;
+  poller: Poller;
+  /** Stops polling, stops listening, waits for in-flight syncs, closes the database. */
+  close(): Promise<void>;
+}
+
+function listen(host: string, port: number, handler: (req: Request) => Response | Promise<Response>): Promise<{ server: ServerType; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: handler, port, hostname: host }, (info: AddressInfo) => resolve({ server, port: info.port }));
+    server.once('error', reject);
+  });
+}
+
+/** Opens everything and starts listening. */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const log: Log = options.log ?? ((m, err) => (err === undefined ? console.log(m) : console.error(m, err)));
+  const now = options.now ?? (() => new Date());
+  const database = openDatabase(options.config.databasePath);
+  const box = new SecretBox(loadOrCreateSecretKey(options.config.secretKey, options.config.databasePath));
+
+  // Listen first so that port 0 resolves to a real port before the redirect URI is fixed.
+  let handler: (req: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
+  const { server, port } = await listen(options.config.host, options.config.port, (req) => handler(req));
+  const config: Config =
+    options.config.port === 0 && !process.env.PUBLIC_URL
+      ? { ...options.config, port, publicUrl: `http://localhost:${port}`, allowedOrigins: [...new Set([`http://localhost:${port}`, ...options.config.allowedOrigins.filter((o) => o !== 'http://localhost:0')])] }
+      : { ...options.config, port };
+
+  if (!config.microsoft) throw new Error('No Microsoft app is configured (simulator mode sets the built-in one).');
+  const identity = new IdentityClient({
+    clientId: config.microsoft.clientId,
+    clientSecret: config.microsoft.clientSecret,
+    loginUrl: config.loginUrl,
+    redirectUri: `${config.publicUrl}/oauth/callback`,
+  });
+  const poller = new Poller({
+    db: database.db,
+    box,
+    identity,
+    graphUrl: config.graphUrl,
+    cron: config.pollCron,
+    now,
+    log: (line) => log(line),
+    graph: options.graph,
+  });
+  const tenancy = {
+    db: database.db,
+    box,
+    identity,
+    config,
+    now,
+    log: (line: string) => log(line),
+    syncNow: (tenantId: string) => void poller.syncNow(tenantId),
+  };
+  const app = createApp({
+    db: database.db,
+    config,
+    now,
+    log,
+    routes: [
+      (a) => a.route('/', authorizationRoutes(tenancy)),
+      (a) => a.route('/', oauthCallbackRoutes(tenancy)),
+      ...(options.routes ?? []),
+    ],
+  });
+  handler = (req) => app.fetch(req);
+  pruneOAuthRequests(database.db, now());
+  if (options.polling !== false) poller.start();
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    config,
+    database,
+    box,
+    poller,
+    close() {
+      closing ??= (async () => {
+        const stopped = poller.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        });
+        await stopped;
+        database.close();
+      })();
+      return closing;
+    },
+  };
+}

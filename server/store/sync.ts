@@ -1,0 +1,165 @@
+/**
+ * Writing what a sync learned from Graph, and purging a tenant.
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../db/index.js';
+import { issuePosts, issues, services, serviceStatusHistory, tenants } from '../db/schema.js';
+import type { IssueRecord, SyncSnapshot } from '../domain.js';
+import { renderPostBody } from '../sanitize.js';
+
+/** Thrown when a snapshot holds a record the store cannot keep; the whole sync is rolled back. */
+export class InvalidRecordError extends Error {
+  override name = 'InvalidRecordError';
+}
+
+/** SQLite's bound-parameter limit is large, but chunks keep statements small and predictable. */
+const CHUNK = 500;
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Normalises an ISO date-time so text order is time order; `null` stays `null`. */
+function isoOrNull(value: string | null, field: string, issueId: string): string | null {
+  if (value === null || value === undefined) return null;
+  return iso(value, field, issueId);
+}
+
+function iso(value: string, field: string, issueId: string): string {
+  const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(time)) throw new InvalidRecordError(`issue ${issueId}: ${field} is not a date-time`);
+  return new Date(time).toISOString();
+}
+
+function requireText(value: unknown, field: string, issueId: string): string {
+  if (typeof value !== 'string' || value === '') throw new InvalidRecordError(`issue ${issueId}: ${field} is missing`);
+  return value;
+}
+
+/** Maps one issue to its row, checking what the database columns cannot check themselves. */
+function issueRow(tenantId: string, issue: IssueRecord) {
+  const id = requireText(issue.id, 'id', String(issue.id));
+  return {
+    tenantId,
+    id,
+    title: requireText(issue.title, 'title', id),
+    service: requireText(issue.service, 'service', id),
+    feature: issue.feature ?? null,
+    featureGroup: issue.featureGroup ?? null,
+    classification: requireText(issue.classification, 'classification', id),
+    status: requireText(issue.status, 'status', id),
+    origin: issue.origin ?? null,
+    isResolved: Boolean(issue.isResolved),
+    startDateTime: isoOrNull(issue.startDateTime, 'startDateTime', id),
+    endDateTime: isoOrNull(issue.endDateTime, 'endDateTime', id),
+    lastModifiedDateTime: iso(issue.lastModifiedDateTime, 'lastModifiedDateTime', id),
+    impactDescription: issue.impactDescription ?? null,
+  };
+}
+
+/**
+ * Writes one successful sync of `tenantId` in a single transaction: services (with a history row
+ * when a service appears or its status changes; services no longer reported are removed, since
+ * healthOverviews is always read in full), the snapshot's issues with their posts (sanitised here),
+ * on a full sync the removal of issues Graph no longer reports, and the tenant's sync bookkeeping.
+ * Creates the tenant row when missing. Applying the same snapshot twice changes nothing more.
+ *
+ * @throws InvalidRecordError (or a database error) — and then nothing of the snapshot is written.
+ */
+export function applySync(db: Db, tenantId: string, snapshot: SyncSnapshot, now: Date): void {
+  db.transaction((tx) => {
+    tx.insert(tenants).values({ tenantId, nextPollAt: now }).onConflictDoNothing().run();
+
+    // Services.
+    const existing = new Map(
+      tx.select().from(services).where(eq(services.tenantId, tenantId)).all().map((s) => [s.serviceId, s]),
+    );
+    const seen = new Set<string>();
+    for (const service of snapshot.services) {
+      if (typeof service.id !== 'string' || service.id === '' || typeof service.status !== 'string' || service.status === '') {
+        throw new InvalidRecordError(`service ${String(service.id)}: id and status are required`);
+      }
+      seen.add(service.id);
+      const before = existing.get(service.id);
+      if (!before || before.status !== service.status) {
+        tx.insert(serviceStatusHistory)
+          .values({ tenantId, serviceId: service.id, status: service.status, previousStatus: before?.status ?? null, changedAt: now })
+          .run();
+      }
+      if (!before || before.status !== service.status || before.name !== service.name) {
+        tx.insert(services)
+          .values({ tenantId, serviceId: service.id, name: service.name, status: service.status, updatedAt: now })
+          .onConflictDoUpdate({
+            target: [services.tenantId, services.serviceId],
+            set: { name: service.name, status: service.status, updatedAt: now },
+          })
+          .run();
+      }
+    }
+    const gone = [...existing.keys()].filter((id) => !seen.has(id));
+    for (const part of chunks(gone)) {
+      tx.delete(services).where(and(eq(services.tenantId, tenantId), inArray(services.serviceId, part))).run();
+    }
+
+    // Issues and their posts.
+    let watermark: string | null = null;
+    const snapshotIds = new Set<string>();
+    for (const issue of snapshot.issues) {
+      const row = issueRow(tenantId, issue);
+      snapshotIds.add(row.id);
+      if (watermark === null || row.lastModifiedDateTime > watermark) watermark = row.lastModifiedDateTime;
+      const { tenantId: _t, id: _i, ...changes } = row;
+      tx.insert(issues).values(row).onConflictDoUpdate({ target: [issues.tenantId, issues.id], set: changes }).run();
+      tx.delete(issuePosts).where(and(eq(issuePosts.tenantId, tenantId), eq(issuePosts.issueId, row.id))).run();
+      const posts = (issue.posts ?? []).map((post, position) => ({
+        tenantId,
+        issueId: row.id,
+        position,
+        createdDateTime: iso(post.createdDateTime, 'post createdDateTime', row.id),
+        postType: requireText(post.postType, 'postType', row.id),
+        html: renderPostBody(String(post.contentType ?? 'text'), String(post.content ?? '')),
+      }));
+      for (const part of chunks(posts)) tx.insert(issuePosts).values(part).run();
+    }
+    if (snapshot.fullIssueSync) {
+      const stored = tx.select({ id: issues.id }).from(issues).where(eq(issues.tenantId, tenantId)).all();
+      const stale = stored.map((r) => r.id).filter((id) => !snapshotIds.has(id));
+      for (const part of chunks(stale)) {
+        tx.delete(issues).where(and(eq(issues.tenantId, tenantId), inArray(issues.id, part))).run();
+      }
+    }
+
+    // Tenant bookkeeping.
+    const tenant = tx.select({ issuesWatermark: tenants.issuesWatermark }).from(tenants).where(eq(tenants.tenantId, tenantId)).get();
+    const previousWatermark = tenant?.issuesWatermark ?? null;
+    const nextWatermark =
+      previousWatermark !== null && (watermark === null || previousWatermark > watermark) ? previousWatermark : watermark;
+    tx.update(tenants)
+      .set({
+        lastSyncAt: now,
+        issuesWatermark: nextWatermark,
+        consecutiveFailures: 0,
+        lastError: null,
+        ...(snapshot.fullIssueSync ? { lastFullSyncAt: now } : {}),
+        ...(snapshot.organization
+          ? { displayName: snapshot.organization.displayName, defaultDomain: snapshot.organization.defaultDomain }
+          : {}),
+      })
+      .where(eq(tenants.tenantId, tenantId))
+      .run();
+  });
+}
+
+/**
+ * Deletes a tenant and everything stored under it (services, history, issues, posts) through the
+ * schema's cascading foreign keys. Authorizations are not touched. Returns whether it existed.
+ */
+export function purgeTenant(db: Db, tenantId: string): boolean {
+  return db.transaction((tx) => {
+    // issue_posts cascades from issues, which cascade from tenants (PRAGMA foreign_keys=ON).
+    const result = tx.delete(tenants).where(eq(tenants.tenantId, tenantId)).run();
+    return result.changes > 0;
+  });
+}

@@ -1,0 +1,286 @@
+/**
+ * Read queries behind the tenants API, and the org-visibility rule they all go through:
+ * a tenant is visible to an org while that org holds an authorization row carrying that tenant id
+ * (a pending authorization has no tenant id yet; a deleted one is a deleted row).
+ */
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/index.js';
+import { authorizations, issuePosts, issues, services, tenants, type AuthorizationStatus } from '../db/schema.js';
+
+/** The issue fields the API serves (DESIGN.md `IssueSummary`). */
+export interface IssueSummary {
+  id: string;
+  title: string;
+  service: string;
+  feature: string | null;
+  featureGroup: string | null;
+  classification: string;
+  status: string;
+  origin: string | null;
+  isResolved: boolean;
+  startDateTime: string | null;
+  endDateTime: string | null;
+  lastModifiedDateTime: string;
+  impactDescription: string | null;
+}
+
+export interface PostView {
+  createdDateTime: string;
+  postType: string;
+  html: string;
+}
+
+export interface IssueDetail extends IssueSummary {
+  posts: PostView[];
+}
+
+/** A tenant as one org sees it. */
+export interface VisibleTenant {
+  tenantId: string;
+  /** The label of this org's best authorization for the tenant. */
+  label: string;
+  displayName: string | null;
+  /** This org's best authorization status for the tenant. */
+  status: AuthorizationStatus;
+  lastSyncAt: Date | null;
+}
+
+export interface ServiceHealth {
+  id: string;
+  name: string;
+  status: string;
+  activeIssueCount: number;
+  issues: IssueSummary[];
+}
+
+export interface TenantHealth {
+  syncedAt: Date | null;
+  services: ServiceHealth[];
+}
+
+/** Better first: an org that holds an active authorization sees the tenant as active. */
+const STATUS_RANK: Record<AuthorizationStatus, number> = { active: 0, reauth_required: 1, failed: 2, pending: 3 };
+
+const summaryColumns = {
+  id: issues.id,
+  title: issues.title,
+  service: issues.service,
+  feature: issues.feature,
+  featureGroup: issues.featureGroup,
+  classification: issues.classification,
+  status: issues.status,
+  origin: issues.origin,
+  isResolved: issues.isResolved,
+  startDateTime: issues.startDateTime,
+  endDateTime: issues.endDateTime,
+  lastModifiedDateTime: issues.lastModifiedDateTime,
+  impactDescription: issues.impactDescription,
+};
+
+interface AuthorizationRef {
+  tenantId: string;
+  label: string;
+  status: AuthorizationStatus;
+  createdAt: Date;
+}
+
+function orgAuthorizations(db: Db, orgId: string): AuthorizationRef[] {
+  return db
+    .select({
+      tenantId: sql<string>`${authorizations.tenantId}`,
+      label: authorizations.label,
+      status: authorizations.status,
+      createdAt: authorizations.createdAt,
+    })
+    .from(authorizations)
+    .where(and(eq(authorizations.orgId, orgId), isNotNull(authorizations.tenantId)))
+    .all();
+}
+
+/** Best status first, then the oldest authorization, so the answer is stable. */
+function better(a: AuthorizationRef, b: AuthorizationRef): number {
+  return STATUS_RANK[a.status] - STATUS_RANK[b.status] || a.createdAt.getTime() - b.createdAt.getTime();
+}
+
+/** Every tenant this org may see, ordered by label. */
+export function listVisibleTenants(db: Db, orgId: string): VisibleTenant[] {
+  const best = new Map<string, AuthorizationRef>();
+  for (const auth of orgAuthorizations(db, orgId)) {
+    const current = best.get(auth.tenantId);
+    if (!current || better(auth, current) < 0) best.set(auth.tenantId, auth);
+  }
+  if (best.size === 0) return [];
+  const rows = new Map(
+    db
+      .select({ tenantId: tenants.tenantId, displayName: tenants.displayName, lastSyncAt: tenants.lastSyncAt })
+      .from(tenants)
+      .where(inArray(tenants.tenantId, [...best.keys()]))
+      .all()
+      .map((t) => [t.tenantId, t]),
+  );
+  return [...best.values()]
+    .map((auth) => ({
+      tenantId: auth.tenantId,
+      label: auth.label,
+      displayName: rows.get(auth.tenantId)?.displayName ?? null,
+      status: auth.status,
+      lastSyncAt: rows.get(auth.tenantId)?.lastSyncAt ?? null,
+    }))
+    .sort((a, b) => a.label.localeCompare(b.label) || a.tenantId.localeCompare(b.tenantId));
+}
+
+/**
+ * Resolves a `tenant` path parameter for an org: a tenant id, else (case-insensitively) the label
+ * of one of the org's authorizations. `null` when nothing visible matches — callers answer 404
+ * whether the tenant does not exist or is someone else's.
+ */
+export function resolveVisibleTenant(
+  db: Db,
+  orgId: string,
+  ref: string,
+): { tenantId: string; label: string; status: AuthorizationStatus } | null {
+  const wanted = ref.trim().toLowerCase();
+  if (wanted === '') return null;
+  const auths = orgAuthorizations(db, orgId).sort(better);
+  const match =
+    auths.find((a) => a.tenantId === ref) ??
+    auths.find((a) => a.tenantId.toLowerCase() === wanted) ??
+    auths.find((a) => a.label.toLowerCase() === wanted);
+  if (!match) return null;
+  const best = auths.find((a) => a.tenantId === match.tenantId) ?? match;
+  return { tenantId: best.tenantId, label: best.label, status: best.status };
+}
+
+/** When the tenant last synced successfully; `null` when never (or no row yet). */
+export function tenantLastSyncAt(db: Db, tenantId: string): Date | null {
+  return (
+    db.select({ lastSyncAt: tenants.lastSyncAt }).from(tenants).where(eq(tenants.tenantId, tenantId)).get()?.lastSyncAt ??
+    null
+  );
+}
+
+/** Every service of the tenant with its unresolved issues (matched on the service name). */
+export function getTenantHealth(db: Db, tenantId: string): TenantHealth {
+  const serviceRows = db
+    .select({ id: services.serviceId, name: services.name, status: services.status })
+    .from(services)
+    .where(eq(services.tenantId, tenantId))
+    .orderBy(asc(services.name), asc(services.serviceId))
+    .all();
+  const active = db
+    .select(summaryColumns)
+    .from(issues)
+    .where(and(eq(issues.tenantId, tenantId), eq(issues.isResolved, false)))
+    .orderBy(desc(issues.lastModifiedDateTime), asc(issues.id))
+    .all();
+  const byService = new Map<string, IssueSummary[]>();
+  for (const issue of active) {
+    const key = issue.service.toLowerCase();
+    byService.set(key, [...(byService.get(key) ?? []), issue]);
+  }
+  return {
+    syncedAt: tenantLastSyncAt(db, tenantId),
+    services: serviceRows.map((s) => {
+      const list = byService.get(s.name.toLowerCase()) ?? [];
+      return { ...s, activeIssueCount: list.length, issues: list };
+    }),
+  };
+}
+
+/** Where a page of issues ended: the sort key of its last row. */
+export interface IssueCursor {
+  lastModifiedDateTime: string;
+  id: string;
+}
+
+/** Makes the opaque `nextCursor` string. */
+export function encodeIssueCursor(cursor: IssueCursor): string {
+  return Buffer.from(JSON.stringify([cursor.lastModifiedDateTime, cursor.id]), 'utf8').toString('base64url');
+}
+
+/** Reads a cursor made by {@link encodeIssueCursor}; `null` when it is not one. */
+export function decodeIssueCursor(value: string): IssueCursor | null {
+  if (!/^[A-Za-z0-9_-]{1,400}$/.test(value)) return null;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (!Array.isArray(parsed) || parsed.length !== 2) return null;
+    const [lastModifiedDateTime, id] = parsed;
+    if (typeof lastModifiedDateTime !== 'string' || typeof id !== 'string' || id === '') return null;
+    if (Number.isNaN(Date.parse(lastModifiedDateTime))) return null;
+    return { lastModifiedDateTime, id };
+  } catch {
+    return null;
+  }
+}
+
+export interface IssueQuery {
+  state: 'active' | 'resolved' | 'all';
+  classification?: string;
+  /** A service name or service id, case-insensitive. */
+  service?: string;
+  /** Case-insensitive substring of title or impact description. */
+  q?: string;
+  /** ISO date-time: only issues modified at or after it. */
+  since?: string;
+  limit: number;
+  cursor?: IssueCursor;
+}
+
+/** Escapes `%`, `_` and the escape character itself for `LIKE … ESCAPE '\'`. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}
+
+/** One page of a tenant's issues, newest `lastModifiedDateTime` first, then by id. */
+export function listIssues(db: Db, tenantId: string, query: IssueQuery): { issues: IssueSummary[]; nextCursor: string | null } {
+  const where: SQL[] = [eq(issues.tenantId, tenantId)];
+  if (query.state === 'active') where.push(eq(issues.isResolved, false));
+  if (query.state === 'resolved') where.push(eq(issues.isResolved, true));
+  if (query.classification) where.push(sql`lower(${issues.classification}) = ${query.classification.toLowerCase()}`);
+  if (query.service) {
+    const wanted = query.service.toLowerCase();
+    where.push(
+      sql`(lower(${issues.service}) = ${wanted} or ${issues.service} in (select ${services.name} from ${services} where ${services.tenantId} = ${tenantId} and lower(${services.serviceId}) = ${wanted}))`,
+    );
+  }
+  if (query.q) {
+    const pattern = `%${escapeLike(query.q)}%`;
+    where.push(
+      sql`(${issues.title} like ${pattern} escape '\\' or coalesce(${issues.impactDescription}, '') like ${pattern} escape '\\')`,
+    );
+  }
+  if (query.since) where.push(gte(issues.lastModifiedDateTime, query.since));
+  if (query.cursor) {
+    const { lastModifiedDateTime: lm, id } = query.cursor;
+    where.push(or(lt(issues.lastModifiedDateTime, lm), and(eq(issues.lastModifiedDateTime, lm), gt(issues.id, id)))!);
+  }
+  const rows = db
+    .select(summaryColumns)
+    .from(issues)
+    .where(and(...where))
+    .orderBy(desc(issues.lastModifiedDateTime), asc(issues.id))
+    .limit(query.limit + 1)
+    .all();
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > query.limit && last ? encodeIssueCursor({ lastModifiedDateTime: last.lastModifiedDateTime, id: last.id }) : null;
+  return { issues: page, nextCursor };
+}
+
+/** One issue with its posts in Graph's order; `null` when the tenant has no such issue. */
+export function getIssue(db: Db, tenantId: string, issueId: string): IssueDetail | null {
+  const issue = db
+    .select(summaryColumns)
+    .from(issues)
+    .where(and(eq(issues.tenantId, tenantId), eq(issues.id, issueId)))
+    .get();
+  if (!issue) return null;
+  const posts = db
+    .select({ createdDateTime: issuePosts.createdDateTime, postType: issuePosts.postType, html: issuePosts.html })
+    .from(issuePosts)
+    .where(and(eq(issuePosts.tenantId, tenantId), eq(issuePosts.issueId, issueId)))
+    .orderBy(asc(issuePosts.position))
+    .all();
+  return { ...issue, posts };
+}

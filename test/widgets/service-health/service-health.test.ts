@@ -1,0 +1,380 @@
+import { expect, html, waitUntil } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import '../../../widgets/service-health/service-health.js';
+import type { O365ServiceHealth } from '../../../widgets/service-health/service-health.js';
+import '../../../widgets/service-messages/service-messages.js';
+import { $, $$, CONTOSO, count, FABRIKAM, mount, newSession, part, requests, resetVisibility, setVisibility, sleep, text } from '../support/helpers.js';
+
+async function health(attrs: { key?: string; tenant?: string; extra?: Record<string, string> } = {}) {
+  const s = newSession();
+  const { el, events, wrapper } = await mount<O365ServiceHealth>(
+    html`<o365-service-health api-base=${s.apiBase} api-key=${attrs.key ?? 'admin'} tenant=${attrs.tenant ?? ''}></o365-service-health>`,
+  );
+  for (const [k, v] of Object.entries(attrs.extra ?? {})) el.setAttribute(k, v);
+  return { el, events, wrapper, session: s };
+}
+
+const rowNames = (el: Element) => $$(el, '[part~="item"] .name').map(text);
+
+describe('<o365-service-health>', () => {
+  describe('accessibility', () => {
+    it('is accessible while loading, with a labelled progress indicator', async () => {
+      const { el } = await health({ key: 'slow' });
+      const progress = $(el, '[part~="loading"] [role="progressbar"]');
+      expect(progress).to.exist;
+      expect(progress!.getAttribute('aria-label')).to.equal('Loading service health');
+      await expect(el).to.be.accessible();
+    });
+
+    it('is accessible with data, collapsed and expanded', async () => {
+      const { el } = await health();
+      await part(el, 'list');
+      await expect(el).to.be.accessible();
+      $(el, 'button.row')!.click();
+      await el.updateComplete;
+      await expect(el).to.be.accessible();
+    });
+
+    it('has a polite live region from the first render', async () => {
+      const { el } = await health({ key: 'slow' });
+      const live = $(el, '[role="status"]');
+      expect(live?.getAttribute('aria-live')).to.equal('polite');
+    });
+
+    it('shows status with an icon shape and words, never colour alone', async () => {
+      const { el } = await health();
+      await part(el, 'list');
+      for (const status of $$(el, '[part~="item"] [part~="status"]')) {
+        expect(status.querySelector('svg[aria-hidden="true"]')).to.exist;
+        expect(text(status)).to.not.equal('');
+      }
+    });
+  });
+
+  describe('attributes', () => {
+    it('finds the first active tenant with nothing but api-base and api-key', async () => {
+      const { el } = await health();
+      await part(el, 'list');
+      expect(text($(el, '[part~="title"]'))).to.contain('contoso.onmicrosoft.com');
+    });
+
+    it('accepts a tenant label or id in `tenant`', async () => {
+      const byLabel = await health({ tenant: 'FABRIKAM.onmicrosoft.com' });
+      await part(byLabel.el, 'list');
+      expect(text($(byLabel.el, '[part~="title"]'))).to.contain('fabrikam.onmicrosoft.com');
+      const byId = await health({ tenant: CONTOSO });
+      await part(byId.el, 'list');
+      expect(text($(byId.el, '[part~="title"]'))).to.contain('contoso.onmicrosoft.com');
+    });
+
+    it('uses the page-level default (window.O365Health) when attributes are absent', async () => {
+      const s = newSession();
+      window.O365Health = { apiBase: s.apiBase, apiKey: 'admin', tenant: FABRIKAM };
+      try {
+        const { el } = await mount<O365ServiceHealth>(html`<o365-service-health></o365-service-health>`);
+        await part(el, 'list');
+        expect(text($(el, '[part~="title"]'))).to.contain('fabrikam.onmicrosoft.com');
+        expect(await count(s.id, '/api/tenants')).to.equal(1);
+      } finally {
+        delete window.O365Health;
+      }
+    });
+
+    it('uses the page-level default <meta name="o365-health"> too', async () => {
+      const s = newSession();
+      const meta = Object.assign(document.createElement('meta'), { name: 'o365-health', content: `api-base=${s.apiBase}; api-key=admin` });
+      document.head.append(meta);
+      try {
+        const { el } = await mount<O365ServiceHealth>(html`<o365-service-health></o365-service-health>`);
+        await part(el, 'list');
+        expect(await count(s.id, `/api/tenants/${CONTOSO}/health`)).to.equal(1);
+      } finally {
+        meta.remove();
+      }
+    });
+
+    it('sorts services by severity, then name', async () => {
+      const { el } = await health();
+      await part(el, 'list');
+      expect(rowNames(el)).to.deep.equal([
+        'Exchange Online',
+        'Microsoft 365 suite',
+        'Dynamics 365 Apps',
+        'Identity Service',
+        'Microsoft Teams',
+        'SharePoint Online',
+      ]);
+      expect(text($(el, '[part~="item"] [part~="status"]'))).to.equal('Service degradation');
+      expect(text($(el, '[part~="item"] .counts'))).to.equal('1 incident');
+      expect(text($$(el, '[part~="item"]')[1].querySelector('[part~="status"]'))).to.equal('Investigating');
+    });
+
+    it('shows an unknown status with its raw value', async () => {
+      const { el } = await health({ tenant: FABRIKAM });
+      await part(el, 'list');
+      const statuses = $$(el, '[part~="item"] [part~="status"]').map(text);
+      expect(statuses).to.include('Unknown status (plannedMaintenance)');
+    });
+
+    it('shows only the services listed in `services`, by id or name', async () => {
+      const { el } = await health();
+      el.services = 'exchange, Microsoft Teams';
+      await part(el, 'list');
+      await el.updateComplete;
+      expect(rowNames(el)).to.deep.equal(['Exchange Online', 'Microsoft Teams']);
+    });
+
+    it('leaves healthy services out with `hide-healthy`', async () => {
+      const { el } = await health();
+      el.hideHealthy = true;
+      await part(el, 'list');
+      await el.updateComplete;
+      expect(rowNames(el)).to.deep.equal(['Exchange Online', 'Microsoft 365 suite']);
+      expect(text($(el, '[part~="summary"]'))).to.equal('2 services have issues');
+    });
+
+    it('formats times in `locale` and `time-zone`, naming the zone', async () => {
+      const { el } = await health();
+      el.locale = 'de-DE';
+      el.timeZone = 'Asia/Tokyo';
+      await part(el, 'as-of');
+      await el.updateComplete;
+      const expected = new Intl.DateTimeFormat('de-DE', {
+        timeZone: 'Asia/Tokyo', year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short',
+      }).format(new Date('2024-05-02T09:20:00.000Z'));
+      expect(text($(el, '[part~="as-of"] time'))).to.equal(expected);
+      expect($(el, '[part~="as-of"] time')!.getAttribute('datetime')).to.equal('2024-05-02T09:20:00.000Z');
+    });
+
+    it('lays out a grid when wide and a one-column list in a 200 px tile or when `compact`', async () => {
+      const { el, wrapper } = await health();
+      wrapper.style.width = '900px';
+      const list = await part(el, 'list');
+      expect(getComputedStyle(list).gridTemplateColumns.split(' ').length).to.be.greaterThan(1);
+      el.compact = true;
+      await el.updateComplete;
+      expect(getComputedStyle(list).gridTemplateColumns.split(' ').length).to.equal(1);
+      el.compact = false;
+      wrapper.style.width = '200px';
+      await el.updateComplete;
+      await sleep(50);
+      expect(getComputedStyle(list).gridTemplateColumns.split(' ').length).to.equal(1);
+      expect(el.getBoundingClientRect().width).to.equal(200);
+      expect(el.scrollWidth).to.be.at.most(200);
+    });
+
+    it('is not broken by the host page’s global CSS', async () => {
+      const style = document.createElement('style');
+      style.textContent = `body { font: italic 30px/4 serif; text-transform: uppercase; letter-spacing: 6px; text-align: center }
+        ul { list-style: square; padding: 40px } button { background: red; border: 5px solid lime } h2 { font-size: 60px }`;
+      document.head.append(style);
+      try {
+        const { el } = await health();
+        await part(el, 'list');
+        const h2 = getComputedStyle($(el, 'h2')!);
+        expect(h2.textTransform).to.equal('none');
+        expect(h2.fontStyle).to.equal('normal');
+        expect(h2.letterSpacing).to.equal('normal');
+        expect(parseFloat(h2.fontSize)).to.be.below(20);
+        expect(getComputedStyle($(el, '[part~="list"]')!).paddingLeft).to.equal('0px');
+        expect(getComputedStyle($(el, 'button.row')!).backgroundColor).to.not.equal('rgb(255, 0, 0)');
+      } finally {
+        style.remove();
+      }
+    });
+  });
+
+  describe('states', () => {
+    it('shows no tenancy with a hint for admins', async () => {
+      const { el } = await health({ key: 'empty' });
+      const empty = await part(el, 'no-tenant');
+      expect(text(empty)).to.contain('No Microsoft 365 tenant is connected yet');
+      expect(text(empty)).to.contain('Admins');
+      await expect(el).to.be.accessible();
+    });
+
+    it('says so when `tenant` matches no connected tenant', async () => {
+      const { el } = await health({ tenant: 'nope.example' });
+      expect(text(await part(el, 'no-tenant'))).to.contain('No connected Microsoft 365 tenant matches “nope.example”');
+    });
+
+    it('shows an error with role=alert and a Retry that loads again', async () => {
+      const { el, session } = await health({ key: 'error' });
+      const error = await part(el, 'error');
+      expect(error.getAttribute('role')).to.equal('alert');
+      expect(text(error)).to.contain('Something went wrong on the server');
+      await expect(el).to.be.accessible();
+      $(el, '[part~="retry"]')!.click();
+      await waitUntil(async () => (await count(session.id, '/api/tenants')) === 2, 'Retry did not load again');
+    });
+
+    it('explains a refused API key', async () => {
+      const { el } = await health({ key: 'not-a-key' });
+      expect(text(await part(el, 'error'))).to.contain('The API key was refused');
+    });
+
+    it('shows stale data "as of" its time, and a tenant that needs re-authorization', async () => {
+      const { el } = await health({ key: 'reauth' });
+      await part(el, 'list');
+      expect(text($(el, '[part~="as-of"]'))).to.match(/^as of .+/);
+      expect($(el, '[part~="stale"]')).to.exist;
+      expect(text($(el, '[part~="reauth"]'))).to.contain('needs to be renewed');
+      await expect(el).to.be.accessible();
+    });
+
+    it('says when every service is healthy', async () => {
+      const { el } = await health();
+      el.services = 'Microsoft Teams';
+      await part(el, 'list');
+      await el.updateComplete;
+      expect(text($(el, '[part~="summary"]'))).to.equal('All services are healthy');
+    });
+  });
+
+  describe('events', () => {
+    it('fires o365-load (bubbling, composed) with the data', async () => {
+      const { el, events } = await health();
+      await part(el, 'list');
+      const load = events.find((e) => e.type === 'o365-load')!;
+      expect(load.bubbles && load.composed).to.be.true;
+      expect(load.detail.element).to.equal('service-health');
+      expect(load.detail.tenant.tenantId).to.equal(CONTOSO);
+      expect(load.detail.health.services).to.have.length(6);
+    });
+
+    it('fires o365-error with the HTTP status and code', async () => {
+      const { el, events } = await health({ key: 'error' });
+      await part(el, 'error');
+      const error = events.find((e) => e.type === 'o365-error')!;
+      expect(error.detail).to.include({ status: 500, code: 'internal_error' });
+    });
+
+    it('fires o365-issue-select when the user chooses an issue', async () => {
+      const { el, events, wrapper } = await health();
+      wrapper.addEventListener('o365-issue-select', (e) => e.preventDefault()); // no admin-center tab in tests
+      await part(el, 'list');
+      $(el, 'button.row')!.click();
+      await el.updateComplete;
+      $(el, '.issue-title')!.click();
+      const select = events.find((e) => e.type === 'o365-issue-select')!;
+      expect(select.detail.tenantId).to.equal(CONTOSO);
+      expect(select.detail.issue.id).to.equal('EX226792');
+    });
+
+    it('fires nothing when only a display property is set from outside', async () => {
+      const { el, events } = await health();
+      await part(el, 'list');
+      const before = events.length;
+      el.hideHealthy = true;
+      el.compact = true;
+      await el.updateComplete;
+      await sleep(50);
+      expect(events.length).to.equal(before);
+    });
+  });
+
+  describe('keyboard', () => {
+    it('expands and collapses a service with Enter and Space', async () => {
+      const { el } = await health();
+      await part(el, 'list');
+      const button = $(el, 'button.row')!;
+      button.focus();
+      await sendKeys({ press: 'Enter' });
+      await el.updateComplete;
+      expect(button.getAttribute('aria-expanded')).to.equal('true');
+      const issues = $(el, `#${button.getAttribute('aria-controls')}`)!;
+      expect(issues.hidden).to.be.false;
+      expect(text(issues)).to.contain('Limited number of users unable to send or receive email');
+      expect(text(issues)).to.contain('Incident');
+      await sendKeys({ press: 'Space' });
+      await el.updateComplete;
+      expect(button.getAttribute('aria-expanded')).to.equal('false');
+      expect(issues.hidden).to.be.true;
+    });
+
+    it('shows a visible focus ring', async () => {
+      const { el } = await health();
+      await part(el, 'list');
+      $(el, 'button.row')!.focus();
+      await sendKeys({ press: 'Shift' });
+      expect(getComputedStyle($(el, 'button.row')!).outlineStyle).to.equal('solid');
+    });
+  });
+
+  describe('parts', () => {
+    it('exposes base, header, list, item, status and footer links to Microsoft', async () => {
+      const { el } = await health();
+      await part(el, 'list');
+      for (const name of ['base', 'header', 'title', 'summary', 'as-of', 'list', 'item', 'status', 'footer']) expect($(el, `[part~="${name}"]`), name).to.exist;
+      const links = $$(el, '[part~="footer"] a').map((a) => a.getAttribute('href'));
+      expect(links).to.deep.equal(['https://admin.microsoft.com/#/servicehealth', 'https://admin.microsoft.com/#/healthoverview']);
+    });
+
+    it('can be styled from the page through ::part and custom properties', async () => {
+      const style = document.createElement('style');
+      style.textContent = `o365-service-health::part(base) { border-color: rgb(1, 2, 3) } o365-service-health { --o365-service-health-background: rgb(4, 5, 6) }`;
+      document.head.append(style);
+      try {
+        const { el } = await health();
+        const base = await part(el, 'base');
+        expect(getComputedStyle(base).borderTopColor).to.equal('rgb(1, 2, 3)');
+        expect(getComputedStyle(base).backgroundColor).to.equal('rgb(4, 5, 6)');
+      } finally {
+        style.remove();
+      }
+    });
+  });
+
+  describe('data sharing and life cycle', () => {
+    it('shares requests: N elements on a page make one request per resource', async () => {
+      const s = newSession();
+      const { wrapper } = await mount(html`
+        <o365-service-health api-base=${s.apiBase} api-key="admin"></o365-service-health>
+        <o365-service-health api-base=${s.apiBase} api-key="admin" compact></o365-service-health>
+        <o365-service-health api-base=${s.apiBase} api-key="admin" hide-healthy></o365-service-health>
+        <o365-service-messages api-base=${s.apiBase} api-key="admin"></o365-service-messages>
+      `);
+      for (const el of wrapper.children) await part(el, 'list');
+      expect(await count(s.id, '/api/tenants')).to.equal(1);
+      expect(await count(s.id, `/api/tenants/${CONTOSO}/health`)).to.equal(1);
+    });
+
+    it('aborts its request when disconnected, and loads again when reconnected', async () => {
+      const { el, wrapper, session } = await health({ key: 'slow' });
+      await waitUntil(async () => (await requests(session.id)).length === 1);
+      el.remove();
+      await waitUntil(async () => (await requests(session.id))[0]?.status !== 0, 'the slow answer never came', { timeout: 3000 });
+      expect((await requests(session.id))[0]).to.include({ path: '/api/tenants', aborted: true });
+      wrapper.append(el);
+      await part(el, 'list');
+    });
+
+    it('refreshes on `refresh-interval`, pauses while hidden, and refreshes when visible again', async () => {
+      const { el, session } = await health();
+      await part(el, 'list');
+      const path = `/api/tenants/${CONTOSO}/health`;
+      el.refreshInterval = 0.7;
+      await waitUntil(async () => (await count(session.id, path)) >= 2, 'no refresh', { timeout: 3000 });
+      try {
+        setVisibility('hidden');
+        const hiddenAt = await count(session.id, path);
+        await sleep(1600);
+        expect(await count(session.id, path)).to.equal(hiddenAt);
+        setVisibility('visible');
+        await waitUntil(async () => (await count(session.id, path)) === hiddenAt + 1, 'no refresh on visible', { timeout: 400 });
+      } finally {
+        resetVisibility();
+        el.refreshInterval = 0;
+      }
+    });
+
+    it('announces a changed summary politely after a refresh', async () => {
+      const { el } = await health();
+      await part(el, 'list');
+      el.services = 'Microsoft Teams';
+      await el.refresh();
+      await el.updateComplete;
+      expect(text($(el, '[role="status"]'))).to.equal('Service health updated: All services are healthy');
+    });
+  });
+});

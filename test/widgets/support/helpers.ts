@@ -1,0 +1,77 @@
+import { fixture, html, waitUntil } from '@open-wc/testing';
+import { render, type TemplateResult } from 'lit';
+
+export const CONTOSO = '4f2d5a86-3c1e-4b8f-9a57-0c6d3e1f2a10';
+export const FABRIKAM = '9b1e7c42-6a0d-4e35-8f21-5d7c9e0a4b63';
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  status: number;
+  aborted: boolean;
+}
+
+let counter = 0;
+
+/** A fresh fake-API session: its own request log, authorizations and (via the API base) store. */
+export function newSession(): { id: string; apiBase: string } {
+  const id = `s${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  return { id, apiBase: `${location.origin}/test-api/${id}` };
+}
+
+/** What the fake API received in a session. */
+export async function requests(id: string): Promise<LoggedRequest[]> {
+  const res = await fetch(`/test-api/_requests?session=${id}`);
+  return ((await res.json()) as { requests: LoggedRequest[] }).requests;
+}
+
+/** How many requests a session received for `method path` (path without query unless given). */
+export async function count(id: string, path: string, method = 'GET'): Promise<number> {
+  return (await requests(id)).filter((r) => r.method === method && (r.path === path || r.path.startsWith(`${path}?`))).length;
+}
+
+/**
+ * Renders `template` into a wrapper that records every `o365-*` event reaching it (so they
+ * bubble and are composed), and returns the first element.
+ */
+export async function mount<T extends HTMLElement>(template: TemplateResult): Promise<{ el: T; events: CustomEvent[]; wrapper: HTMLElement }> {
+  const wrapper = await fixture<HTMLElement>(html`<div></div>`);
+  const events: CustomEvent[] = [];
+  for (const type of ['o365-load', 'o365-error', 'o365-issue-select', 'o365-authorization-change'])
+    wrapper.addEventListener(type, (e) => events.push(e as CustomEvent));
+  render(template, wrapper);
+  const el = wrapper.firstElementChild as T;
+  await (el as unknown as { updateComplete: Promise<unknown> }).updateComplete;
+  return { el, events, wrapper };
+}
+
+/** The first element of the shadow root matching `selector`. */
+export function $(el: Element, selector: string): HTMLElement | null {
+  return el.shadowRoot!.querySelector<HTMLElement>(selector);
+}
+
+export function $$(el: Element, selector: string): HTMLElement[] {
+  return [...el.shadowRoot!.querySelectorAll<HTMLElement>(selector)];
+}
+
+/** Waits until a part is rendered. */
+export async function part(el: Element, name: string, message?: string): Promise<HTMLElement> {
+  await waitUntil(() => $(el, `[part~="${name}"]`), message ?? `part "${name}" never rendered`, { timeout: 4000 });
+  return $(el, `[part~="${name}"]`)!;
+}
+
+/** The visible text of a node, whitespace collapsed. */
+export const text = (node: Element | null | undefined): string => (node?.textContent ?? '').replace(/\s+/g, ' ').trim();
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Makes the page report itself hidden or visible, and tells listeners (as a tab switch would). */
+export function setVisibility(state: 'hidden' | 'visible'): void {
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+  document.dispatchEvent(new Event('visibilitychange'));
+}
+
+/** Undoes {@link setVisibility}. */
+export function resetVisibility(): void {
+  delete (document as { visibilityState?: unknown }).visibilityState;
+}

@@ -1,0 +1,126 @@
+/**
+ * Types of the o365-health JSON API, as DESIGN.md ("JSON API") defines them.
+ * Enum-like strings (`status`, `classification`, `origin`) stay `string`: the server passes
+ * values it does not know through unchanged, and the widgets must show them, not drop them.
+ */
+
+/** Timestamps are ISO-8601 text (or epoch milliseconds); `null` when unknown. */
+export type Timestamp = string | number | null;
+
+/** One tenant visible to the key's org (`GET /api/tenants`). */
+export interface Tenant {
+  tenantId: string;
+  label: string;
+  displayName: string | null;
+  /** The authorization status that makes it visible: `active`, `reauth_required`, … */
+  status: string;
+  lastSyncAt: Timestamp;
+  stale: boolean;
+}
+
+export interface TenantsResponse {
+  tenants: Tenant[];
+}
+
+/** A service health issue without its posts. */
+export interface IssueSummary {
+  id: string;
+  title: string;
+  service: string;
+  feature: string | null;
+  featureGroup: string | null;
+  classification: string;
+  status: string;
+  origin: string | null;
+  isResolved: boolean;
+  startDateTime: Timestamp;
+  endDateTime: Timestamp;
+  lastModifiedDateTime: Timestamp;
+  impactDescription: string | null;
+}
+
+/** One post of an issue; `html` was sanitised by the server with an allow-list. */
+export interface IssuePost {
+  createdDateTime: Timestamp;
+  postType: string;
+  html: string;
+}
+
+/** `GET /api/tenants/:tenantId/issues/:issueId`. */
+export interface IssueDetail extends IssueSummary {
+  posts: IssuePost[];
+}
+
+/** One service's current health with its active issues. */
+export interface ServiceHealth {
+  id: string;
+  name: string;
+  status: string;
+  activeIssueCount: number;
+  issues: IssueSummary[];
+}
+
+/** `GET /api/tenants/:tenantId/health`. */
+export interface HealthResponse {
+  tenantId: string;
+  syncedAt: Timestamp;
+  stale: boolean;
+  services: ServiceHealth[];
+}
+
+/** `GET /api/tenants/:tenantId/issues`. */
+export interface IssuesResponse {
+  issues: IssueSummary[];
+  nextCursor: string | null;
+}
+
+/** Query of `GET /api/tenants/:tenantId/issues`; empty values are left out. */
+export interface IssuesQuery {
+  state?: 'active' | 'resolved' | 'all';
+  classification?: '' | 'incident' | 'advisory';
+  service?: string;
+  q?: string;
+  since?: string;
+  limit?: number;
+  cursor?: string | null;
+}
+
+/** Life cycle of an authorization. */
+export const AUTHORIZATION_STATUSES = ['pending', 'active', 'reauth_required', 'failed'] as const;
+export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];
+
+/** `GET /api/authorizations` item. */
+export interface Authorization {
+  id: string;
+  label: string;
+  api: string;
+  tenantId: string | null;
+  status: AuthorizationStatus | string;
+  createdBy: string;
+  createdAt: Timestamp;
+  lastSuccessAt: Timestamp;
+  lastError: string | null;
+}
+
+export interface AuthorizationsResponse {
+  authorizations: Authorization[];
+}
+
+/** `POST /api/authorizations` answer. */
+export interface CreateAuthorizationResponse {
+  authorization: Authorization;
+  authorizeUrl: string;
+}
+
+/** The error body every failing `/api/*` call answers with. */
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+/** The message the server's OAuth callback page posts to its opener (popup flow). */
+export interface AuthorizationMessage {
+  type: 'o365-health:authorization';
+  status: 'active' | 'failed';
+  authorizationId: string;
+  error?: string;
+}

@@ -1,0 +1,13 @@
+/**
+ * o365-health widgets: importing this module registers all three elements.
+ * Bundled (Lit included) as `/widgets/o365-health.js` for one script tag; bundler users can
+ * import the per-element modules instead (see package.json `exports`).
+ */
+export { O365ServiceHealth } from './service-health/service-health.js';
+export { O365ServiceMessages } from './service-messages/service-messages.js';
+export { O365OAuthSettings } from './oauth-settings/oauth-settings.js';
+export { ApiClient, ApiError } from './api/client.js';
+export { getStore, invalidateStores, HealthStore } from './api/store.js';
+export type * from './api/types.js';
+export type * from './internal/events.js';
+export type { PageDefaults } from './internal/config.js';

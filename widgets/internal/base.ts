@@ -1,0 +1,232 @@
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { ApiError } from '../api/client.js';
+import { getStore, type HealthStore, type StoreUpdateEvent } from '../api/store.js';
+import type { Tenant } from '../api/types.js';
+import { pickTenant, resolveConfig, type ResolvedConfig } from './config.js';
+import { LoadController, RefreshController } from './controllers.js';
+import { emit } from './events.js';
+import { formatDateTime, isoString } from './format.js';
+import { LEVEL_ICONS } from './icons.js';
+
+/** How old (ms) shared data may be and still count as "just refreshed" by another widget. */
+export const REFRESH_WINDOW = 500;
+
+/** The admin page of Microsoft 365 service health. */
+export const ADMIN_HEALTH_URL = 'https://admin.microsoft.com/#/servicehealth';
+
+/**
+ * Base of the o365-health elements: discovery (attributes, page defaults, script origin),
+ * the shared store, loading with abort, auto-refresh, the live region and the shared states.
+ * Not registered; the public elements extend it.
+ */
+export abstract class O365Element<T> extends LitElement {
+  /** Base URL of the o365-health server; else the page default, else the script's origin. */
+  @property({ attribute: 'api-base' }) apiBase = '';
+
+  /** API key sent as a bearer token; else the page default. */
+  @property({ attribute: 'api-key' }) apiKey = '';
+
+  /** Locale (BCP 47) for dates; else the page default, else the page's language. */
+  @property() locale = '';
+
+  /** IANA time zone for dates; else the page default, else the browser's. */
+  @property({ attribute: 'time-zone' }) timeZone = '';
+
+  /** Seconds between refreshes; 0 (the default) turns auto-refresh off. Paused while the page is hidden. */
+  @property({ attribute: 'refresh-interval', type: Number }) refreshInterval = 0;
+
+  @state() protected announcement = '';
+
+  protected readonly load = new LoadController<T>(
+    this,
+    (signal, maxAge) => {
+      this.#keys.clear();
+      return this.fetchData(signal, maxAge);
+    },
+    (ok, result) => this.#settled(ok, result),
+  );
+
+  #keys = new Set<string>();
+  #store?: HealthStore;
+
+  constructor() {
+    super();
+    new RefreshController(
+      this,
+      () => this.refreshInterval,
+      () => void this.refresh(),
+    );
+  }
+
+  /** Properties whose change means "load again". */
+  protected static reloadOn = ['apiBase', 'apiKey', 'tenant'];
+
+  /** The resolved discovery settings. */
+  protected get config(): ResolvedConfig {
+    return resolveConfig({
+      apiBase: this.apiBase,
+      apiKey: this.apiKey,
+      tenant: (this as { tenant?: string }).tenant,
+      locale: this.locale,
+      timeZone: this.timeZone,
+    });
+  }
+
+  /** The page-wide store for this element's API base and key. */
+  protected get store(): HealthStore {
+    const { apiBase, apiKey } = this.config;
+    const store = getStore(apiBase, apiKey);
+    if (store !== this.#store) {
+      this.#unsubscribe();
+      this.#store = store;
+      store.addEventListener('update', this.#onUpdate);
+      store.addEventListener('invalidate', this.#onInvalidate);
+    }
+    return store;
+  }
+
+  /** Loads what the element shows; use {@link shared} for every request. */
+  protected abstract fetchData(signal: AbortSignal, maxAge: number): Promise<T>;
+
+  /** The `o365-load` detail of a finished load. */
+  protected abstract loadDetail(value: T): Parameters<typeof emit<'o365-load'>>[2];
+
+  /** A short text announced politely when it changes after a refresh. */
+  protected summary(_value: T): string {
+    return '';
+  }
+
+  /** Loads the data again, asking the shared store for fresh values. */
+  refresh(): Promise<void> {
+    return this.load.run(REFRESH_WINDOW);
+  }
+
+  /** A shared, de-duplicated request through the page store. */
+  protected shared<R>(key: string, loader: (signal: AbortSignal) => Promise<R>, signal: AbortSignal, maxAge: number): Promise<R> {
+    this.#keys.add(key);
+    return this.store.get(key, loader, { signal, maxAge });
+  }
+
+  /** The tenants visible to the key and the one this element shows (by `tenant`, else the first active). */
+  protected async resolveTenant(signal: AbortSignal, maxAge: number): Promise<Tenant | undefined> {
+    const { tenants } = await this.shared('tenants', (s) => this.store.client.tenants(s), signal, maxAge);
+    return pickTenant(tenants, this.config.tenant);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.hasUpdated && this.load.status === 'idle') void this.load.run();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#unsubscribe();
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    const keys = (this.constructor as typeof O365Element).reloadOn;
+    if (!this.hasUpdated || keys.some((k) => changed.has(k as keyof this))) void this.load.run();
+  }
+
+  #unsubscribe(): void {
+    this.#store?.removeEventListener('update', this.#onUpdate);
+    this.#store?.removeEventListener('invalidate', this.#onInvalidate);
+    this.#store = undefined;
+  }
+
+  /** Another widget refreshed data this one shows: take it from the cache (no request). */
+  #onUpdate = (e: Event): void => {
+    if (!this.load.busy && this.load.status === 'ready' && this.#keys.has((e as StoreUpdateEvent).detail.key)) void this.load.run();
+  };
+
+  /** Authorizations changed on the page: load everything again. */
+  #onInvalidate = (): void => {
+    void this.load.run();
+  };
+
+  #lastSummary?: string;
+
+  #settled(ok: boolean, result: unknown): void {
+    if (ok) {
+      const value = result as T;
+      const summary = this.summary(value);
+      if (this.#lastSummary !== undefined && summary && summary !== this.#lastSummary) this.announcement = summary;
+      this.#lastSummary = summary;
+      emit(this, 'o365-load', this.loadDetail(value));
+    } else {
+      const error = result instanceof Error ? result : new Error(String(result));
+      const api = error instanceof ApiError ? error : undefined;
+      this.announcement = '';
+      emit(this, 'o365-error', { error, status: api?.status ?? 0, code: api?.code ?? 'error', message: error.message });
+    }
+  }
+
+  /** Formats a timestamp in the element's locale and time zone. */
+  protected date(value: Parameters<typeof formatDateTime>[0]): TemplateResult {
+    const { locale, timeZone } = this.config;
+    return html`<time datetime=${isoString(value)}>${formatDateTime(value, { locale, timeZone })}</time>`;
+  }
+
+  /** The polite live region; present from the first render so screen readers track it. */
+  protected renderLive(): TemplateResult {
+    return html`<div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>`;
+  }
+
+  protected renderLoading(label: string): TemplateResult {
+    return html`<div part="loading" class="state">
+      <div class="spinner" role="progressbar" aria-label=${label}></div>
+      <span class="muted">${label}…</span>
+    </div>`;
+  }
+
+  protected renderError(what: string, retry = () => void this.load.run()): TemplateResult {
+    return html`<div part="error" class="state" role="alert">
+      <p><strong>${what}</strong></p>
+      <p class="muted">${errorText(this.load.error)}</p>
+      <button part="retry" class="btn" type="button" @click=${retry}>Retry</button>
+    </div>`;
+  }
+
+  protected renderNoTenant(): TemplateResult {
+    const wanted = this.config.tenant;
+    return html`<div part="empty no-tenant" class="state">
+      ${wanted
+        ? html`<p><strong>No connected Microsoft 365 tenant matches “${wanted}”.</strong></p>`
+        : html`<p><strong>No Microsoft 365 tenant is connected yet</strong></p>`}
+      <p class="muted">
+        Admins: add an authorization with the <code>&lt;o365-oauth-settings&gt;</code> element (OAuth settings) to connect a
+        tenant. Its service health appears here a minute later.
+      </p>
+    </div>`;
+  }
+
+  protected renderReauth(tenant: Tenant): TemplateResult | typeof nothing {
+    if (tenant.status !== 'reauth_required') return nothing;
+    return html`<div part="notice reauth" class="notice level-degraded">
+      ${LEVEL_ICONS.degraded}
+      <p>
+        <strong>The authorization for ${tenant.label} needs to be renewed.</strong>
+        <span class="muted">Microsoft no longer accepts it, so this data is not being updated. An admin can re-authorize it in the OAuth settings.</span>
+      </p>
+    </div>`;
+  }
+
+  /** "as of …" with a "Stale" badge when the server says the data is old. */
+  protected renderAsOf(at: Parameters<typeof formatDateTime>[0], stale: boolean): TemplateResult {
+    return html`<p part="as-of" class="muted small">
+      as of ${this.date(at)}
+      ${stale ? html`<span part="stale" class="badge">Stale: the last update failed or is late</span>` : nothing}
+    </p>`;
+  }
+}
+
+/** Words for a failed load, by status. */
+export function errorText(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.status === 0) return 'The service health server could not be reached. Check the connection, then retry.';
+    if (error.status === 401) return 'The API key was refused. Check the api-key attribute or the page default.';
+    return error.message;
+  }
+  return 'Something went wrong.';
+}

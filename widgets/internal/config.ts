@@ -1,0 +1,81 @@
+import type { Tenant } from '../api/types.js';
+
+/**
+ * Page-level defaults shared by every o365-health widget on a page. An element's own
+ * attributes win; these fill what the attributes leave out.
+ *
+ * Two equivalent places, the global object winning over the meta tag:
+ *
+ * ```html
+ * <script>window.O365Health = { apiBase: 'https://health.example.com', apiKey: 'ohk_…', tenant: 'contoso.com' };</script>
+ * <meta name="o365-health" content="api-base=https://health.example.com; api-key=ohk_…; tenant=contoso.com">
+ * ```
+ *
+ * Without an API base anywhere, the origin the widget script was loaded from is used.
+ */
+export interface PageDefaults {
+  apiBase?: string;
+  apiKey?: string;
+  tenant?: string;
+  locale?: string;
+  timeZone?: string;
+}
+
+declare global {
+  interface Window {
+    /** Page-level defaults of the o365-health widgets. */
+    O365Health?: PageDefaults;
+  }
+}
+
+const META_KEYS = { 'api-base': 'apiBase', 'api-key': 'apiKey', tenant: 'tenant', locale: 'locale', 'time-zone': 'timeZone' } as const satisfies Record<string, keyof PageDefaults>;
+
+/** Reads `<meta name="o365-health" content="key=value; …">` then `window.O365Health`. */
+export function pageDefaults(): PageDefaults {
+  const out: PageDefaults = {};
+  const content = document.querySelector<HTMLMetaElement>('meta[name="o365-health"]')?.content ?? '';
+  for (const pair of content.split(';')) {
+    const i = pair.indexOf('=');
+    const key = pair.slice(0, i).trim() as keyof typeof META_KEYS;
+    if (i > 0 && key in META_KEYS) out[META_KEYS[key]] = pair.slice(i + 1).trim();
+  }
+  return { ...out, ...(window.O365Health ?? {}) };
+}
+
+/** The origin this module was loaded from: the API base of last resort. */
+export const scriptOrigin = new URL(import.meta.url).origin;
+
+/** What a widget talks to, after discovery. */
+export interface ResolvedConfig {
+  apiBase: string;
+  apiKey: string | undefined;
+  tenant: string | undefined;
+  locale: string | undefined;
+  timeZone: string | undefined;
+}
+
+/** Attributes first, then the page-level defaults, then the script's origin. */
+export function resolveConfig(attrs: PageDefaults): ResolvedConfig {
+  const page = pageDefaults();
+  const pick = (k: keyof PageDefaults) => attrs[k] || page[k] || undefined;
+  return {
+    apiBase: (pick('apiBase') ?? scriptOrigin).replace(/\/+$/, ''),
+    apiKey: pick('apiKey'),
+    tenant: pick('tenant'),
+    locale: pick('locale'),
+    timeZone: pick('timeZone'),
+  };
+}
+
+/**
+ * The tenant a widget shows: the one whose id or label (case-insensitive) is `wanted`, else the
+ * first active one, else the first one (which then needs re-authorization). `undefined` when
+ * there is none, or when `wanted` matches none.
+ */
+export function pickTenant(tenants: readonly Tenant[], wanted?: string): Tenant | undefined {
+  if (wanted) {
+    const w = wanted.trim().toLowerCase();
+    return tenants.find((t) => t.tenantId.toLowerCase() === w || t.label.toLowerCase() === w);
+  }
+  return tenants.find((t) => t.status === 'active') ?? tenants[0];
+}

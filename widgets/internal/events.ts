@@ -1,0 +1,70 @@
+import type { ApiError } from '../api/client.js';
+import type { Authorization, HealthResponse, IssueSummary, Tenant } from '../api/types.js';
+
+/** `o365-load` from `<o365-service-health>`. */
+export interface HealthLoadDetail {
+  element: 'service-health';
+  tenant: Tenant | null;
+  health: HealthResponse | null;
+}
+
+/** `o365-load` from `<o365-service-messages>` (each page, including "Show more"). */
+export interface MessagesLoadDetail {
+  element: 'service-messages';
+  tenant: Tenant | null;
+  issues: IssueSummary[];
+  nextCursor: string | null;
+}
+
+/** `o365-load` from `<o365-oauth-settings>`; `readOnly` when the key is a viewer's. */
+export interface SettingsLoadDetail {
+  element: 'oauth-settings';
+  authorizations: Authorization[];
+  readOnly: boolean;
+}
+
+/** Detail of `o365-load`: the data the element now shows. */
+export type O365LoadDetail = HealthLoadDetail | MessagesLoadDetail | SettingsLoadDetail;
+
+/** Detail of `o365-error`: what failed (an `ApiError` carries the HTTP status and code). */
+export interface O365ErrorDetail {
+  error: ApiError | Error;
+  status: number;
+  code: string;
+  message: string;
+}
+
+/** Detail of `o365-issue-select`: the issue a user opened. */
+export interface O365IssueSelectDetail {
+  tenantId: string;
+  issue: IssueSummary;
+}
+
+/** Detail of `o365-authorization-change`. */
+export interface O365AuthorizationChangeDetail {
+  action: 'add' | 'reauthorize' | 'delete';
+  authorizationId: string;
+  /** `active`, `failed` or `pending` after add/re-authorize; `deleted` after delete. */
+  status: string;
+  error?: string;
+}
+
+/** Every event the widgets fire, with its detail type. */
+export interface O365EventMap {
+  'o365-load': CustomEvent<O365LoadDetail>;
+  'o365-error': CustomEvent<O365ErrorDetail>;
+  'o365-issue-select': CustomEvent<O365IssueSelectDetail>;
+  'o365-authorization-change': CustomEvent<O365AuthorizationChangeDetail>;
+}
+
+declare global {
+  // Typed `addEventListener('o365-load', …)` on any element.
+  interface HTMLElementEventMap extends O365EventMap {}
+}
+
+type DetailOf<K extends keyof O365EventMap> = O365EventMap[K] extends CustomEvent<infer D> ? D : never;
+
+/** Fires a bubbling, composed `o365-…` event; false when a listener cancelled a cancelable one. */
+export function emit<K extends keyof O365EventMap>(el: HTMLElement, type: K, detail: DetailOf<K>, cancelable = false): boolean {
+  return el.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true, cancelable }));
+}

@@ -1,0 +1,48 @@
+import type { Timestamp } from '../api/types.js';
+
+/** Where to format for: a BCP 47 locale and an IANA time zone; undefined means the page's. */
+export interface FormatOptions {
+  locale?: string;
+  timeZone?: string;
+}
+
+const cache = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(opts: FormatOptions, withDate: boolean): Intl.DateTimeFormat {
+  const id = `${opts.locale ?? ''}|${opts.timeZone ?? ''}|${withDate}`;
+  let f = cache.get(id);
+  if (!f) {
+    const options: Intl.DateTimeFormatOptions = {
+      hour: 'numeric',
+      minute: '2-digit',
+      timeZoneName: 'short', // the zone is always named
+      ...(withDate ? { year: 'numeric', month: 'short', day: 'numeric' } : {}),
+    };
+    try {
+      f = new Intl.DateTimeFormat(opts.locale, { ...options, timeZone: opts.timeZone });
+    } catch {
+      // A bad locale or time zone attribute must not break the widget: fall back to the page's.
+      f = new Intl.DateTimeFormat(undefined, options);
+    }
+    cache.set(id, f);
+  }
+  return f;
+}
+
+/** Parses an API timestamp; `undefined` when absent or invalid. */
+export function toDate(value: Timestamp | undefined): Date | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/** "Nov 14, 2020, 11:06 AM UTC" in the given locale and zone; `fallback` when absent. */
+export function formatDateTime(value: Timestamp | undefined, opts: FormatOptions = {}, fallback = '—'): string {
+  const d = toDate(value);
+  return d ? formatter(opts, true).format(d) : fallback;
+}
+
+/** ISO text for a `<time datetime>` attribute ('' when absent). */
+export function isoString(value: Timestamp | undefined): string {
+  return toDate(value)?.toISOString() ?? '';
+}

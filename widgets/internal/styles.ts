@@ -1,0 +1,262 @@
+import { css, unsafeCSS, type CSSResult } from 'lit';
+
+/**
+ * Two tiers of custom properties (STYLE.md): page tokens `--o365-color-*`, `--o365-font-*`,
+ * `--o365-radius`, then per element `--o365-<element>-*` that default to the tokens with a
+ * hard fallback. They are read once into private `--_…` aliases used by every rule.
+ */
+export function elementTokens(element: string): CSSResult {
+  const e = unsafeCSS(`--o365-${element}`);
+  return css`
+    :host {
+      --_bg: var(${e}-background, var(--o365-color-surface, #ffffff));
+      --_fg: var(${e}-color, var(--o365-color-text, #1b1b1b));
+      --_muted: var(${e}-muted-color, var(--o365-color-text-muted, #595959));
+      --_border: var(${e}-border-color, var(--o365-color-border, #d1d1d1));
+      --_radius: var(${e}-radius, var(--o365-radius, 8px));
+      --_pad: var(${e}-padding, var(--o365-space, 16px));
+      --_font: var(${e}-font-family, var(--o365-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif));
+      --_size: var(${e}-font-size, var(--o365-font-size, 14px));
+    }
+  `;
+}
+
+/**
+ * Host style shared by every element: block display, a size container, and a reset of every
+ * inherited property so the host page's global CSS (fonts, line heights, text transforms…)
+ * cannot leak in through inheritance.
+ */
+export const hostStyles = css`
+  :host {
+    --_raised: var(--o365-color-surface-raised, #f5f5f5);
+    --_accent: var(--o365-color-accent, #0f6cbd);
+    --_on-accent: var(--o365-color-on-accent, #ffffff);
+    --_focus: var(--o365-color-focus, #0f6cbd);
+    --_danger: var(--o365-color-danger, #b10e1c);
+    --_healthy: var(--o365-color-healthy, #107c10);
+    --_unknown: var(--o365-color-unknown, #616161);
+    --_advisory: var(--o365-color-advisory, #0f6cbd);
+    --_degraded: var(--o365-color-degraded, #bc4b09);
+    --_critical: var(--o365-color-critical, #c50f1f);
+    display: block;
+    container-type: inline-size;
+    box-sizing: border-box;
+    color: var(--_fg);
+    font: 400 var(--_size) / 1.45 var(--_font);
+    font-style: normal;
+    letter-spacing: normal;
+    word-spacing: normal;
+    text-align: start;
+    text-indent: 0;
+    text-transform: none;
+    text-shadow: none;
+    white-space: normal;
+    visibility: visible;
+    cursor: auto;
+  }
+  [hidden] {
+    display: none !important;
+  }
+  *,
+  *::before,
+  *::after {
+    box-sizing: inherit;
+  }
+  .base {
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    padding: var(--_pad);
+  }
+  .header {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: baseline;
+    gap: 4px 12px;
+    margin-bottom: 12px;
+  }
+  h2,
+  h3,
+  p,
+  ul,
+  ol {
+    margin: 0;
+    padding: 0;
+  }
+  ul,
+  ol {
+    list-style: none;
+  }
+  h2 {
+    font-size: 1.15em;
+    font-weight: 600;
+    flex: 1 1 auto;
+  }
+  h3 {
+    font-size: 1em;
+    font-weight: 600;
+  }
+  .muted {
+    color: var(--_muted);
+  }
+  .small {
+    font-size: 0.875em;
+  }
+  a {
+    color: var(--_accent);
+  }
+  button,
+  input,
+  select {
+    font: inherit;
+    color: inherit;
+    letter-spacing: inherit;
+    text-transform: none;
+  }
+  button {
+    cursor: pointer;
+  }
+  .btn {
+    display: inline-flex;
+    align-items: center;
+    gap: 6px;
+    min-height: 32px;
+    padding: 4px 12px;
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) / 2);
+    background: var(--_bg);
+  }
+  .btn.primary {
+    background: var(--_accent);
+    border-color: var(--_accent);
+    color: var(--_on-accent);
+  }
+  .btn.danger {
+    background: var(--_danger);
+    border-color: var(--_danger);
+    color: #ffffff;
+  }
+  .btn:disabled {
+    opacity: 0.6;
+    cursor: default;
+  }
+  :focus-visible {
+    outline: 2px solid var(--_focus);
+    outline-offset: 2px;
+  }
+  .icon {
+    flex: none;
+    width: 1.15em;
+    height: 1.15em;
+    fill: currentColor;
+    vertical-align: -0.2em;
+  }
+  .icon .glyph,
+  .icon .line {
+    fill: none;
+    stroke-width: 1.6;
+    stroke-linecap: round;
+    stroke-linejoin: round;
+  }
+  .icon .glyph {
+    stroke: var(--_bg);
+  }
+  .icon .line {
+    stroke: currentColor;
+  }
+  .icon.small {
+    width: 0.9em;
+    height: 0.9em;
+  }
+  .level-healthy {
+    --_level: var(--_healthy);
+  }
+  .level-unknown {
+    --_level: var(--_unknown);
+  }
+  .level-advisory {
+    --_level: var(--_advisory);
+  }
+  .level-degraded {
+    --_level: var(--_degraded);
+  }
+  .level-critical {
+    --_level: var(--_critical);
+  }
+  .status {
+    display: inline-flex;
+    align-items: center;
+    gap: 6px;
+  }
+  .status .icon {
+    color: var(--_level);
+  }
+  .badge {
+    display: inline-block;
+    padding: 0 8px;
+    border: 1px solid var(--_border);
+    border-radius: 999px;
+    font-size: 0.8125em;
+    white-space: nowrap;
+  }
+  .state {
+    display: flex;
+    flex-direction: column;
+    align-items: flex-start;
+    gap: 8px;
+    padding: 12px 0;
+  }
+  .spinner {
+    width: 24px;
+    height: 24px;
+    border: 3px solid var(--_border);
+    border-top-color: var(--_accent);
+    border-radius: 50%;
+    animation: spin 0.9s linear infinite;
+  }
+  @keyframes spin {
+    to {
+      transform: rotate(1turn);
+    }
+  }
+  .notice {
+    display: flex;
+    gap: 8px;
+    margin-bottom: 12px;
+    padding: 8px 12px;
+    border-inline-start: 4px solid var(--_level, var(--_degraded));
+    background: var(--_raised);
+    border-radius: calc(var(--_radius) / 2);
+  }
+  .notice .icon {
+    color: var(--_level);
+    margin-top: 0.15em;
+  }
+  .footer {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 4px 16px;
+    margin-top: 12px;
+    font-size: 0.875em;
+  }
+  .sr-only {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    margin: -1px;
+    padding: 0;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+    border: 0;
+  }
+  @media (prefers-reduced-motion: reduce) {
+    *,
+    *::before,
+    *::after {
+      animation-duration: 0s !important;
+      animation-iteration-count: 1 !important;
+      transition-duration: 0s !important;
+    }
+  }
+`;

@@ -1,0 +1,376 @@
+import { html, nothing, type TemplateResult } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { ApiError, isAbortError } from '../api/client.js';
+import { invalidateStores } from '../api/store.js';
+import type { Authorization, AuthorizationMessage, Tenant } from '../api/types.js';
+import { errorText, O365Element } from '../internal/base.js';
+import { emit, type O365AuthorizationChangeDetail, type SettingsLoadDetail } from '../internal/events.js';
+import { externalIcon, LEVEL_ICONS, trashIcon } from '../internal/icons.js';
+import { elementTokens, hostStyles } from '../internal/styles.js';
+import { oauthSettingsStyles } from './oauth-settings.styles.js';
+import { AUTHORIZATION_APIS, authorizationStatus, type OAuthSettingsData } from './oauth-settings.types.js';
+
+interface Pending {
+  id: string;
+  label: string;
+  action: 'add' | 'reauthorize';
+  popup: Window;
+}
+
+/**
+ * Admin settings of the Microsoft 365 authorizations: add one (sign-in and consent at Microsoft
+ * in a popup), see their state, re-authorize or delete them.
+ *
+ * Adding opens the popup synchronously in the click (so popup blockers allow it), then POSTs
+ * `/api/authorizations` and sends the popup to `authorizeUrl`. The server's callback page posts
+ * `{ type: 'o365-health:authorization', status, authorizationId, error? }` to this window; only
+ * messages from the API's origin are accepted. When the popup is blocked, the page itself goes to
+ * Microsoft (`returnTo` is this page) and comes back here.
+ *
+ * A viewer key gets 403 from `GET /api/authorizations`: the element then lists the connected
+ * tenants from `GET /api/tenants`, read-only, and says that an admin key is needed to change them.
+ *
+ * Discovery: `api-base` and `api-key` attributes, else `window.O365Health` /
+ * `<meta name="o365-health">`, else the script's origin.
+ *
+ * @summary Add, re-authorize and delete Microsoft 365 authorizations.
+ *
+ * @csspart base - The card around everything.
+ * @csspart header - The title line.
+ * @csspart title - The heading.
+ * @csspart add-form - The "Add authorization" form.
+ * @csspart add-button - The Add button.
+ * @csspart list - The list of authorizations (or tenants, read-only).
+ * @csspart item - One authorization.
+ * @csspart status - Icon and words of a status.
+ * @csspart delete-button - The trash button of an authorization.
+ * @csspart confirm - The in-element delete confirmation.
+ * @csspart read-only - The note shown to a viewer key.
+ * @csspart message - The outcome of the last action.
+ * @csspart loading - The loading state.
+ * @csspart empty - The empty state.
+ * @csspart error - The error state.
+ * @csspart retry - The Retry button.
+ * @csspart explain - The explanation of deletion and Microsoft Entra.
+ *
+ * @cssprop --o365-oauth-settings-background - Card background (default `--o365-color-surface`).
+ * @cssprop --o365-oauth-settings-color - Text colour (default `--o365-color-text`).
+ * @cssprop --o365-oauth-settings-muted-color - Secondary text (default `--o365-color-text-muted`).
+ * @cssprop --o365-oauth-settings-border-color - Borders (default `--o365-color-border`).
+ * @cssprop --o365-oauth-settings-radius - Corner radius (default `--o365-radius`).
+ * @cssprop --o365-oauth-settings-padding - Card padding (default `--o365-space`).
+ * @cssprop --o365-oauth-settings-font-family - Font (default `--o365-font-family`).
+ * @cssprop --o365-oauth-settings-font-size - Base font size (default `--o365-font-size`).
+ *
+ * @fires {CustomEvent<SettingsLoadDetail>} o365-load - The list loaded (`detail.readOnly` for a viewer key).
+ * @fires {CustomEvent<O365ErrorDetail>} o365-error - Loading, adding or deleting failed.
+ * @fires {CustomEvent<O365AuthorizationChangeDetail>} o365-authorization-change - An authorization was added, re-authorized (after the callback) or deleted.
+ */
+@customElement('o365-oauth-settings')
+export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
+  static override styles = [elementTokens('oauth-settings'), hostStyles, oauthSettingsStyles];
+  protected static override reloadOn = ['apiBase', 'apiKey'];
+
+  @state() private labelValue = '';
+  @state() private busy = false;
+  @state() private message?: { level: 'healthy' | 'critical' | 'unknown'; text: string };
+  @state() private confirming?: string;
+  @state() private deleteError?: unknown;
+  @state() private pending?: Pending;
+
+  #side = new AbortController();
+  #watch?: ReturnType<typeof setInterval>;
+
+  protected override async fetchData(signal: AbortSignal, maxAge: number): Promise<OAuthSettingsData> {
+    try {
+      const { authorizations } = await this.shared('authorizations', (s) => this.store.client.authorizations(s), signal, maxAge);
+      return { readOnly: false, authorizations };
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 403)) throw e;
+      const { tenants } = await this.shared('tenants', (s) => this.store.client.tenants(s), signal, maxAge);
+      return { readOnly: true, tenants };
+    }
+  }
+
+  protected override loadDetail(value: OAuthSettingsData): SettingsLoadDetail {
+    return { element: 'oauth-settings', readOnly: value.readOnly, authorizations: value.readOnly ? [] : value.authorizations };
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('message', this.#onMessage);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('message', this.#onMessage);
+    this.#side.abort();
+    this.#side = new AbortController();
+    clearInterval(this.#watch);
+    this.busy = false;
+  }
+
+  /** Sends the whole page to Microsoft's sign-in (the fallback when popups are blocked). */
+  protected navigate(url: string): void {
+    location.assign(url);
+  }
+
+  override render(): TemplateResult {
+    const { status, value } = this.load;
+    return html`<section part="base" class="base" aria-labelledby="title">
+      <div part="header" class="header"><h2 part="title" id="title">Microsoft 365 authorizations</h2></div>
+      ${status === 'error'
+        ? this.renderError('The authorizations could not be loaded.')
+        : !value
+          ? this.renderLoading('Loading authorizations')
+          : value.readOnly
+            ? this.#readOnly(value.tenants)
+            : html`${this.#addForm()} ${this.#list(value.authorizations)}`}
+      ${this.#explain()} ${this.renderLive()}
+    </section>`;
+  }
+
+  #addForm(): TemplateResult {
+    return html`<section aria-labelledby="add-title">
+      <h3 id="add-title">Add authorization</h3>
+      <form part="add-form" @submit=${this.#onAdd} novalidate>
+        <label
+          >API
+          <select name="api">
+            ${Object.entries(AUTHORIZATION_APIS).map(([v, text]) => html`<option value=${v} selected>${text}</option>`)}
+          </select>
+        </label>
+        <label
+          >Label
+          <input
+            name="label"
+            autocomplete="off"
+            aria-describedby="label-hint"
+            .value=${this.labelValue}
+            @input=${(e: Event) => (this.labelValue = (e.target as HTMLInputElement).value)}
+          />
+        </label>
+        <button part="add-button" class="btn primary" type="submit" ?disabled=${this.busy}>Add</button>
+        <p id="label-hint" class="hint muted small">
+          Usually the tenant's domain, e.g. contoso.onmicrosoft.com. You sign in at Microsoft with a tenant admin account and accept
+          the consent.
+        </p>
+      </form>
+      ${this.message
+        ? html`<p part="message" class="message notice level-${this.message.level}" role=${this.message.level === 'critical' ? 'alert' : nothing}>
+            ${LEVEL_ICONS[this.message.level]} ${this.message.text}
+          </p>`
+        : nothing}
+    </section>`;
+  }
+
+  #list(authorizations: Authorization[]): TemplateResult {
+    return html`<section aria-labelledby="list-title">
+      <h3 id="list-title" tabindex="-1">Current authorizations</h3>
+      ${authorizations.length
+        ? html`<ul part="list" class="list">${authorizations.map((a) => this.#item(a))}</ul>`
+        : html`<div part="empty" class="state"><p>No Microsoft 365 tenant is connected yet. Add an authorization above.</p></div>`}
+    </section>`;
+  }
+
+  #item(a: Authorization): TemplateResult {
+    const s = authorizationStatus(a.status);
+    const confirming = this.confirming === a.id;
+    return html`<li part="item" class="item">
+      <div class="item-main">
+        <p class="item-label">${a.label}</p>
+        <p part="status" class="status level-${s.level}">${LEVEL_ICONS[s.level]} ${s.text}</p>
+        ${a.lastError && a.status !== 'active' ? html`<p class="small muted">Reason: ${a.lastError}</p>` : nothing}
+        <dl class="small">
+          <dt>Tenant ID</dt><dd>${a.tenantId ?? '—'}</dd>
+          <dt>Added by</dt><dd>${a.createdBy}</dd>
+          <dt>Added</dt><dd>${this.date(a.createdAt)}</dd>
+          <dt>Last successful sync</dt><dd>${a.lastSuccessAt ? this.date(a.lastSuccessAt) : 'Not yet'}</dd>
+        </dl>
+      </div>
+      <div class="actions">
+        ${a.status === 'reauth_required' || a.status === 'failed'
+          ? html`<button class="btn" type="button" ?disabled=${this.busy} @click=${() => this.#authorize(a.label, 'reauthorize')}>Re-authorize</button>`
+          : nothing}
+        <button
+          part="delete-button"
+          class="btn icon-btn"
+          type="button"
+          id="delete-${a.id}"
+          aria-label="Delete ${a.label}"
+          aria-expanded=${confirming}
+          @click=${() => this.#askDelete(a.id)}
+        >
+          ${trashIcon}
+        </button>
+      </div>
+      ${confirming ? this.#confirm(a) : nothing}
+    </li>`;
+  }
+
+  #confirm(a: Authorization): TemplateResult {
+    return html`<div part="confirm" class="confirm" role="group" aria-labelledby="confirm-text" @keydown=${this.#onConfirmKey}>
+      <p id="confirm-text">
+        Delete the authorization “${a.label}”? This organisation stops seeing that tenant's service health.
+      </p>
+      <button class="btn danger" type="button" ?disabled=${this.busy} @click=${() => this.#delete(a)}>Delete</button>
+      <button class="btn" type="button" id="confirm-cancel" @click=${() => this.#cancelDelete()}>Cancel</button>
+      ${this.deleteError ? html`<p part="error" role="alert">The authorization could not be deleted. ${errorText(this.deleteError)}</p>` : nothing}
+    </div>`;
+  }
+
+  #readOnly(tenants: Tenant[]): TemplateResult {
+    return html`<p part="read-only" class="notice level-advisory">
+        ${LEVEL_ICONS.advisory}
+        <span>This API key can only view. An admin API key is needed to add, re-authorize or delete authorizations.</span>
+      </p>
+      <section aria-labelledby="list-title">
+        <h3 id="list-title">Connected tenants</h3>
+        ${tenants.length
+          ? html`<ul part="list" class="list">
+              ${tenants.map((t) => {
+                const s = authorizationStatus(t.status);
+                return html`<li part="item" class="item">
+                  <div class="item-main">
+                    <p class="item-label">${t.label}</p>
+                    <p part="status" class="status level-${s.level}">${LEVEL_ICONS[s.level]} ${s.text}</p>
+                    <dl class="small">
+                      <dt>Tenant ID</dt><dd>${t.tenantId}</dd>
+                      <dt>Last successful sync</dt><dd>${t.lastSyncAt ? this.date(t.lastSyncAt) : 'Not yet'}</dd>
+                    </dl>
+                  </div>
+                </li>`;
+              })}
+            </ul>`
+          : html`<div part="empty" class="state"><p>No Microsoft 365 tenant is connected yet</p></div>`}
+      </section>`;
+  }
+
+  #explain(): TemplateResult {
+    return html`<p part="explain" class="explain small muted">
+      Deleting an authorization stops retrieval for this organisation only: other users' authorizations for the same tenant keep
+      retrieval going. To remove the app from a tenant completely, delete its enterprise application in
+      <a href="https://entra.microsoft.com/" target="_blank" rel="noopener">Microsoft Entra admin center ${externalIcon}</a>
+      (Enterprise applications).
+    </p>`;
+  }
+
+  #onAdd = (e: Event): void => {
+    e.preventDefault();
+    const label = this.labelValue.trim();
+    if (!label) {
+      this.message = { level: 'critical', text: 'Enter a label, usually the tenant’s domain.' };
+      this.renderRoot.querySelector<HTMLInputElement>('input[name="label"]')?.focus();
+      return;
+    }
+    void this.#authorize(label, 'add');
+  };
+
+  /** Popup flow with a full-page fallback; see the class documentation. */
+  async #authorize(label: string, action: Pending['action']): Promise<void> {
+    // Opened now, inside the click: after the POST a popup blocker would refuse it.
+    const popup = window.open('about:blank', 'o365-health-authorize', 'popup,width=600,height=720');
+    this.busy = true;
+    this.message = undefined;
+    try {
+      const client = this.store.client;
+      const { authorization, authorizeUrl } = await client.createAuthorization(label, popup ? undefined : location.href, this.#side.signal);
+      if (!popup) {
+        this.navigate(authorizeUrl);
+        return;
+      }
+      popup.location.href = authorizeUrl;
+      this.pending = { id: authorization.id, label, action, popup };
+      this.message = { level: 'unknown', text: `Sign in at Microsoft in the new window to authorize “${label}”.` };
+      this.labelValue = '';
+      clearInterval(this.#watch);
+      this.#watch = setInterval(() => {
+        if (!this.pending || !this.pending.popup.closed) return;
+        clearInterval(this.#watch);
+        this.pending = undefined;
+        this.message = { level: 'unknown', text: 'The sign-in window was closed before the authorization finished.' };
+        void this.load.run(0);
+      }, 500);
+      void this.load.run(0);
+    } catch (error) {
+      popup?.close();
+      if (isAbortError(error)) return;
+      this.message = { level: 'critical', text: `The authorization could not be started. ${errorText(error)}` };
+      this.#emitError(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** The OAuth callback page's message; only from the API's origin. */
+  #onMessage = (e: MessageEvent): void => {
+    const data = e.data as Partial<AuthorizationMessage> | null;
+    if (data?.type !== 'o365-health:authorization' || e.origin !== new URL(this.config.apiBase, location.href).origin) return;
+    const ok = data.status === 'active';
+    const pending = this.pending?.id === data.authorizationId ? this.pending : undefined;
+    clearInterval(this.#watch);
+    this.pending = undefined;
+    const label = pending?.label ?? 'the tenant';
+    this.message = ok
+      ? { level: 'healthy', text: `Authorization “${label}” is active. Its service health appears within a minute.` }
+      : { level: 'critical', text: `The authorization of “${label}” failed${data.error ? `: ${data.error}` : '.'}` };
+    this.announcement = this.message.text;
+    this.#changed({ action: pending?.action ?? 'add', authorizationId: String(data.authorizationId), status: String(data.status), ...(data.error ? { error: data.error } : {}) });
+  };
+
+  #askDelete(id: string): void {
+    this.deleteError = undefined;
+    this.confirming = this.confirming === id ? undefined : id;
+    if (this.confirming) void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('#confirm-cancel')?.focus());
+  }
+
+  #cancelDelete(): void {
+    const id = this.confirming;
+    this.confirming = undefined;
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#delete-${CSS.escape(id ?? '')}`)?.focus());
+  }
+
+  #onConfirmKey = (e: KeyboardEvent): void => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      this.#cancelDelete();
+    }
+  };
+
+  async #delete(a: Authorization): Promise<void> {
+    this.busy = true;
+    this.deleteError = undefined;
+    try {
+      await this.store.client.deleteAuthorization(a.id, this.#side.signal);
+      this.confirming = undefined;
+      this.message = { level: 'healthy', text: `Authorization “${a.label}” deleted.` };
+      this.announcement = this.message.text;
+      this.#changed({ action: 'delete', authorizationId: a.id, status: 'deleted' });
+      void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('#list-title')?.focus());
+    } catch (error) {
+      if (isAbortError(error)) return;
+      this.deleteError = error;
+      this.#emitError(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Every widget of this API base loads again, then the event tells the page. */
+  #changed(detail: O365AuthorizationChangeDetail): void {
+    invalidateStores(this.config.apiBase);
+    emit(this, 'o365-authorization-change', detail);
+  }
+
+  #emitError(error: unknown): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    const api = err instanceof ApiError ? err : undefined;
+    emit(this, 'o365-error', { error: err, status: api?.status ?? 0, code: api?.code ?? 'error', message: err.message });
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'o365-oauth-settings': O365OAuthSettings;
+  }
+}

@@ -1,0 +1,188 @@
+import { html, nothing, type TemplateResult } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { IssueSummary } from '../api/types.js';
+import { ADMIN_HEALTH_URL, O365Element } from '../internal/base.js';
+import { emit, type HealthLoadDetail } from '../internal/events.js';
+import { chevronIcon, externalIcon, LEVEL_ICONS } from '../internal/icons.js';
+import { classificationText, isHealthy, issueLevel, rank, statusText, type Level } from '../internal/status.js';
+import { elementTokens, hostStyles } from '../internal/styles.js';
+import { countText, filterServices, healthSummary, serviceRows } from './service-health.mapping.js';
+import { serviceHealthStyles } from './service-health.styles.js';
+import type { ServiceHealthData, ServiceRow } from './service-health.types.js';
+
+/**
+ * Current health of every Microsoft 365 service of a tenant, worst first, each row expanding to
+ * its active issues.
+ *
+ * Discovery: `api-base`, `api-key` and `tenant` attributes, else the page-level default
+ * (`window.O365Health = { apiBase, apiKey, tenant }` or `<meta name="o365-health"
+ * content="api-base=…; api-key=…; tenant=…">`), else the origin this script was loaded from and
+ * the first active tenant of `GET /api/tenants`.
+ *
+ * @summary Microsoft 365 service health of a tenant.
+ *
+ * @csspart base - The card around everything.
+ * @csspart header - Title, summary and "as of" line.
+ * @csspart title - The heading.
+ * @csspart summary - "All services are healthy" / "N services have issues".
+ * @csspart as-of - The "as of" time line.
+ * @csspart stale - The badge shown when the data is stale.
+ * @csspart list - The list of services.
+ * @csspart item - One service (also `item-healthy`, `item-advisory`, `item-degraded`, `item-critical`, `item-unknown`).
+ * @csspart status - Icon and words of a status.
+ * @csspart issues - The active issues of an expanded service.
+ * @csspart issue - One active issue.
+ * @csspart loading - The loading state.
+ * @csspart empty - The empty and no-tenant states (`no-tenant` too).
+ * @csspart error - The error state.
+ * @csspart retry - The Retry button.
+ * @csspart notice - The re-authorization notice (`reauth` too).
+ * @csspart footer - Links to the Microsoft 365 admin center.
+ *
+ * @cssprop --o365-service-health-background - Card background (default `--o365-color-surface`).
+ * @cssprop --o365-service-health-color - Text colour (default `--o365-color-text`).
+ * @cssprop --o365-service-health-muted-color - Secondary text (default `--o365-color-text-muted`).
+ * @cssprop --o365-service-health-border-color - Borders (default `--o365-color-border`).
+ * @cssprop --o365-service-health-radius - Corner radius (default `--o365-radius`).
+ * @cssprop --o365-service-health-padding - Card padding (default `--o365-space`).
+ * @cssprop --o365-service-health-font-family - Font (default `--o365-font-family`).
+ * @cssprop --o365-service-health-font-size - Base font size (default `--o365-font-size`).
+ *
+ * @fires {CustomEvent<HealthLoadDetail>} o365-load - Health data loaded (also after each refresh).
+ * @fires {CustomEvent<O365ErrorDetail>} o365-error - Loading failed; `detail.status` is the HTTP status (0: network).
+ * @fires {CustomEvent<O365IssueSelectDetail>} o365-issue-select - The user chose an active issue; cancel it to stop the default (opening the admin center's service health page).
+ */
+@customElement('o365-service-health')
+export class O365ServiceHealth extends O365Element<ServiceHealthData> {
+  static override styles = [elementTokens('service-health'), hostStyles, serviceHealthStyles];
+
+  /** Tenant id or label to show; else the page default, else the first active tenant. */
+  @property() tenant = '';
+
+  /** Comma-separated service ids or names to show (e.g. `Exchange, Microsoft Teams`); all when empty. */
+  @property() services = '';
+
+  /** Leaves healthy services out of the list. */
+  @property({ attribute: 'hide-healthy', type: Boolean, reflect: true }) hideHealthy = false;
+
+  /** A dense single-column list, whatever the width. */
+  @property({ type: Boolean, reflect: true }) compact = false;
+
+  @state() private expanded = new Set<string>();
+
+  protected override async fetchData(signal: AbortSignal, maxAge: number): Promise<ServiceHealthData> {
+    const tenant = await this.resolveTenant(signal, maxAge);
+    if (!tenant) return { tenant: undefined, health: undefined };
+    const health = await this.shared(`health/${tenant.tenantId}`, (s) => this.store.client.health(tenant.tenantId, s), signal, maxAge);
+    return { tenant, health };
+  }
+
+  protected override loadDetail(value: ServiceHealthData): HealthLoadDetail {
+    return { element: 'service-health', tenant: value.tenant ?? null, health: value.health ?? null };
+  }
+
+  protected override summary(value: ServiceHealthData): string {
+    return value.health ? `Service health updated: ${healthSummary(this.#rows(value))}` : '';
+  }
+
+  #rows(value: ServiceHealthData): ServiceRow[] {
+    return value.health ? serviceRows(filterServices(value.health.services, this.services)) : [];
+  }
+
+  override render(): TemplateResult {
+    return html`<section part="base" class="base" aria-labelledby="title">${this.#body()} ${this.renderLive()}</section>`;
+  }
+
+  #body(): TemplateResult {
+    const { status, value } = this.load;
+    const title = html`<h2 part="title" id="title">Microsoft 365 service health${value?.tenant ? html` <span class="muted">· ${value.tenant.label}</span>` : nothing}</h2>`;
+    if (status === 'error') return html`<div part="header" class="header">${title}</div>${this.renderError('Service health could not be loaded.')}`;
+    if (!value) return html`<div part="header" class="header">${title}</div>${this.renderLoading('Loading service health')}`;
+    if (!value.tenant) return html`<div part="header" class="header">${title}</div>${this.renderNoTenant()}`;
+    const all = this.#rows(value);
+    const rows = this.hideHealthy ? all.filter((r) => r.level !== 'healthy') : all;
+    const summaryLevel: Level = all.find((r) => r.level !== 'healthy')?.level ?? 'healthy';
+    return html`
+      <div part="header" class="header">
+        ${title}
+        <p part="summary" class="summary status level-${summaryLevel}">${LEVEL_ICONS[summaryLevel]} ${healthSummary(all)}</p>
+        ${this.renderAsOf(value.health.syncedAt ?? value.tenant.lastSyncAt, value.health.stale || value.tenant.stale)}
+      </div>
+      ${this.renderReauth(value.tenant)}
+      ${rows.length
+        ? html`<ul part="list" class="list">${rows.map((r) => this.#row(r, value.tenant.tenantId))}</ul>`
+        : html`<div part="empty" class="state"><p>${this.#emptyText(all.length, value.health.services.length)}</p></div>`}
+      <div part="footer" class="footer">
+        <a href=${ADMIN_HEALTH_URL} target="_blank" rel="noopener">Service health in the Microsoft 365 admin center ${externalIcon}</a>
+        <a href="https://admin.microsoft.com/#/healthoverview" target="_blank" rel="noopener">Health overview ${externalIcon}</a>
+      </div>
+    `;
+  }
+
+  #emptyText(shown: number, total: number): string {
+    if (!total) return 'No service health has been retrieved for this tenant yet. It appears after the first sync.';
+    if (!shown) return 'None of the selected services was found.';
+    return 'All services are healthy';
+  }
+
+  #row(row: ServiceRow, tenantId: string): TemplateResult {
+    const { service, level } = row;
+    const open = this.expanded.has(service.id);
+    const id = `issues-${service.id.replace(/[^\w-]/g, '_')}`;
+    const active = service.issues.filter((i) => !i.isResolved);
+    const content = html`
+      <span class="name">${service.name}</span>
+      <span part="status" class="status level-${level}">${LEVEL_ICONS[level]} ${this.#statusWords(row)}</span>
+      ${row.incidents || row.advisories ? html`<span class="counts muted small">${countText(row.incidents, row.advisories)}</span>` : nothing}
+    `;
+    return html`<li part="item item-${level}" class="item">
+      ${active.length
+        ? html`<button class="row" type="button" aria-expanded=${open} aria-controls=${id} @click=${() => this.#toggle(service.id)}>
+              ${chevronIcon} ${content}
+            </button>
+            <ul part="issues" class="issues" id=${id} ?hidden=${!open}>
+              ${open ? active.map((i) => this.#issue(i, tenantId)) : nothing}
+            </ul>`
+        : html`<div class="row">${content}</div>`}
+    </li>`;
+  }
+
+  /** The service's own status words; when it says healthy but has active issues, the worst issue's. */
+  #statusWords(row: ServiceRow): string {
+    const { service } = row;
+    if (!isHealthy(service.status) || row.level === 'healthy') return statusText(service.status);
+    const worstIssue = service.issues
+      .filter((i) => !i.isResolved)
+      .sort((a, b) => rank(issueLevel(b.status, b.classification)) - rank(issueLevel(a.status, a.classification)))[0];
+    return statusText(worstIssue?.status ?? service.status);
+  }
+
+  #issue(issue: IssueSummary, tenantId: string): TemplateResult {
+    const level = issueLevel(issue.status, issue.classification);
+    return html`<li part="issue" class="issue">
+      <button class="issue-title" type="button" @click=${() => this.#select(tenantId, issue)}>${issue.title}</button>
+      <div class="issue-meta small">
+        <span part="status" class="status level-${level}">${LEVEL_ICONS[level]} ${statusText(issue.status)}</span>
+        <span class="badge">${classificationText(issue.classification)}</span>
+        <span class="muted">${issue.id} · Updated ${this.date(issue.lastModifiedDateTime)}</span>
+      </div>
+    </li>`;
+  }
+
+  /** Fires `o365-issue-select`; unless a listener cancels it, opens the admin center's service health page. */
+  #select(tenantId: string, issue: IssueSummary): void {
+    if (emit(this, 'o365-issue-select', { tenantId, issue }, true)) window.open(ADMIN_HEALTH_URL, '_blank', 'noopener');
+  }
+
+  #toggle(id: string): void {
+    const next = new Set(this.expanded);
+    if (!next.delete(id)) next.add(id);
+    this.expanded = next;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'o365-service-health': O365ServiceHealth;
+  }
+}

@@ -1,0 +1,91 @@
+import { css } from 'lit';
+
+export const serviceMessagesStyles = css`
+  .filters {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 8px 12px;
+    margin-bottom: 12px;
+  }
+  label {
+    display: flex;
+    flex-direction: column;
+    gap: 2px;
+    font-size: 0.875em;
+    flex: 1 1 9rem;
+  }
+  select,
+  input {
+    min-height: 32px;
+    padding: 4px 8px;
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) / 2);
+    background: var(--_bg);
+    font-size: 1em;
+    min-width: 0;
+  }
+  .item {
+    padding: 10px 0;
+    border-top: 1px solid var(--_border);
+  }
+  .item-title {
+    display: flex;
+    gap: 6px;
+    width: 100%;
+    padding: 2px 0;
+    border: 0;
+    background: none;
+    font-weight: 600;
+    text-align: start;
+  }
+  .item-title:hover {
+    color: var(--_accent);
+  }
+  .chevron {
+    margin-top: 0.2em;
+    transition: transform 0.15s;
+  }
+  [aria-expanded='true'] .chevron {
+    transform: rotate(90deg);
+  }
+  .meta {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 2px 10px;
+    margin: 4px 0 2px 22px;
+  }
+  .details {
+    margin: 8px 0 0 22px;
+  }
+  .timeline {
+    border-inline-start: 2px solid var(--_border);
+    padding-inline-start: 12px;
+  }
+  .post {
+    margin-bottom: 12px;
+  }
+  .post-body {
+    white-space: pre-line;
+    overflow-wrap: anywhere;
+  }
+  .post-body > :first-child {
+    margin-top: 4px;
+  }
+  .more {
+    margin-top: 12px;
+  }
+  .impact {
+    margin: 4px 0 0 22px;
+  }
+  @container (max-width: 20rem) {
+    .meta,
+    .details,
+    .impact {
+      margin-inline-start: 0;
+    }
+    .base {
+      padding: calc(var(--_pad) * 0.75);
+    }
+  }
+`;
