@@ -157,6 +157,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     retainedHeaders: [...RETAINED_304_HEADERS, 'access-control-allow-origin', 'access-control-expose-headers'],
   });
   app.use('/api/*', etags);
+  // Answers depend on the API key: never stored by shared caches, always revalidated (ETag) by browsers.
+  app.use('/api/*', async (c, next) => {
+    await next();
+    if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'private, no-cache');
+  });
   app.use('/api/*', apiKeyAuth({ db, now }));
 
   app.route('/api/tenants', tenantRoutes({ db, now, pollIntervalMs: interval }));

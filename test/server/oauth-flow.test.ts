@@ -1,0 +1,158 @@
+/**
+ * The OAuth tenancy flow end to end over HTTP: our server, the real msal-node, the simulator's
+ * sign-in and consent pages, a real SQLite file.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { authorizations, issues } from '../../server/db/schema.js';
+import { startStack, waitFor, type Stack } from '../support/stack.js';
+
+let stack: Stack;
+let admin: string;
+beforeAll(async () => {
+  stack = await startStack();
+  admin = stack.key('acme', 'admin', 'alex@acme.example');
+});
+afterAll(() => stack.close());
+
+type AuthList = { authorizations: Array<{ id: string; label: string; status: string; tenantId: string | null; lastError: string | null; createdBy: string; lastSuccessAt: string | null }> };
+const list = async (key: string) => ((await (await stack.api(key, '/api/authorizations')).json()) as AuthList).authorizations;
+
+describe('adding an authorization', () => {
+  it('returns an authorize URL on the identity platform with state, PKCE S256, nonce, consent prompt, scopes and the tenant hint', async () => {
+    const res = await stack.api(admin, '/api/authorizations', { method: 'POST', json: { label: 'fabrikam.com', api: 'service-communications' } });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { authorization: { id: string; status: string; label: string; api: string; tenantId: null }; authorizeUrl: string };
+    expect(body.authorization).toMatchObject({ status: 'pending', label: 'fabrikam.com', api: 'service-communications', tenantId: null });
+    const url = new URL(body.authorizeUrl);
+    expect(`${url.origin}${url.pathname}`).toBe(`${stack.simulator.url}/organizations/oauth2/v2.0/authorize`);
+    const q = url.searchParams;
+    expect(q.get('code_challenge_method')).toBe('S256');
+    expect(q.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    expect(q.get('state')!.length).toBeGreaterThanOrEqual(32);
+    expect(q.get('nonce')!.length).toBeGreaterThanOrEqual(32);
+    expect(q.get('prompt')).toBe('consent');
+    expect(q.get('domain_hint')).toBe('fabrikam.com');
+    expect(q.get('redirect_uri')).toBe(`${stack.server.config.publicUrl}/oauth/callback`);
+    expect(q.get('scope')!.split(' ')).toEqual(
+      expect.arrayContaining(['https://graph.microsoft.com/ServiceHealth.Read.All', 'https://graph.microsoft.com/ServiceMessage.Read.All', 'offline_access']),
+    );
+  });
+
+  it('completes through sign-in and consent: active, tenant from the token, first sync at once, popup told with postMessage', async () => {
+    const contoso = stack.simulator.tenants[0]!;
+    const { authorizationId, callback } = await stack.authorize(admin, 0, { label: 'Head office' });
+    expect(callback.status).toBe(200);
+    expect(callback.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'nonce-/);
+    const page = await callback.text();
+    expect(page).toContain('"type":"o365-health:authorization"');
+    expect(page).toContain('"status":"active"');
+    expect(page).toContain(`"targetOrigin":"${stack.server.config.publicUrl}"`);
+    const auth = (await list(admin)).find((a) => a.id === authorizationId)!;
+    // The label was not a domain; the tenant can only have come from the redeemed token.
+    expect(auth).toMatchObject({ status: 'active', tenantId: contoso.tenantId, label: 'Head office', createdBy: 'alex@acme.example' });
+    const tenants = await waitFor(async () => {
+      const t = ((await (await stack.api(admin, '/api/tenants')).json()) as { tenants: Array<{ tenantId: string; lastSyncAt: string | null; displayName: string }> }).tenants;
+      return t[0]?.lastSyncAt ? t : null;
+    }, 'the first sync');
+    expect(tenants[0]).toMatchObject({ tenantId: contoso.tenantId, displayName: contoso.displayName, label: 'Head office' });
+    const health = (await (await stack.api(admin, `/api/tenants/${contoso.tenantId}/health`)).json()) as { services: unknown[] };
+    expect(health.services.length).toBeGreaterThan(10);
+  });
+
+  it('refuses a forged state and changes nothing', async () => {
+    const before = await list(admin);
+    const res = await fetch(`${stack.server.url}/oauth/callback?code=abc&state=forged-state-value`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('not valid');
+    expect(await list(admin)).toEqual(before);
+  });
+
+  it('refuses a replayed callback (state and code are single use)', async () => {
+    const res = await stack.api(admin, '/api/authorizations', { method: 'POST', json: { label: 'northwindtraders.com' } });
+    const { authorization, authorizeUrl } = (await res.json()) as { authorization: { id: string }; authorizeUrl: string };
+    const { walkSimulatedConsent } = await import('../../server/simulated-consent.js');
+    const cb = new URL(await walkSimulatedConsent(authorizeUrl, stack.simulator.tenants[2]!.admins[0]!.upn));
+    const first = await fetch(`${stack.server.url}${cb.pathname}${cb.search}`);
+    expect(first.status).toBe(200);
+    const replay = await fetch(`${stack.server.url}${cb.pathname}${cb.search}`);
+    expect(replay.status).toBe(400);
+    expect(await replay.text()).toContain('already used');
+    expect((await list(admin)).find((a) => a.id === authorization.id)!.status).toBe('active');
+  });
+
+  it('refuses an expired state (10 minutes) and marks the authorization failed', async () => {
+    const res = await stack.api(admin, '/api/authorizations', { method: 'POST', json: { label: 'late.example.com' } });
+    const { authorization, authorizeUrl } = (await res.json()) as { authorization: { id: string }; authorizeUrl: string };
+    const { walkSimulatedConsent } = await import('../../server/simulated-consent.js');
+    const cb = new URL(await walkSimulatedConsent(authorizeUrl, stack.simulator.tenants[1]!.admins[0]!.upn));
+    stack.advance(11 * 60_000);
+    const late = await fetch(`${stack.server.url}${cb.pathname}${cb.search}`);
+    expect(late.status).toBe(400);
+    const auth = (await list(admin)).find((a) => a.id === authorization.id)!;
+    expect(auth.status).toBe('failed');
+    expect(auth.lastError).toMatch(/expired/);
+  });
+
+  it("records Microsoft's access_denied (Cancel on the consent page) as failed with a reason in words", async () => {
+    const { authorizationId, callback } = await stack.authorize(admin, 1, { decision: 'Cancel' });
+    expect(callback.status).toBe(200);
+    expect(await callback.text()).toContain('"status":"failed"');
+    const auth = (await list(admin)).find((a) => a.id === authorizationId)!;
+    expect(auth.status).toBe('failed');
+    expect(auth.tenantId).toBeNull();
+    expect(auth.lastError).toMatch(/declined|cancelled/i);
+  });
+
+  it('redirects to an allowed returnTo, and refuses a foreign one', async () => {
+    const foreign = await stack.api(admin, '/api/authorizations', { method: 'POST', json: { label: 'x.example.com', returnTo: 'https://evil.example/steal' } });
+    expect(foreign.status).toBe(400);
+    expect(((await foreign.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'validation_failed', message: expect.stringContaining('returnTo') });
+    const returnTo = `${stack.server.config.publicUrl}/demo/settings.html?tab=oauth`;
+    const { callback, authorizationId } = await stack.authorize(admin, 1, { returnTo });
+    expect(callback.status).toBe(303);
+    const location = new URL(callback.headers.get('location')!);
+    expect(`${location.origin}${location.pathname}`).toBe(`${stack.server.config.publicUrl}/demo/settings.html`);
+    expect(location.searchParams.get('tab')).toBe('oauth');
+    expect(location.searchParams.get('o365_authorization')).toBe('active');
+    expect(location.searchParams.get('o365_authorization_id')).toBe(authorizationId);
+  });
+
+  it('validates the label and the api', async () => {
+    for (const json of [{}, { label: '' }, { label: '   ' }, { label: 'x'.repeat(101) }, { label: 'bad\u0007bell' }, { label: 'ok', api: 'exchange' }, { label: 42 }]) {
+      const res = await stack.api(admin, '/api/authorizations', { method: 'POST', json });
+      expect(res.status, JSON.stringify(json)).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('validation_failed');
+    }
+    const notJson = await stack.api(admin, '/api/authorizations', { method: 'POST', body: '{nope', headers: { 'content-type': 'application/json' } });
+    expect(notJson.status).toBe(400);
+  });
+
+  it('needs an admin key: viewers get 403, no key 401, and an unknown id is 404', async () => {
+    const viewer = stack.key('acme', 'viewer');
+    expect((await stack.api(viewer, '/api/authorizations')).status).toBe(403);
+    expect((await stack.api(viewer, '/api/authorizations', { method: 'POST', json: { label: 'a.com' } })).status).toBe(403);
+    expect((await stack.api(null, '/api/authorizations')).status).toBe(401);
+    expect((await stack.api(admin, '/api/authorizations/00000000-0000-4000-8000-000000000000', { method: 'DELETE' })).status).toBe(404);
+    expect((await stack.api(admin, '/api/authorizations/not-a-uuid', { method: 'DELETE' })).status).toBe(400);
+  });
+});
+
+describe('secrets at rest', () => {
+  it('keeps no token, verifier or API key in plaintext in the database file', async () => {
+    const { db, sqlite } = stack.server.database;
+    const row = db.select().from(authorizations).where(eq(authorizations.status, 'active')).get()!;
+    const cache = JSON.parse(stack.server.box.open(row.tokenCache!, `token-cache:${row.id}`)) as {
+      RefreshToken: Record<string, { secret: string }>;
+      AccessToken: Record<string, { secret: string }>;
+    };
+    const secrets = [...Object.values(cache.RefreshToken), ...Object.values(cache.AccessToken)].map((t) => t.secret);
+    expect(secrets.length).toBeGreaterThanOrEqual(2);
+    sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    const bytes = readFileSync(stack.server.config.databasePath).toString('latin1');
+    expect(bytes).toContain('Head office'); // the check reads the real file
+    for (const secret of [...secrets, admin]) expect(bytes.includes(secret)).toBe(false);
+    expect(db.select().from(issues).all().length).toBeGreaterThan(0);
+  });
+});
