@@ -176,7 +176,9 @@ export function getTenantHealth(db: Db, tenantId: string): TenantHealth {
   const byService = new Map<string, IssueSummary[]>();
   for (const issue of active) {
     const key = issue.service.toLowerCase();
-    byService.set(key, [...(byService.get(key) ?? []), issue]);
+    const list = byService.get(key);
+    if (list) list.push(issue);
+    else byService.set(key, [issue]);
   }
   return {
     syncedAt: tenantLastSyncAt(db, tenantId),

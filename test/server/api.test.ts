@@ -440,6 +440,7 @@ describe('HTTP behaviour', () => {
   it('sends security headers, and a strict CSP on HTML', async () => {
     const api = await get('/api/tenants');
     expect(api.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(api.headers.get('cache-control')).toBe('private, no-cache');
     expect(api.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
     const page = await app.request('/demo/');
     expect(page.headers.get('content-security-policy')).toBe(HTML_CSP);
@@ -451,6 +452,17 @@ describe('HTTP behaviour', () => {
     const res = await app.request('/healthz');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true });
+
+    const other = tempDatabase();
+    const errors: unknown[] = [];
+    const broken = createApp({ db: other.db, config: loadConfig({}), log: (_line, err) => err && errors.push(err) });
+    other.close();
+    try {
+      await expectError(await broken.request('/healthz'), 503, 'service_unavailable');
+      expect(errors).toHaveLength(1);
+    } finally {
+      other.dispose();
+    }
   });
 
   it('logs one line per request, without keys or query strings', async () => {
@@ -483,6 +495,7 @@ describe('static files', () => {
   });
 
   it('serves the demo portal, redirecting /demo to /demo/', async () => {
+    expect((await app.request('/')).headers.get('location')).toBe('/demo/');
     const redirect = await app.request('/demo');
     expect(redirect.status).toBe(301);
     expect(redirect.headers.get('location')).toBe('/demo/');
