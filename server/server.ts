@@ -54,9 +54,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // Listen first so that port 0 resolves to a real port before the redirect URI is fixed.
   let handler: (req: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
   const { server, port } = await listen(options.config.host, options.config.port, (req) => handler(req));
+  // PORT=0 without PUBLIC_URL gives `http://localhost:0`: replace it with the port actually bound.
+  const unbound = 'http://localhost:0';
   const config: Config =
-    options.config.port === 0 && !process.env.PUBLIC_URL
-      ? { ...options.config, port, publicUrl: `http://localhost:${port}`, allowedOrigins: [...new Set([`http://localhost:${port}`, ...options.config.allowedOrigins.filter((o) => o !== 'http://localhost:0')])] }
+    options.config.publicUrl === unbound
+      ? {
+          ...options.config,
+          port,
+          publicUrl: `http://localhost:${port}`,
+          allowedOrigins: [...new Set([`http://localhost:${port}`, ...options.config.allowedOrigins.filter((o) => o !== unbound)])],
+        }
       : { ...options.config, port };
 
   if (!config.microsoft) throw new Error('No Microsoft app is configured (simulator mode sets the built-in one).');

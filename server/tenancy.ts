@@ -42,7 +42,19 @@ export function authorizationJson(row: AuthorizationRow): AuthorizationJson {
 /** Lifetime of an OAuth `state` (and its PKCE verifier and nonce). */
 export const OAUTH_REQUEST_TTL_MS = 10 * 60_000;
 
-export function listAuthorizations(db: Db, orgId: string): AuthorizationRow[] {
+/**
+ * Lists an org's authorizations. A pending one whose sign-in window (10 minutes) has passed
+ * becomes `failed` first, so an abandoned popup does not stay "pending" forever.
+ */
+export function listAuthorizations(db: Db, orgId: string, now: Date = new Date()): AuthorizationRow[] {
+  const abandoned = db
+    .select({ id: oauthRequests.authorizationId })
+    .from(oauthRequests)
+    .where(and(isNull(oauthRequests.usedAt), lte(oauthRequests.expiresAt, now)));
+  db.update(authorizations)
+    .set({ status: 'failed', lastError: 'The sign-in at Microsoft was not completed within 10 minutes.', updatedAt: now })
+    .where(and(eq(authorizations.orgId, orgId), eq(authorizations.status, 'pending'), inArray(authorizations.id, abandoned)))
+    .run();
   return db.select().from(authorizations).where(eq(authorizations.orgId, orgId)).orderBy(asc(authorizations.createdAt)).all();
 }
 

@@ -91,7 +91,7 @@ export function authorizationRoutes(deps: TenancyDeps) {
     .use('/api/authorizations', requireAdmin)
     .use('/api/authorizations/*', requireAdmin)
     .get('/api/authorizations', (c) => {
-      const rows = listAuthorizations(deps.db, c.var.principal.orgId);
+      const rows = listAuthorizations(deps.db, c.var.principal.orgId, now());
       return c.json({ authorizations: rows.map(authorizationJson) });
     })
     .post('/api/authorizations', validate('json', createBody), async (c) => {

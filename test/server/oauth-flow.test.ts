@@ -95,6 +95,16 @@ describe('adding an authorization', () => {
     expect(auth.lastError).toMatch(/expired/);
   });
 
+  it('turns an abandoned sign-in (popup closed) from pending into failed after 10 minutes', async () => {
+    const res = await stack.api(admin, '/api/authorizations', { method: 'POST', json: { label: 'abandoned.example.com' } });
+    const { authorization } = (await res.json()) as { authorization: { id: string } };
+    expect((await list(admin)).find((a) => a.id === authorization.id)!.status).toBe('pending');
+    stack.advance(11 * 60_000);
+    const auth = (await list(admin)).find((a) => a.id === authorization.id)!;
+    expect(auth.status).toBe('failed');
+    expect(auth.lastError).toMatch(/not completed within 10 minutes/);
+  });
+
   it("records Microsoft's access_denied (Cancel on the consent page) as failed with a reason in words", async () => {
     const { authorizationId, callback } = await stack.authorize(admin, 1, { decision: 'Cancel' });
     expect(callback.status).toBe(200);
