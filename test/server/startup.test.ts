@@ -1,0 +1,129 @@
+/**
+ * Start-up: configuration validation, the SECRET_KEY file, and the real `server/main.ts` process in
+ * simulator mode (what `npm start` runs): it pre-authorizes a simulated tenant, serves its data,
+ * refuses a bad configuration naming the variable, and shuts down cleanly on SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config.js';
+import { loadOrCreateSecretKey, SecretBox } from '../../server/crypto.js';
+import { waitFor } from '../support/stack.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'o365-health-start-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('configuration', () => {
+  it('has the documented defaults and simulator mode without a client id', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8787,
+      host: '127.0.0.1',
+      publicUrl: 'http://localhost:8787',
+      databasePath: './data/o365-health.db',
+      loginUrl: 'https://login.microsoftonline.com',
+      graphUrl: 'https://graph.microsoft.com',
+      pollCron: '*/5 * * * *',
+      secretKey: null,
+      allowedOrigins: ['http://localhost:8787'],
+      simulatorMode: true,
+      microsoft: null,
+    });
+  });
+
+  it('accepts six-field croner patterns, origin lists, http loopback Microsoft URLs and a hex key', () => {
+    const c = loadConfig({
+      POLL_CRON: '*/30 * * * * *',
+      ALLOWED_ORIGINS: 'https://portal.example.com, http://localhost:3000',
+      MICROSOFT_LOGIN_URL: 'http://127.0.0.1:9999/',
+      MICROSOFT_CLIENT_ID: 'app',
+      MICROSOFT_CLIENT_SECRET: 'secret',
+      SECRET_KEY: 'ab'.repeat(32),
+      PUBLIC_URL: 'https://health.example.com',
+    });
+    expect(c.pollCron).toBe('*/30 * * * * *');
+    expect(c.allowedOrigins).toEqual(['https://health.example.com', 'https://portal.example.com', 'http://localhost:3000']);
+    expect(c.loginUrl).toBe('http://127.0.0.1:9999');
+    expect(c.simulatorMode).toBe(false);
+    expect(c.secretKey?.length).toBe(32);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ POLL_CRON: 'every five minutes' }, 'POLL_CRON'],
+    [{ SECRET_KEY: 'too-short' }, 'SECRET_KEY'],
+    [{ ALLOWED_ORIGINS: 'https://portal.example.com/path' }, 'ALLOWED_ORIGINS'],
+    [{ MICROSOFT_GRAPH_URL: 'ftp://graph' }, 'MICROSOFT_GRAPH_URL'],
+    [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
+    [{ MICROSOFT_CLIENT_ID: 'app' }, 'MICROSOFT_CLIENT_SECRET'],
+  ])('refuses %j naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`\\b${name}:`));
+  });
+});
+
+describe('SECRET_KEY file', () => {
+  it('is generated with mode 0600 when unset, then reused', () => {
+    const db = join(tempDir(), 'data', 'x.db');
+    const first = loadOrCreateSecretKey(null, db);
+    const file = join(dirname(db), 'secret.key');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(loadOrCreateSecretKey(null, db).equals(first)).toBe(true);
+    // A value sealed under the key opens only under the same key and context.
+    const sealed = new SecretBox(first).seal('refresh-token', 'row-1');
+    expect(new SecretBox(loadOrCreateSecretKey(null, db)).open(sealed, 'row-1')).toBe('refresh-token');
+    expect(() => new SecretBox(first).open(sealed, 'row-2')).toThrow();
+    expect(readFileSync(file, 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+function startMain(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  let out = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: { ...process.env, MICROSOFT_CLIENT_ID: '', MICROSOFT_CLIENT_SECRET: '', PUBLIC_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+describe('server/main.ts (npm start)', () => {
+  it('refuses a bad configuration with a message naming the variable', async () => {
+    const run = startMain({ POLL_CRON: 'sometimes', DATABASE_PATH: join(tempDir(), 'db.sqlite') });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(/POLL_CRON: must be a croner pattern/);
+  });
+
+  it('runs in simulator mode with a pre-authorized tenant, and stops cleanly on SIGTERM', async () => {
+    const run = startMain({ PORT: '0', DATABASE_PATH: join(tempDir(), 'db.sqlite') });
+    try {
+      const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(run.output())?.[1], 'the server to listen', 30_000);
+      expect(run.output()).toMatch(/Microsoft is SIMULATED/);
+      expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true });
+      const script = await (await fetch(`${url}/demo/config.js`)).text();
+      const apiKey = /"apiKey":"([^"]+)"/.exec(script)![1]!;
+      const tenants = await waitFor(async () => {
+        const body = (await (await fetch(`${url}/api/tenants`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as {
+          tenants: Array<{ displayName: string; lastSyncAt: string | null; status: string }>;
+        };
+        return body.tenants[0]?.lastSyncAt ? body.tenants : null;
+      }, 'the pre-authorized tenant to sync');
+      expect(tenants).toEqual([expect.objectContaining({ displayName: 'Contoso Ltd', status: 'active', stale: false })]);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+      expect(run.output()).toMatch(/SIGTERM: shutting down/);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+});
