@@ -174,7 +174,12 @@ export function mountIdentity(app: SimApp, deps: SimDeps): void {
   };
 
   const accountsFor = (interaction: Interaction): AccountChoice[] => {
-    const tenants = MULTI_TENANT.has(interaction.pathTenant) ? world.tenants : world.tenants.filter((t) => t.def.tenantId === interaction.pathTenant);
+    const own = world.findTenant(interaction.pathTenant);
+    const tenants = MULTI_TENANT.has(interaction.pathTenant)
+      ? world.signInTenants(interaction.loginHint, interaction.domainHint)
+      : own && own.def.tenantId === interaction.pathTenant
+        ? [own]
+        : [];
     const accounts = tenants.flatMap((t) =>
       t.def.admins.map((a) => ({ tenantId: t.def.tenantId, tenantName: t.def.displayName, oid: a.oid, upn: a.upn, name: a.name })),
     );

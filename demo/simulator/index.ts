@@ -42,6 +42,15 @@ export interface SimulatorOptions {
   live?: boolean;
   /** One line per request served (method, path, status, ms); default `console.log`; false for none. */
   log?: ((line: string) => void) | false;
+  /**
+   * Synthetic tenants to add after the catalog's three, for load tests (default 0, at most
+   * 100 000). Tenant `n` has id `e0000000-0000-4000-8000-<n, 12 digits>`, domain
+   * `t<n, 5 digits>.bench.example` and one admin `admin@<domain>`; its data is a small set drawn
+   * from the catalog's templates. The catalog tenants' data does not change. On the multi-tenant
+   * sign-in page a synthetic tenant's admin is offered only when `login_hint` or `domain_hint`
+   * names it (the server sends the label as `domain_hint` when it is a domain).
+   */
+  extraTenants?: number;
 }
 
 /** A running simulator. */
@@ -99,7 +108,7 @@ export function createSimulatorApp(deps: { state: SimulatorState; world: World; 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const clock = options.clock ?? systemClock;
   const log = options.log === undefined ? (line: string) => console.log(line) : options.log;
-  const world = new World({ seed: options.seed ?? DEFAULT_SEED, startAt: clock.now(), live: options.live ?? false });
+  const world = new World({ seed: options.seed ?? DEFAULT_SEED, startAt: clock.now(), live: options.live ?? false, extraTenants: options.extraTenants ?? 0 });
   const state = new SimulatorState();
   // The first tenant has already consented to the built-in app, so simulator mode has data at once.
   state.grantConsent(world.tenants[0].def.tenantId, BUILT_IN_APP.clientId);

@@ -327,6 +327,11 @@ export interface SimTenant {
   messages: SimMessage[];
   /** Service statuses pinned through the control API (service id → status). */
   serviceOverrides: Map<string, string>;
+  /**
+   * True for the synthetic load-test tenants of {@link WorldOptions.extraTenants}. Their admins are
+   * offered on the multi-tenant sign-in page only when a `login_hint` or `domain_hint` names them.
+   */
+  synthetic?: boolean;
 }
 
 function makeIssue(
@@ -361,6 +366,34 @@ function cloneIssue(issue: SimIssue): SimIssue {
   return { ...issue, details: issue.details.map((d) => ({ ...d })), phases: issue.phases.map((p) => ({ ...p })) };
 }
 
+/** A Message center post from a template, started up to 45 days before `t0` (consumes `rand` in a fixed order). */
+function messageJson(rand: () => number, template: (typeof MESSAGE_TEMPLATES)[number], id: string, t0: number): SimMessage {
+  const startAt = Math.floor((t0 - randInt(rand, 1, 45) * DAY - randInt(rand, 0, 23) * HOUR) / MINUTE) * MINUTE;
+  const modified = Math.min(t0 - MINUTE, startAt + randInt(rand, 0, 10) * DAY + randInt(rand, 0, 86_399_999));
+  const endAt = startAt + randInt(rand, 30, 120) * DAY;
+  const json: GraphMessage = {
+    startDateTime: isoSeconds(startAt),
+    endDateTime: isoSeconds(endAt),
+    lastModifiedDateTime: isoMillis(modified),
+    title: modified - startAt > 5 * DAY && !template.title.startsWith('(Updated)') ? `(Updated) ${template.title}` : template.title,
+    id,
+    category: template.category,
+    severity: template.severity,
+    tags: [...template.tags],
+    isMajorChange: template.isMajorChange,
+    actionRequiredByDateTime: template.actionRequired ? isoSeconds(startAt + randInt(rand, 30, 90) * DAY) : null,
+    services: [...template.services],
+    expiryDateTime: rand() < 0.5 ? null : isoSeconds(endAt),
+    details: [{ name: 'ExternalLink', value: `https://learn.microsoft.com/microsoft-365/admin/manage/message-center?mc=${id}` }],
+    body: {
+      contentType: 'html',
+      content: `<p>${escapeHtml(template.body)}</p><p>[When this will happen:]</p><p>Rollout will begin in ${formatPostTime(startAt + 14 * DAY).split(', at')[0]} and is expected to complete within four weeks.</p><p>[How this will affect your organization:]</p><p>Review the change and update your user training and documentation as appropriate.</p>`,
+    },
+    viewPoint: null,
+  };
+  return { startAt, json };
+}
+
 /** Options of the generated world. */
 export interface WorldOptions {
   seed: number;
@@ -368,7 +401,40 @@ export interface WorldOptions {
   startAt: number;
   /** Live mode: lifecycles in minutes, and a new issue every so often. */
   live: boolean;
+  /**
+   * Synthetic tenants added after the catalog's (for load tests), 0 by default. They never change
+   * the catalog tenants' data. See {@link extraTenantDef} for their ids and domains.
+   */
+  extraTenants?: number;
 }
+
+/** Most synthetic tenants a world can have. */
+export const MAX_EXTRA_TENANTS = 100_000;
+
+/**
+ * The definition of synthetic tenant `n` (1-based): tenant id `e0000000-0000-4000-8000-<n, 12 digits>`,
+ * domain `t<n, 5 digits>.bench.example`, one admin `admin@<domain>` with oid
+ * `ad000000-0000-4000-8000-<n, 12 digits>`. Deterministic, independent of the seed.
+ */
+export function extraTenantDef(n: number): SimTenantDef {
+  const num = String(n).padStart(12, '0');
+  const label = `t${String(n).padStart(5, '0')}`;
+  const domain = `${label}.bench.example`;
+  return {
+    tenantId: `e0000000-0000-4000-8000-${num}`,
+    domain,
+    initialDomain: `${label}bench.onmicrosoft.com`,
+    displayName: `Bench Tenant ${String(n).padStart(5, '0')}`,
+    countryLetterCode: 'US',
+    city: 'Seattle',
+    createdDateTime: '2022-06-01T00:00:00Z',
+    admins: [{ oid: `ad000000-0000-4000-8000-${num}`, upn: `admin@${domain}`, name: `Bench Admin ${n}` }],
+    withoutServices: [],
+  };
+}
+
+/** Services a synthetic tenant may lack (the core workloads are always there). */
+const OPTIONAL_SERVICES = ['DynamicsCRM', 'Microsoft365Copilot', 'Bookings', 'Intune', 'Viva', 'SwayEnterprise', 'Stream', 'PowerBIcom'];
 
 /** Interval at which live mode adds a new issue. */
 const LIVE_INTERVAL = 12 * MINUTE;
@@ -379,6 +445,10 @@ export class World {
   private readonly options: WorldOptions;
   private nextNumber: number;
   private liveGenerated = 0;
+  /** The catalog tenants come first in {@link tenants}; live mode only touches them. */
+  private readonly catalogCount: number;
+  /** Lower-cased tenant id, domain and initial domain → tenant. */
+  private readonly index = new Map<string, SimTenant>();
 
   constructor(options: WorldOptions) {
     this.options = options;
@@ -391,8 +461,19 @@ export class World {
       messages: [],
       serviceOverrides: new Map(),
     }));
+    this.catalogCount = this.tenants.length;
     this.generateIssues(rand);
     this.generateMessages(rand);
+    const extra = options.extraTenants ?? 0;
+    if (!Number.isInteger(extra) || extra < 0 || extra > MAX_EXTRA_TENANTS) {
+      throw new RangeError(`extraTenants must be an integer from 0 to ${MAX_EXTRA_TENANTS}, got ${extra}`);
+    }
+    if (extra > 0) this.addExtraTenants(extra);
+    for (const t of this.tenants) {
+      for (const key of [t.def.tenantId, t.def.domain, t.def.initialDomain]) {
+        if (!this.index.has(key.toLowerCase())) this.index.set(key.toLowerCase(), t);
+      }
+    }
   }
 
   /** A new issue id with the service's prefix, e.g. `EX812345`. */
@@ -405,9 +486,26 @@ export class World {
   /** Finds a tenant by id or domain (case-insensitive). */
   findTenant(idOrDomain: string): SimTenant | undefined {
     const key = idOrDomain.toLowerCase();
-    return this.tenants.find(
-      (t) => t.def.tenantId === key || t.def.domain === key || t.def.initialDomain === key,
+    return (
+      this.index.get(key) ??
+      this.tenants.find((t) => t.def.tenantId === key || t.def.domain === key || t.def.initialDomain === key)
     );
+  }
+
+  /**
+   * Tenants whose admins the multi-tenant sign-in page offers: every catalog tenant, plus a
+   * synthetic one only when the login or domain hint names it (like typing the account name at
+   * Microsoft), so the page stays small with thousands of synthetic tenants.
+   */
+  signInTenants(loginHint: string | null, domainHint: string | null): SimTenant[] {
+    const catalog = this.tenants.slice(0, this.catalogCount);
+    if (this.tenants.length === this.catalogCount) return catalog;
+    const hinted = new Set<SimTenant>();
+    for (const key of [domainHint, loginHint?.split('@')[1]]) {
+      const tenant = key ? this.findTenant(key) : undefined;
+      if (tenant?.synthetic) hinted.add(tenant);
+    }
+    return [...catalog, ...hinted];
   }
 
   private templatesFor(tenant: SimTenant): IssueTemplate[] {
@@ -456,34 +554,62 @@ export class World {
     for (const template of MESSAGE_TEMPLATES) {
       for (let copy = 0; copy < 2; copy++) {
         mc += randInt(rand, 40, 3000);
-        const startAt = Math.floor((t0 - randInt(rand, 1, 45) * DAY - randInt(rand, 0, 23) * HOUR) / MINUTE) * MINUTE;
-        const modified = Math.min(t0 - MINUTE, startAt + randInt(rand, 0, 10) * DAY + randInt(rand, 0, 86_399_999));
-        const endAt = startAt + randInt(rand, 30, 120) * DAY;
-        const json: GraphMessage = {
-          startDateTime: isoSeconds(startAt),
-          endDateTime: isoSeconds(endAt),
-          lastModifiedDateTime: isoMillis(modified),
-          title: modified - startAt > 5 * DAY && !template.title.startsWith('(Updated)') ? `(Updated) ${template.title}` : template.title,
-          id: `MC${mc}`,
-          category: template.category,
-          severity: template.severity,
-          tags: [...template.tags],
-          isMajorChange: template.isMajorChange,
-          actionRequiredByDateTime: template.actionRequired ? isoSeconds(startAt + randInt(rand, 30, 90) * DAY) : null,
-          services: [...template.services],
-          expiryDateTime: rand() < 0.5 ? null : isoSeconds(endAt),
-          details: [{ name: 'ExternalLink', value: `https://learn.microsoft.com/microsoft-365/admin/manage/message-center?mc=MC${mc}` }],
-          body: {
-            contentType: 'html',
-            content: `<p>${escapeHtml(template.body)}</p><p>[When this will happen:]</p><p>Rollout will begin in ${formatPostTime(startAt + 14 * DAY).split(', at')[0]} and is expected to complete within four weeks.</p><p>[How this will affect your organization:]</p><p>Review the change and update your user training and documentation as appropriate.</p>`,
-          },
-          viewPoint: null,
-        };
+        const { startAt, json } = messageJson(rand, template, `MC${mc}`, t0);
         for (const tenant of this.tenants) {
           const subscribed = template.services.some((name) => tenant.services.some((s) => s.name === name));
           if (subscribed && rand() < 0.6) tenant.messages.push({ startAt, json: { ...json, tags: [...json.tags], services: [...json.services], details: json.details.map((d) => ({ ...d })), body: { ...json.body } } });
         }
       }
+    }
+  }
+
+  /**
+   * Adds `count` synthetic tenants (see {@link extraTenantDef}) with a small data set drawn from
+   * the catalog's templates: a pool of service-wide issues (30 days of history and a few active
+   * ones) of which each tenant gets some, and a few Message center posts. Uses its own random
+   * stream and id range, so the catalog tenants' data is the same with or without them.
+   * Issues are copied per tenant (the control API may change them); message JSON is shared, read-only.
+   */
+  private addExtraTenants(count: number): void {
+    const { startAt: t0, live, seed } = this.options;
+    const rand = createRandom(hashSeed(seed, 'extra-tenants'));
+    const activePace = live ? LIVE : REALISTIC;
+    // Ids below the catalog range (which starts at 700 000), so they never collide.
+    let number = randInt(rand, 100_000, 200_000);
+    const poolIssue = (template: IssueTemplate, startAt: number, pace: Pace): SimIssue => {
+      const service = SERVICES.find((sv) => sv.id === template.serviceId) as SimServiceDef;
+      number += randInt(rand, 1, 7);
+      return makeIssue(rand, `${service.prefix}${number}`, template, service, startAt, pace);
+    };
+    const history = Array.from({ length: 60 }, () => poolIssue(pick(rand, ISSUE_TEMPLATES), t0 - 30 * DAY + Math.round(rand() * 28 * DAY), REALISTIC));
+    const active = Array.from({ length: 12 }, () =>
+      poolIssue(pick(rand, ISSUE_TEMPLATES), t0 - (live ? randInt(rand, 1, 6) * MINUTE : randInt(rand, 20, 150) * MINUTE), activePace),
+    );
+    let mc = randInt(rand, 100_000, 200_000);
+    const messages: SimMessage[] = MESSAGE_TEMPLATES.map((template) => {
+      mc += randInt(rand, 40, 3000);
+      return messageJson(rand, template, `MC${mc}`, t0);
+    });
+
+    for (let n = 1; n <= count; n++) {
+      const r = createRandom(hashSeed(seed, 'extra-tenant', n));
+      const without = OPTIONAL_SERVICES.filter(() => r() < 0.25);
+      const def = { ...extraTenantDef(n), withoutServices: without };
+      const services = SERVICES.filter((sv) => !without.includes(sv.id));
+      const tenant: SimTenant = { def, services, issues: new Map(), messages: [], serviceOverrides: new Map(), synthetic: true };
+      const has = (issue: SimIssue) => services.some((sv) => sv.id === issue.serviceId);
+      const take = (list: SimIssue[], howMany: number) => {
+        for (let i = 0; i < howMany; i++) {
+          const issue = pick(r, list);
+          if (has(issue) && !tenant.issues.has(issue.id)) tenant.issues.set(issue.id, cloneIssue(issue));
+        }
+      };
+      take(history, randInt(r, 3, 8));
+      take(active, randInt(r, 1, 3));
+      for (const msg of messages) {
+        if (msg.json.services.some((name) => services.some((sv) => sv.name === name)) && r() < 0.3) tenant.messages.push(msg);
+      }
+      this.tenants.push(tenant);
     }
   }
 
@@ -494,7 +620,7 @@ export class World {
     while (this.liveGenerated < due) {
       this.liveGenerated++;
       const rand = createRandom(hashSeed(this.options.seed, 'live', this.liveGenerated));
-      const tenant = this.tenants[this.liveGenerated % this.tenants.length];
+      const tenant = this.tenants[this.liveGenerated % this.catalogCount];
       const startAt = this.options.startAt + this.liveGenerated * LIVE_INTERVAL - 2 * MINUTE;
       this.place(rand, pick(rand, this.templatesFor(tenant)), startAt, LIVE, [tenant]);
     }

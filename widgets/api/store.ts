@@ -78,13 +78,18 @@ export class HealthStore extends EventTarget {
       entry.pending = pending;
     }
     const pending = entry.pending;
+    const e = entry;
     pending.waiters++;
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const onAbort = () => {
         if (settled) return;
         settled = true;
-        if (--pending.waiters === 0) pending.controller.abort();
+        if (--pending.waiters === 0) {
+          // Nobody wants it any more: abort, and let the next caller start a fresh request.
+          pending.controller.abort();
+          if (e.pending === pending) e.pending = undefined;
+        }
         reject(abortError());
       };
       signal?.addEventListener('abort', onAbort, { once: true });

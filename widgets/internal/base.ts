@@ -155,11 +155,16 @@ export abstract class O365Element<T> extends LitElement {
       this.#lastSummary = summary;
       emit(this, 'o365-load', this.loadDetail(value));
     } else {
-      const error = result instanceof Error ? result : new Error(String(result));
-      const api = error instanceof ApiError ? error : undefined;
       this.announcement = '';
-      emit(this, 'o365-error', { error, status: api?.status ?? 0, code: api?.code ?? 'error', message: error.message });
+      this.emitError(result);
     }
+  }
+
+  /** Fires `o365-error` for a failed request (finished async work). */
+  protected emitError(result: unknown): void {
+    const error = result instanceof Error ? result : new Error(String(result));
+    const api = error instanceof ApiError ? error : undefined;
+    emit(this, 'o365-error', { error, status: api?.status ?? 0, code: api?.code ?? 'error', message: error.message });
   }
 
   /** Formats a timestamp in the element's locale and time zone. */

@@ -44,7 +44,7 @@ export class LoadController<T> implements ReactiveController {
       this.status = 'ready';
       this.done(true, value);
     } catch (e) {
-      if (id !== this.#run || isAbortError(e)) return;
+      if (id !== this.#run || (isAbortError(e) && abort.signal.aborted)) return;
       this.error = e;
       this.status = 'error';
       this.done(false, e);

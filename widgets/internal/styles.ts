@@ -91,6 +91,8 @@ export const hostStyles = css`
     font-size: 1.15em;
     font-weight: 600;
     flex: 1 1 auto;
+    min-width: 0;
+    overflow-wrap: anywhere;
   }
   h3 {
     font-size: 1em;

@@ -19,6 +19,7 @@ export const oauthSettingsStyles = css`
     flex-direction: column;
     gap: 2px;
     flex: 1 1 12rem;
+    min-width: 0;
     font-size: 0.875em;
   }
   select,
@@ -29,6 +30,7 @@ export const oauthSettingsStyles = css`
     border-radius: calc(var(--_radius) / 2);
     background: var(--_bg);
     font-size: 1em;
+    width: 100%;
     min-width: 0;
   }
   .hint {

@@ -296,7 +296,7 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
       popup?.close();
       if (isAbortError(error)) return;
       this.message = { level: 'critical', text: `The authorization could not be started. ${errorText(error)}` };
-      this.#emitError(error);
+      this.emitError(error);
     } finally {
       this.busy = false;
     }
@@ -350,7 +350,7 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
     } catch (error) {
       if (isAbortError(error)) return;
       this.deleteError = error;
-      this.#emitError(error);
+      this.emitError(error);
     } finally {
       this.busy = false;
     }
@@ -360,12 +360,6 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
   #changed(detail: O365AuthorizationChangeDetail): void {
     invalidateStores(this.config.apiBase);
     emit(this, 'o365-authorization-change', detail);
-  }
-
-  #emitError(error: unknown): void {
-    const err = error instanceof Error ? error : new Error(String(error));
-    const api = err instanceof ApiError ? err : undefined;
-    emit(this, 'o365-error', { error: err, status: api?.status ?? 0, code: api?.code ?? 'error', message: err.message });
   }
 }
 

@@ -13,6 +13,7 @@ export const serviceMessagesStyles = css`
     gap: 2px;
     font-size: 0.875em;
     flex: 1 1 9rem;
+    min-width: 0;
   }
   select,
   input {
@@ -22,6 +23,7 @@ export const serviceMessagesStyles = css`
     border-radius: calc(var(--_radius) / 2);
     background: var(--_bg);
     font-size: 1em;
+    width: 100%;
     min-width: 0;
   }
   .item {

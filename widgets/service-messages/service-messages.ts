@@ -104,7 +104,9 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
     };
   }
 
-  #page(tenantId: string, query: IssuesQuery, signal: AbortSignal, maxAge: number): Promise<IssuesResponse> {
+  /** A page of issues; `track` false for "Show more" pages, which must not reload the element when they arrive. */
+  #page(tenantId: string, query: IssuesQuery, signal: AbortSignal, maxAge: number, track = true): Promise<IssuesResponse> {
+    if (!track) return this.store.get(`issues/${tenantId}${toQuery(query)}`, (s) => this.store.client.issues(tenantId, query, s), { signal, maxAge });
     return this.shared(`issues/${tenantId}${toQuery(query)}`, (s) => this.store.client.issues(tenantId, query, s), signal, maxAge);
   }
 
@@ -292,7 +294,7 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
     set({ status: 'loading' });
     try {
       // The HTML of posts was sanitised by the server (allow-list; DESIGN.md, JSON API).
-      const value = await this.shared(`issue/${tenantId}/${issue.id}`, (s) => this.store.client.issue(tenantId, issue.id, s), this.#side.signal, Infinity);
+      const value = await this.store.get(`issue/${tenantId}/${issue.id}`, (s) => this.store.client.issue(tenantId, issue.id, s), { signal: this.#side.signal });
       set({ status: 'ready', value });
     } catch (error) {
       if (!isAbortError(error)) set({ status: 'error', error });
@@ -304,7 +306,7 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
     this.moreBusy = true;
     this.moreError = undefined;
     try {
-      const page = await this.#page(tenantId, { ...this.#params(), cursor }, this.#side.signal, Infinity);
+      const page = await this.#page(tenantId, { ...this.#params(), cursor }, this.#side.signal, Infinity, false);
       this.extra = [...this.extra, ...page.issues];
       this.cursor = page.nextCursor;
       this.announcement = `${page.issues.length} more ${page.issues.length === 1 ? 'message' : 'messages'} loaded`;
@@ -312,6 +314,7 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
     } catch (error) {
       if (isAbortError(error)) return;
       this.moreError = error;
+      this.emitError(error);
     } finally {
       this.moreBusy = false;
     }

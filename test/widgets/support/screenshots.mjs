@@ -12,7 +12,7 @@ import { testApi } from './test-api.mjs';
 const out = process.argv[2] ?? join(tmpdir(), 'o365-shots');
 mkdirSync(out, { recursive: true });
 const server = await startDevServer({
-  config: { rootDir: process.cwd(), port: 0, hostname: '127.0.0.1', middleware: [testApi] },
+  config: { rootDir: process.cwd(), port: Number(process.env.SHOTS_PORT ?? 8131), hostname: '127.0.0.1', middleware: [testApi] },
   logStartMessage: false,
   readCliArgs: false,
   readFileConfig: false,
@@ -29,6 +29,7 @@ const page = (theme, width, key) => `<!doctype html><html><head><meta charset="u
 <o365-oauth-settings></o365-oauth-settings>
 </div></body></html>`;
 
+try {
 const dir = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
 const ctx = await chromium.launchPersistentContext(dir, {
   executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
@@ -47,7 +48,9 @@ for (const [theme, width, key] of [['light', 240, 'admin'], ['light', 1000, 'adm
   await p.goto(`${origin}/shot?theme=${theme}&width=${width}&key=${key}`);
   await p.waitForFunction(() => ['o365-service-health', 'o365-service-messages', 'o365-oauth-settings'].every((t) => document.querySelector(t)?.shadowRoot?.querySelector('[part~="list"],[part~="empty"],[part~="error"]')));
   await p.locator('o365-service-health button.row').first().click();
+  console.log('expanded after click:', await p.locator('o365-service-health button.row').first().getAttribute('aria-expanded'));
   await p.locator('o365-service-messages .item-title').first().click();
+  console.log('expanded later:', await p.locator('o365-service-health button.row').first().getAttribute('aria-expanded'));
   await p.waitForTimeout(400);
   const overflow = await p.evaluate(() => {
     const found = [];
@@ -68,4 +71,6 @@ for (const [theme, width, key] of [['light', 240, 'admin'], ['light', 1000, 'adm
 }
 await ctx.close();
 rmSync(dir, { recursive: true, force: true });
-await server.stop();
+} finally {
+  await server.stop();
+}

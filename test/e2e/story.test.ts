@@ -1,0 +1,217 @@
+/**
+ * Issue 5, the story of the product in the demo portal, as the `demo` org (whose key the demo page
+ * gets from /demo/config.js and which starts with Contoso authorized):
+ *   1. add Fabrikam in Settings (popup sign-in and consent at the simulated Microsoft);
+ *   2. its services and incidents show on the dashboard (tenant switcher), with post history;
+ *   3. an incident injected in the simulator appears without a reload;
+ *   5. consent revoked in the simulator → "needs re-authorization" and stale data; Re-authorize;
+ *   6. Cancel on the consent page → a clear message, nothing added.
+ * (Step 4 is in orgs.test.ts, step 7 in layout.test.ts.)
+ */
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, saveFailureScreenshots, type Browser } from './support/browser.js';
+import { startProduct, type Product, type SimTenant } from './support/product.js';
+import { addAuthorization, authorizationItem, consentInPopup, setRefreshInterval, settingsElement, UI_TIMEOUT } from './support/ui.js';
+
+interface IssueSummary {
+  id: string;
+  title: string;
+  service: string;
+  classification: string;
+  isResolved: boolean;
+}
+
+let product: Product;
+let browser: Browser;
+let key: string;
+let fabrikam: SimTenant;
+let northwind: SimTenant;
+let dashboard: Page;
+let settings: Page;
+
+beforeAll(async () => {
+  [product, browser] = await Promise.all([startProduct(), launchBrowser()]);
+  key = await product.demoKey();
+  const tenants = await product.tenants();
+  fabrikam = tenants.find((t) => t.domain === 'fabrikam.com')!;
+  northwind = tenants.find((t) => t.domain === 'northwindtraders.com')!;
+  settings = await browser.newPage();
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail' && browser) console.error(`screenshots: ${(await saveFailureScreenshots(browser, ctx.task.name)).join(', ')}`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await product?.stop();
+});
+
+const health = (page: Page) => page.locator('o365-service-health').first();
+const messages = (page: Page) => page.locator('o365-service-messages');
+
+async function json<T>(res: Response | Promise<Response>): Promise<T> {
+  const r = await res;
+  if (!r.ok) throw new Error(`${r.url} answered ${r.status}: ${await r.text()}`);
+  return (await r.json()) as T;
+}
+
+async function authorizations() {
+  return (await json<{ authorizations: Array<{ id: string; label: string; status: string; tenantId: string | null; lastError: string | null }> }>(product.api(key, '/api/authorizations'))).authorizations;
+}
+
+/** The `datetime` of the "as of" line of a widget. */
+async function asOf(widget: Locator): Promise<number> {
+  const datetime = await widget.locator('[part~="as-of"] time').getAttribute('datetime', { timeout: UI_TIMEOUT });
+  return Date.parse(datetime ?? '');
+}
+
+describe('the demo portal, as the demo org', () => {
+  it('1. an admin adds Fabrikam in Settings: Microsoft sign-in and consent in a popup, then it is listed as active', async () => {
+    await settings.goto(new URL('settings.html', product.demoUrl).toString());
+    const element = settingsElement(settings);
+    await element.getByRole('heading', { name: 'Current authorizations' }).waitFor({ timeout: UI_TIMEOUT });
+    await authorizationItem(settings, 'contoso.com').waitFor();
+
+    await addAuthorization(settings, fabrikam.domain, fabrikam.admins[0]!.upn);
+
+    const item = authorizationItem(settings, fabrikam.domain);
+    await item.getByText('Active', { exact: true }).waitFor({ timeout: UI_TIMEOUT });
+    await element.locator('[part="message"]', { hasText: `Authorization “${fabrikam.domain}” is active` }).waitFor();
+    await item.getByText(fabrikam.tenantId).waitFor();
+
+    const mine = (await authorizations()).filter((a) => a.label === fabrikam.domain);
+    expect(mine).toMatchObject([{ status: 'active', tenantId: fabrikam.tenantId }]);
+  });
+
+  it('2. the dashboard shows Fabrikam’s services within seconds, its incidents, and an incident’s post history', async () => {
+    dashboard = await browser.newPage();
+    await dashboard.goto(product.demoUrl);
+
+    // Two tenants now: the portal's switcher offers both.
+    const switcher = dashboard.getByRole('combobox', { name: 'Tenant' });
+    await switcher.waitFor({ timeout: UI_TIMEOUT });
+    await expect.poll(() => switcher.locator('option').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('contoso.com'), expect.stringContaining('fabrikam.com')]),
+    );
+    await switcher.selectOption(fabrikam.tenantId);
+
+    const wide = health(dashboard);
+    await wide.getByRole('heading', { name: /Microsoft 365 service health · fabrikam\.com/ }).waitFor({ timeout: 10_000 });
+    for (const name of ['Exchange Online', 'Microsoft Teams', 'SharePoint Online']) {
+      await wide.getByText(name, { exact: true }).first().waitFor();
+    }
+    const apiHealth = await json<{ services: unknown[] }>(product.api(key, `/api/tenants/${fabrikam.tenantId}/health`));
+    await expect.poll(() => wide.locator('[part~="list"] > li').count()).toBe(apiHealth.services.length);
+
+    // The messages feed shows Fabrikam's active incidents and advisories.
+    const feed = messages(dashboard);
+    await feed.getByRole('heading', { name: /Service messages · fabrikam\.com/ }).waitFor({ timeout: 10_000 });
+    const { issues } = await json<{ issues: IssueSummary[] }>(product.api(key, `/api/tenants/${fabrikam.tenantId}/issues?state=active&limit=8`));
+    expect(issues.length, 'the simulator gives Fabrikam active issues').toBeGreaterThan(0);
+    // One whose title is unique in the feed (the simulator repeats some titles, as Microsoft does).
+    const unique = issues.filter((i) => issues.filter((j) => j.title === i.title).length === 1);
+    expect(unique.length, 'an active issue with a unique title').toBeGreaterThan(0);
+    const incident = unique.find((i) => i.classification === 'incident') ?? unique[0]!;
+    const opener = feed.getByRole('button', { name: incident.title, exact: true });
+    await opener.waitFor({ timeout: UI_TIMEOUT });
+
+    // Opening one shows its post history.
+    await opener.click();
+    expect(await opener.getAttribute('aria-expanded')).toBe('true');
+    const detail = await json<{ posts: unknown[] }>(product.api(key, `/api/tenants/${fabrikam.tenantId}/issues/${incident.id}`));
+    const history = feed.getByRole('list', { name: 'Post history' });
+    await history.waitFor({ timeout: UI_TIMEOUT });
+    expect(detail.posts.length).toBeGreaterThan(0);
+    await expect.poll(() => history.getByRole('listitem').count()).toBe(detail.posts.length);
+  });
+
+  it('3. an incident injected in the simulator appears in the open widgets after the next poll, without a reload', async () => {
+    await setRefreshInterval(dashboard, 2);
+    let loads = 0;
+    dashboard.on('load', () => loads++);
+
+    const title = `Users can't join Teams meetings from the desktop client (e2e ${Date.now()})`;
+    const created = await json<{ id: string }>(
+      product.control('POST', `/_simulator/tenants/${fabrikam.tenantId}/issues`, {
+        title,
+        service: 'Microsoft Teams',
+        feature: 'Meetings',
+        featureGroup: 'Teams Components',
+        classification: 'incident',
+        status: 'serviceInterruption',
+        impactDescription: 'Users may be unable to join Teams meetings from the desktop client.',
+        post: { html: '<p>We are investigating reports that users cannot join meetings.</p>' },
+      }),
+    );
+    expect(created.id).toBeTruthy();
+
+    // The messages feed lists it (newest change first).
+    await messages(dashboard).getByRole('button', { name: title, exact: true }).waitFor({ timeout: 20_000 });
+
+    // The health widget: Microsoft Teams is interrupted, and its expanded row lists the incident.
+    const wide = health(dashboard);
+    const teams = wide.getByRole('button', { name: /^Microsoft Teams\b/ });
+    await teams.filter({ hasText: 'Service interruption' }).waitFor({ timeout: UI_TIMEOUT });
+    if ((await teams.getAttribute('aria-expanded')) !== 'true') await teams.click();
+    await wide.getByRole('button', { name: title, exact: true }).waitFor({ timeout: UI_TIMEOUT });
+
+    expect(loads, 'the page was not reloaded').toBe(0);
+  });
+
+  it('6. Cancel on the consent page: a clear message, and nothing is added', async () => {
+    const element = settingsElement(settings);
+    const before = await authorizations();
+
+    await addAuthorization(settings, northwind.domain, northwind.admins[0]!.upn, 'Cancel');
+
+    const message = element.getByRole('alert').filter({ hasText: `The authorization of “${northwind.domain}” failed` });
+    await message.waitFor({ timeout: UI_TIMEOUT });
+    expect(await message.textContent()).toMatch(/cancel|declin|denied/i);
+
+    // No tenant was added for the org, and Current authorizations lists nothing new.
+    const { tenants } = await json<{ tenants: Array<{ tenantId: string }> }>(product.api(key, '/api/tenants'));
+    expect(tenants.map((t) => t.tenantId)).not.toContain(northwind.tenantId);
+    expect((await authorizations()).filter((a) => a.status === 'active')).toHaveLength(before.filter((a) => a.status === 'active').length);
+    await element.getByRole('heading', { name: 'Current authorizations' }).waitFor();
+    expect(await authorizationItem(settings, northwind.domain).count(), 'no entry for the cancelled authorization').toBe(0);
+  });
+
+  it('5. consent revoked in the simulator: "needs re-authorization" with the reason, stale data with its age; Re-authorize restores it', async () => {
+    const wide = health(dashboard);
+    const syncedBefore = await asOf(wide);
+
+    expect((await product.control('POST', `/_simulator/tenants/${fabrikam.tenantId}/revoke-consent`)).ok).toBe(true);
+    expect((await product.control('POST', `/_simulator/tenants/${fabrikam.tenantId}/faults`, { kind: 'expire-tokens' })).ok).toBe(true);
+
+    // Settings: the authorization needs re-authorization, and says why.
+    await settings.reload();
+    await setRefreshInterval(settings, 2);
+    const item = authorizationItem(settings, fabrikam.domain);
+    await item.getByText('Needs re-authorization', { exact: true }).waitFor({ timeout: 20_000 });
+    await item.getByText(/^Reason: .+/).waitFor();
+
+    // Dashboard (still open, refreshing): last known data, marked stale, with its time; a re-authorization notice.
+    await wide.locator('[part~="stale"]').waitFor({ timeout: 20_000 });
+    await wide.getByText(/needs to be renewed/).waitFor({ timeout: UI_TIMEOUT });
+    expect(await asOf(wide)).toBeLessThanOrEqual(Date.now() - 4_000);
+    expect(await asOf(wide)).toBeGreaterThanOrEqual(syncedBefore - 60_000);
+    expect(await wide.locator('[part~="list"] > li').count()).toBeGreaterThan(0);
+
+    // Re-authorize: sign in and accept again.
+    await consentInPopup(settings, () => item.getByRole('button', { name: 'Re-authorize' }).click(), fabrikam.admins[0]!.upn);
+    await authorizationItem(settings, fabrikam.domain).getByText('Active', { exact: true }).first().waitFor({ timeout: UI_TIMEOUT });
+    await expect.poll(async () => (await authorizations()).filter((a) => a.label === fabrikam.domain).map((a) => a.status), { timeout: UI_TIMEOUT }).toEqual(['active']);
+
+    // The dashboard is fresh again.
+    await wide.locator('[part~="stale"]').waitFor({ state: 'detached', timeout: 20_000 });
+    await wide.getByText(/needs to be renewed/).waitFor({ state: 'detached', timeout: UI_TIMEOUT });
+    expect(await asOf(wide)).toBeGreaterThan(Date.now() - 10_000);
+  });
+
+  it('the pages raised no script errors and no CSP violations', () => {
+    // The 404s of deleted tenants are expected network answers, not script errors.
+    expect(browser.problems.filter((p) => !/Failed to load resource/.test(p))).toEqual([]);
+  });
+});

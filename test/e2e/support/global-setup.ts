@@ -1,0 +1,38 @@
+/**
+ * Once before the end-to-end suite: check for a browser, and build the widget bundle when
+ * dist/widgets/o365-health.js is missing or older than any source under widgets/.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertBrowser } from './browser.js';
+import { ROOT, run } from './product.js';
+
+const BUNDLE = join(ROOT, 'dist', 'widgets', 'o365-health.js');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+export function bundleIsStale(): boolean {
+  if (!existsSync(BUNDLE)) return true;
+  const sources = Math.max(newestMtime(join(ROOT, 'widgets')), statSync(join(ROOT, 'vite.config.ts')).mtimeMs);
+  return statSync(BUNDLE).mtimeMs < sources;
+}
+
+/** Runs `vite build` when the bundle is missing or out of date. */
+export async function buildWidgetsIfNeeded(log: (line: string) => void = console.log): Promise<void> {
+  if (!bundleIsStale()) return;
+  log('e2e: building the widget bundle (vite build)…');
+  const r = await run(join(ROOT, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'warn']);
+  if (r.code !== 0) throw new Error(`vite build failed (${r.code}):\n${r.stdout}${r.stderr}`);
+}
+
+export default async function setup(): Promise<void> {
+  assertBrowser();
+  await buildWidgetsIfNeeded();
+}

@@ -1,0 +1,162 @@
+import { expect, html, waitUntil } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import '../../../widgets/service-messages/service-messages.js';
+import type { O365ServiceMessages } from '../../../widgets/service-messages/service-messages.js';
+import { $, $$, CONTOSO, FABRIKAM, mount, newSession, part, requests, text } from '../support/helpers.js';
+
+async function messages(attrs: { key?: string; tenant?: string } = {}, extra = '') {
+  const s = newSession();
+  const { el, events, wrapper } = await mount<O365ServiceMessages>(
+    html`<o365-service-messages api-base=${s.apiBase} api-key=${attrs.key ?? 'admin'} tenant=${attrs.tenant ?? ''}></o365-service-messages>`,
+  );
+  if (extra) for (const pair of extra.split(' ')) el.setAttribute(pair.split('=')[0], pair.split('=')[1]);
+  return { el, events, wrapper, session: s };
+}
+const titles = (el: Element) => $$(el, '[part~="item"] .item-title').map(text);
+
+describe('<o365-service-messages>', () => {
+  describe('accessibility', () => {
+    it('is accessible while loading', async () => {
+      const { el } = await messages({ key: 'slow' });
+      expect($(el, '[role="progressbar"]')!.getAttribute('aria-label')).to.equal('Loading service messages');
+      await expect(el).to.be.accessible();
+    });
+
+    it('is accessible with messages, and with one opened', async () => {
+      const { el } = await messages();
+      await part(el, 'list');
+      await expect(el).to.be.accessible();
+      $(el, '.item-title')!.click();
+      await part(el, 'timeline');
+      await expect(el).to.be.accessible();
+    });
+
+    it('labels every filter', async () => {
+      const { el } = await messages();
+      await part(el, 'filters');
+      const labels = $$(el, '[part~="filters"] label').map((l) => text(l).split(' ')[0]);
+      expect(labels).to.deep.equal(['State', 'Type', 'Service', 'Search']);
+    });
+  });
+
+  describe('attributes', () => {
+    it('shows active messages newest change first, with service, classification, status and zone-named times', async () => {
+      const { el } = await messages();
+      el.timeZone = 'UTC';
+      await part(el, 'list');
+      expect(titles(el)).to.deep.equal([
+        'Limited number of users unable to send or receive email through the Exchange Online service',
+        'Intermittently unable to access some Microsoft 365 services',
+      ]);
+      const first = $(el, '[part~="item"]')!;
+      expect(text(first)).to.contain('Exchange Online').and.contain('Incident').and.contain('Service degradation');
+      expect(text(first)).to.match(/Started .*UTC/).and.match(/Updated .*UTC/);
+    });
+
+    it('sets the filters from `state`, `classification` and `service`', async () => {
+      const { el, session } = await messages({}, 'state=all classification=advisory');
+      el.service = 'Exchange Online';
+      await part(el, 'list');
+      await waitUntil(() => titles(el).length === 2);
+      expect(titles(el)[0]).to.contain('Admins’ downloaded CSV mailbox usage reports');
+      const last = (await requests(session.id)).filter((r) => r.path.includes('/issues?')).at(-1)!;
+      expect(last.path).to.contain('state=all').and.contain('classification=advisory').and.contain('service=Exchange+Online');
+    });
+
+    it('pages with "Show more" through the API cursor, `max-items` per page', async () => {
+      const { el, events } = await messages({}, 'state=all max-items=2');
+      await waitUntil(() => titles(el).length === 2 && $(el, '[part~="more"]'));
+      $(el, '[part~="more"]')!.click();
+      await waitUntil(() => titles(el).length === 4, 'second page never came');
+      $(el, '[part~="more"]')!.click();
+      await waitUntil(() => titles(el).length === 6);
+      expect($(el, '[part~="more"]')).to.be.null;
+      expect(events.filter((e) => e.type === 'o365-load').at(-1)!.detail.nextCursor).to.equal(null);
+    });
+
+    it('searches on Enter', async () => {
+      const { el, session } = await messages({}, 'state=all');
+      await part(el, 'list');
+      const input = $(el, 'input[type="search"]') as HTMLInputElement;
+      input.focus();
+      await sendKeys({ type: 'power platform' });
+      await sendKeys({ press: 'Enter' });
+      await waitUntil(() => titles(el).length === 1, 'search did not filter');
+      expect(titles(el)[0]).to.equal('Installation delays within the Power Platform admin center');
+      expect((await requests(session.id)).some((r) => r.path.includes('q=power+platform'))).to.be.true;
+    });
+
+    it('shows an unknown status with its raw value', async () => {
+      const { el } = await messages({ tenant: FABRIKAM });
+      await part(el, 'list');
+      expect(text($(el, '[part~="item"] [part~="status"]'))).to.equal('Unknown status (plannedMaintenance)');
+    });
+  });
+
+  describe('states', () => {
+    it('shows no tenancy', async () => {
+      const { el } = await messages({ key: 'empty' });
+      expect(text(await part(el, 'no-tenant'))).to.contain('No Microsoft 365 tenant is connected yet');
+      await expect(el).to.be.accessible();
+    });
+
+    it('shows empty when no message matches', async () => {
+      const { el } = await messages({}, 'state=resolved classification=incident');
+      const empty = await part(el, 'empty');
+      expect(text(empty)).to.equal('No messages match these filters.');
+      await expect(el).to.be.accessible();
+    });
+
+    it('shows an error with role=alert and Retry', async () => {
+      const { el } = await messages({ key: 'error' });
+      const error = await part(el, 'error');
+      expect(error.getAttribute('role')).to.equal('alert');
+      expect($(el, '[part~="retry"]')).to.exist;
+      await expect(el).to.be.accessible();
+    });
+
+    it('shows stale data as such, with "as of"', async () => {
+      const { el } = await messages({ key: 'reauth' });
+      await part(el, 'list');
+      expect($(el, '[part~="stale"]')).to.exist;
+      expect(text($(el, '[part~="as-of"]'))).to.match(/^as of /);
+      await expect(el).to.be.accessible();
+    });
+  });
+
+  describe('events and keyboard', () => {
+    it('opens a message with the keyboard: its post history as a timeline, and o365-issue-select', async () => {
+      const { el, events } = await messages();
+      await part(el, 'list');
+      const button = $(el, '.item-title')!;
+      button.focus();
+      await sendKeys({ press: 'Enter' });
+      const timeline = await part(el, 'timeline');
+      expect(button.getAttribute('aria-expanded')).to.equal('true');
+      expect($$(el, '[part~="post"]')).to.have.length(2);
+      expect(text(timeline)).to.contain('This information is preliminary');
+      expect(timeline.querySelector('b')).to.exist; // the server's (sanitised) HTML is rendered
+      const select = events.find((e) => e.type === 'o365-issue-select')!;
+      expect(select.bubbles && select.composed).to.be.true;
+      expect(select.detail).to.deep.include({ tenantId: CONTOSO });
+      expect(select.detail.issue.id).to.equal('EX226792');
+    });
+
+    it('fires o365-load with the page', async () => {
+      const { el, events } = await messages();
+      await part(el, 'list');
+      const load = events.find((e) => e.type === 'o365-load')!;
+      expect(load.detail.element).to.equal('service-messages');
+      expect(load.detail.issues).to.have.length(2);
+    });
+  });
+
+  describe('parts', () => {
+    it('exposes its parts and the admin center history link', async () => {
+      const { el } = await messages();
+      await part(el, 'list');
+      for (const name of ['base', 'header', 'title', 'filters', 'list', 'item', 'status', 'details', 'footer']) expect($(el, `[part~="${name}"]`), name).to.exist;
+      expect($(el, '[part~="footer"] a')!.getAttribute('href')).to.equal('https://admin.microsoft.com/#/servicehealth/history');
+    });
+  });
+});
