@@ -5,6 +5,7 @@
  *   docs/screenshots/dashboard-light.png   the dashboard, light theme, 1280×800
  *   docs/screenshots/dashboard-dark.png    the dashboard, dark theme, 1280×800
  *   docs/screenshots/settings.png          the Settings page with <o365-oauth-settings>, 1280×800
+ *   docs/screenshots/messages.png          the messages tile of the dashboard with an incident opened
  *
  * Before the shots, Fabrikam is authorized too (through the API and the simulator's consent
  * pages, as an admin would), so the tenant switcher and two authorizations show.
@@ -64,6 +65,14 @@ async function main(): Promise<void> {
     await page.screenshot({ path: join(OUT, 'dashboard-dark.png') });
     console.log('wrote docs/screenshots/dashboard-dark.png');
     await page.getByRole('switch', { name: 'Dark theme' }).click();
+
+    // The messages feed (below the fold at 1280×800) with its first message opened.
+    const feed = page.locator('o365-service-messages');
+    await feed.getByRole('listitem').first().getByRole('button').first().click();
+    await feed.getByRole('list', { name: 'Post history' }).waitFor({ timeout: 15_000 });
+    await settle();
+    await page.locator('.tile-messages').screenshot({ path: join(OUT, 'messages.png') });
+    console.log('wrote docs/screenshots/messages.png');
 
     await page.goto(new URL('settings.html', product.demoUrl).toString());
     await page.locator('o365-oauth-settings').getByRole('listitem').first().waitFor({ timeout: 15_000 });

@@ -239,3 +239,8 @@ export function deleteAuthorization(db: Db, orgId: string, id: string): { purged
     return { purgedTenant: row.tenantId };
   });
 }
+
+/** Removes an authorization that never got past `pending` (a cancelled consent adds nothing). */
+export function discardPendingAuthorization(db: Db, id: string): boolean {
+  return db.delete(authorizations).where(and(eq(authorizations.id, id), eq(authorizations.status, 'pending'))).run().changes === 1;
+}

@@ -25,6 +25,7 @@ import {
   beginAuthorization,
   consumeOAuthRequest,
   deleteAuthorization,
+  discardPendingAuthorization,
   getAuthorization,
   listAuthorizations,
   setAuthorizationStatus,
@@ -163,7 +164,10 @@ export function oauthCallbackRoutes(deps: TenancyDeps) {
     }
     if (q.error) {
       const reason = describeAuthorizeError(q.error.slice(0, 100), (q.error_description ?? '').slice(0, 1000));
-      setAuthorizationStatus(deps.db, request.authorizationId, 'failed', reason, now());
+      // A cancelled or declined consent adds nothing: the pending row goes. Other errors stay
+      // listed as failed with the reason, so an admin can see what to fix.
+      if (q.error === 'access_denied') discardPendingAuthorization(deps.db, request.authorizationId);
+      else setAuthorizationStatus(deps.db, request.authorizationId, 'failed', reason, now());
       return finish('failed', reason);
     }
     if (!q.code || q.code.length > 4000) {

@@ -105,14 +105,27 @@ describe('adding an authorization', () => {
     expect(auth.lastError).toMatch(/not completed within 10 minutes/);
   });
 
-  it("records Microsoft's access_denied (Cancel on the consent page) as failed with a reason in words", async () => {
+  it("answers Microsoft's access_denied (Cancel on the consent page) with a reason in words, and adds nothing", async () => {
+    const before = await list(admin);
     const { authorizationId, callback } = await stack.authorize(admin, 1, { decision: 'Cancel' });
     expect(callback.status).toBe(200);
-    expect(await callback.text()).toContain('"status":"failed"');
-    const auth = (await list(admin)).find((a) => a.id === authorizationId)!;
+    const page = await callback.text();
+    expect(page).toContain('"status":"failed"');
+    expect(page).toMatch(/declined to consent/);
+    expect(page).toContain(`"authorizationId":"${authorizationId}"`);
+    expect(await list(admin)).toEqual(before);
+  });
+
+  it('keeps other Microsoft errors listed as failed with the reason', async () => {
+    const res = await stack.api(admin, '/api/authorizations', { method: 'POST', json: { label: 'mfa.example.com' } });
+    const { authorization, authorizeUrl } = (await res.json()) as { authorization: { id: string }; authorizeUrl: string };
+    const state = new URL(authorizeUrl).searchParams.get('state')!;
+    const description = 'AADSTS50076: Due to a configuration change made by your administrator, you must use multi-factor authentication.';
+    const cb = await fetch(`${stack.server.url}/oauth/callback?${new URLSearchParams({ error: 'interaction_required', error_description: description, state })}`);
+    expect(cb.status).toBe(200);
+    const auth = (await list(admin)).find((a) => a.id === authorization.id)!;
     expect(auth.status).toBe('failed');
-    expect(auth.tenantId).toBeNull();
-    expect(auth.lastError).toMatch(/declined|cancelled/i);
+    expect(auth.lastError).toMatch(/multi-factor authentication.*AADSTS50076/);
   });
 
   it('redirects to an allowed returnTo, and refuses a foreign one', async () => {

@@ -1,6 +1,6 @@
 /**
  * Once before the end-to-end suite: check for a browser, and build the widget bundle when
- * dist/widgets/o365-health.js is missing or older than any source under widgets/.
+ * dist/widgets/o365-health.js is missing or older than any source under widgets/ (or vite.config.ts).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,12 +24,12 @@ export function bundleIsStale(): boolean {
   return statSync(BUNDLE).mtimeMs < sources;
 }
 
-/** Runs `vite build` when the bundle is missing or out of date. */
+/** Runs `npm run build` (as `npm start` does) when the bundle is missing or out of date. */
 export async function buildWidgetsIfNeeded(log: (line: string) => void = console.log): Promise<void> {
   if (!bundleIsStale()) return;
-  log('e2e: building the widget bundle (vite build)…');
-  const r = await run(join(ROOT, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'warn']);
-  if (r.code !== 0) throw new Error(`vite build failed (${r.code}):\n${r.stdout}${r.stderr}`);
+  log('e2e: building the widgets (npm run build)…');
+  const r = await run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build']);
+  if (r.code !== 0) throw new Error(`npm run build failed (${r.code}):\n${r.stdout}${r.stderr}`);
 }
 
 export default async function setup(): Promise<void> {

@@ -115,7 +115,18 @@ export async function startProduct(options: { pollCron?: string; env?: Record<st
       check();
     });
 
+  // Should this process end without stop() (a crash, Ctrl-C), take the server down with it.
+  const killOnExit = () => {
+    try {
+      if (exited === undefined && child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  };
+  process.once('exit', killOnExit);
+
   const stop = async () => {
+    process.removeListener('exit', killOnExit);
     if (exited === undefined && child.pid) {
       try {
         process.kill(-child.pid, 'SIGTERM');
