@@ -50,7 +50,8 @@ export default {
   nodeResolve: true,
   // A fake o365-health API over real HTTP, from test/widgets/fixtures/ (see test-api.mjs).
   middleware: [testApi],
-  concurrency: 2,
+  // One page at a time: the settings tests open a real popup and press real keys, which need the focused page.
+  concurrency: 1,
   testsFinishTimeout: 180_000,
   testFramework: { config: { timeout: 10_000 } },
   plugins: [esbuildPlugin({ ts: true, tsconfig: 'tsconfig.widgets.json', target: 'es2022' })],
