@@ -40,11 +40,13 @@ export default defineConfig({
   // The bundle must not carry Lit's dev-mode code.
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   plugins: [minifyTemplates()],
+  publicDir: 'widgets/themes',
   build: {
     target: 'es2022',
     outDir: 'dist/widgets',
     emptyOutDir: true,
-    copyPublicDir: false,
+    // The theme files are served next to the bundle: /widgets/light.css, /widgets/dark.css.
+    copyPublicDir: true,
     reportCompressedSize: true,
     // Vite keeps es-format library output readable (codegen off); this is a script-tag bundle, so minify fully.
     rolldownOptions: { output: { minify: true, comments: { annotation: false, jsdoc: false, legal: false } } },
