@@ -20,11 +20,11 @@ import type { Db } from './db/index.js';
 import { ApiError, errorResponse, handleError } from './errors.js';
 import { pollIntervalMs } from './freshness.js';
 import { TENANT_ROUTE_PATHS, tenantRoutes } from './routes/tenants.js';
+import { createLineLogger, type Log } from './log.js';
 
 export type { AppEnv } from './auth.js';
 
-/** Writes one log line; `err` is set for failures. Never given secrets (no query strings, no headers). */
-export type Log = (message: string, err?: unknown) => void;
+export type { Log } from './log.js';
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -80,7 +80,7 @@ console.warn('o365-health: the widget bundle has not been built yet. Run "npm ru
 export {};
 `;
 
-const defaultLog: Log = (message, err) => (err === undefined ? console.log(message) : console.error(message, err));
+const defaultLog: Log = createLineLogger();
 
 /** Builds the application. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {

@@ -4,7 +4,8 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import { createApp, type AppDeps, type Log } from './app.js';
+import { createApp, type AppDeps } from './app.js';
+import { createLineLogger, type LineLogger, type Log } from './log.js';
 import type { Config } from './config.js';
 import { loadOrCreateSecretKey, SecretBox } from './crypto.js';
 import { openDatabase, type OpenDatabase } from './db/index.js';
@@ -46,7 +47,7 @@ function listen(host: string, port: number, handler: (req: Request) => Response 
 
 /** Opens everything and starts listening. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const log: Log = options.log ?? ((m, err) => (err === undefined ? console.log(m) : console.error(m, err)));
+  const log: Log = options.log ?? createLineLogger();
   const now = options.now ?? (() => new Date());
   const database = openDatabase(options.config.databasePath);
   const box = new SecretBox(loadOrCreateSecretKey(options.config.secretKey, options.config.databasePath));
@@ -123,6 +124,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         });
         await stopped;
         database.close();
+        (log as Partial<LineLogger>).flush?.();
       })();
       return closing;
     },

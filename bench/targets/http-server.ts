@@ -10,6 +10,7 @@
  * - `bare`: a bare Hono app on `@hono/node-server` with the same route shape, answering the bytes
  *   and Content-Type the parent hands it (the real server's health answer).
  */
+import { createLineLogger } from '../../server/log.js';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -40,13 +41,13 @@ async function startReal() {
   const base = loadConfig({ DATABASE_PATH: join(dir, 'o365-health.db'), PORT: '0', HOST: '127.0.0.1', POLL_CRON: '*/5 * * * *' });
   const config = { ...base, loginUrl: simulator.url, graphUrl: simulator.url, microsoft: { clientId: BUILT_IN_APP.clientId, clientSecret: BUILT_IN_APP.clientSecret } };
   let logOn = true;
+  const productionLog = createLineLogger();
   server = await startServer({
     config,
     polling: false,
+    // The production logger (server/log.ts), switched off for the variant without a request log.
     log: (message, err) => {
-      if (!logOn) return;
-      if (err === undefined) console.log(message);
-      else console.error(message, err);
+      if (logOn) productionLog(message, err);
     },
   });
   simulator.registerApp({ clientId: BUILT_IN_APP.clientId, clientSecret: BUILT_IN_APP.clientSecret, redirectUris: [`${server.config.publicUrl}/oauth/callback`] });

@@ -20,6 +20,7 @@ import {
   listVisibleTenants,
   resolveVisibleTenant,
   tenantLastSyncAt,
+  type TenantHealth,
 } from '../store/tenants.js';
 import { validate } from '../validation.js';
 
@@ -77,6 +78,22 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
 export function tenantRoutes(deps: TenantRoutesDeps) {
   const { db, now, pollIntervalMs } = deps;
 
+  /**
+   * Health per tenant, kept until the tenant's next successful sync: stored health changes only in
+   * a sync, and every sync moves `lastSyncAt`. One cheap lookup then replaces the services and
+   * issues queries on the hot path.
+   */
+  const healthCache = new Map<string, TenantHealth>();
+  const cachedHealth = (tenantId: string): TenantHealth => {
+    const syncedAt = tenantLastSyncAt(db, tenantId)?.getTime() ?? null;
+    const cached = healthCache.get(tenantId);
+    if (cached && (cached.syncedAt?.getTime() ?? null) === syncedAt) return cached;
+    const fresh = getTenantHealth(db, tenantId);
+    if (healthCache.size >= 10_000) healthCache.clear();
+    healthCache.set(tenantId, fresh);
+    return fresh;
+  };
+
   /** The visible tenant named by the path, or a 404 that does not say whether it exists. */
   const visibleTenant = (orgId: string, ref: string) => {
     const tenant = resolveVisibleTenant(db, orgId, ref);
@@ -99,7 +116,7 @@ export function tenantRoutes(deps: TenantRoutesDeps) {
     })
     .get('/:tenantId/health', validate('param', tenantParam), (c) => {
       const tenant = visibleTenant(c.var.principal.orgId, c.req.valid('param').tenantId);
-      const health = getTenantHealth(db, tenant.tenantId);
+      const health = cachedHealth(tenant.tenantId);
       return c.json({
         tenantId: tenant.tenantId,
         label: tenant.label,

@@ -3,9 +3,10 @@
  * stored, with a short prefix so people can tell keys apart in `keys list`.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, isNull, or } from 'drizzle-orm';
+import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import { randomToken, sha256 } from '../crypto.js';
 import type { Db } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import { apiKeys, orgs, ROLES, type Role } from '../db/schema.js';
 
 export const API_KEY_PREFIX = 'o365_';
@@ -128,19 +129,21 @@ export function revokeApiKey(db: Db, idOrPrefix: string, now: Date = new Date())
  */
 export function authenticateApiKey(db: Db, key: string, now: Date): Principal | null {
   if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) return null;
-  const row = db
-    .select({
-      keyId: apiKeys.id,
-      orgId: apiKeys.orgId,
-      orgName: orgs.name,
-      role: apiKeys.role,
-      userName: apiKeys.userName,
-      lastUsedAt: apiKeys.lastUsedAt,
-    })
-    .from(apiKeys)
-    .innerJoin(orgs, eq(orgs.id, apiKeys.orgId))
-    .where(and(eq(apiKeys.keyHash, sha256(key)), isNull(apiKeys.revokedAt)))
-    .get();
+  const row = prepared(db, 'authenticateApiKey', () =>
+    db
+      .select({
+        keyId: apiKeys.id,
+        orgId: apiKeys.orgId,
+        orgName: orgs.name,
+        role: apiKeys.role,
+        userName: apiKeys.userName,
+        lastUsedAt: apiKeys.lastUsedAt,
+      })
+      .from(apiKeys)
+      .innerJoin(orgs, eq(orgs.id, apiKeys.orgId))
+      .where(and(eq(apiKeys.keyHash, sql.placeholder('keyHash')), isNull(apiKeys.revokedAt)))
+      .prepare(),
+  ).get({ keyHash: sha256(key) });
   if (!row) return null;
   if (row.lastUsedAt === null || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.keyId)).run();

@@ -5,6 +5,7 @@
  */
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import { authorizations, issuePosts, issues, services, tenants, type AuthorizationStatus } from '../db/schema.js';
 
 /** The issue fields the API serves (DESIGN.md `IssueSummary`). */
@@ -85,16 +86,18 @@ interface AuthorizationRef {
 }
 
 function orgAuthorizations(db: Db, orgId: string): AuthorizationRef[] {
-  return db
-    .select({
-      tenantId: sql<string>`${authorizations.tenantId}`,
-      label: authorizations.label,
-      status: authorizations.status,
-      createdAt: authorizations.createdAt,
-    })
-    .from(authorizations)
-    .where(and(eq(authorizations.orgId, orgId), isNotNull(authorizations.tenantId)))
-    .all();
+  return prepared(db, 'orgAuthorizations', () =>
+    db
+      .select({
+        tenantId: sql<string>`${authorizations.tenantId}`,
+        label: authorizations.label,
+        status: authorizations.status,
+        createdAt: authorizations.createdAt,
+      })
+      .from(authorizations)
+      .where(and(eq(authorizations.orgId, sql.placeholder('orgId')), isNotNull(authorizations.tenantId)))
+      .prepare(),
+  ).all({ orgId });
 }
 
 /** Best status first, then the oldest authorization, so the answer is stable. */
@@ -153,26 +156,30 @@ export function resolveVisibleTenant(
 
 /** When the tenant last synced successfully; `null` when never (or no row yet). */
 export function tenantLastSyncAt(db: Db, tenantId: string): Date | null {
-  return (
-    db.select({ lastSyncAt: tenants.lastSyncAt }).from(tenants).where(eq(tenants.tenantId, tenantId)).get()?.lastSyncAt ??
-    null
+  const statement = prepared(db, 'tenantLastSyncAt', () =>
+    db.select({ lastSyncAt: tenants.lastSyncAt }).from(tenants).where(eq(tenants.tenantId, sql.placeholder('tenantId'))).prepare(),
   );
+  return statement.get({ tenantId })?.lastSyncAt ?? null;
 }
 
 /** Every service of the tenant with its unresolved issues (matched on the service name). */
 export function getTenantHealth(db: Db, tenantId: string): TenantHealth {
-  const serviceRows = db
-    .select({ id: services.serviceId, name: services.name, status: services.status })
-    .from(services)
-    .where(eq(services.tenantId, tenantId))
-    .orderBy(asc(services.name), asc(services.serviceId))
-    .all();
-  const active = db
-    .select(summaryColumns)
-    .from(issues)
-    .where(and(eq(issues.tenantId, tenantId), eq(issues.isResolved, false)))
-    .orderBy(desc(issues.lastModifiedDateTime), asc(issues.id))
-    .all();
+  const serviceRows = prepared(db, 'tenantServices', () =>
+    db
+      .select({ id: services.serviceId, name: services.name, status: services.status })
+      .from(services)
+      .where(eq(services.tenantId, sql.placeholder('tenantId')))
+      .orderBy(asc(services.name), asc(services.serviceId))
+      .prepare(),
+  ).all({ tenantId });
+  const active = prepared(db, 'tenantActiveIssues', () =>
+    db
+      .select(summaryColumns)
+      .from(issues)
+      .where(and(eq(issues.tenantId, sql.placeholder('tenantId')), eq(issues.isResolved, false)))
+      .orderBy(desc(issues.lastModifiedDateTime), asc(issues.id))
+      .prepare(),
+  ).all({ tenantId });
   const byService = new Map<string, IssueSummary[]>();
   for (const issue of active) {
     const key = issue.service.toLowerCase();
