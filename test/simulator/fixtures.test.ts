@@ -4,13 +4,15 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CryptoProvider } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_APP, type RunningSimulator } from '../../demo/simulator/index.js';
 import { SERVICE_HEALTH_STATUSES } from '../../demo/simulator/scenario.js';
 import { GRAPH, appToken, control, graphGet, registerTestApp, signInAndConsent, startTestSimulator } from './helpers.js';
 
-const FIXTURES = '/work/shared/fixtures';
+/** ../shared/fixtures, beside the repository (as in CI). */
+const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures', import.meta.url));
 const lower = (values: readonly string[]) => new Set(values.map((v) => v.toLowerCase()));
 const ENUMS: Record<string, Set<string>> = {
   status: lower(SERVICE_HEALTH_STATUSES),
