@@ -80,7 +80,7 @@ describe('applySync', () => {
     expect(tenant).toMatchObject({
       tenantId: T1,
       displayName: 'Contoso',
-      defaultDomain: 'Contoso.com',
+      defaultDomain: 'contoso.com',
       consecutiveFailures: 0,
       lastError: null,
       issuesWatermark: '2022-08-18T16:46:04.133Z',

@@ -1,58 +1,17 @@
 /**
- * A deliberately tiny mapping from Microsoft's example payloads (../shared/fixtures/graph) to the
- * store's records, so store and API tests run on real-shaped data. The server's own Graph
- * normaliser (server/microsoft/normalize.ts) is what production uses; this only feeds tests.
+ * Microsoft's example payloads (../shared/fixtures/graph) read by the server's own Graph reader
+ * (server/microsoft/normalize.ts), so store and API tests run on what production would store.
  */
-import { readFileSync } from 'node:fs';
-import {
-  CLASSIFICATIONS,
-  ORIGINS,
-  POST_TYPES,
-  SERVICE_HEALTH_STATUSES,
-  normalizeEnum,
-  type IssueRecord,
-  type ServiceRecord,
-  type SyncSnapshot,
-} from '../../../server/domain.js';
+import type { IssueRecord, ServiceRecord, SyncSnapshot } from '../../../server/domain.js';
+import { collectionValue, readIssue, readOrganization, readServiceHealth } from '../../../server/microsoft/normalize.js';
+import { graphFixture } from '../../support/fixtures.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Raw = any;
 
-const GRAPH = new URL('../../../../shared/fixtures/graph/', import.meta.url);
-
-export function readGraphFixture(name: string): Raw {
-  return JSON.parse(readFileSync(new URL(name, GRAPH), 'utf8'));
-}
-
-const iso = (v: string | null | undefined) => (v ? new Date(v).toISOString() : null);
-
-export function toService(raw: Raw): ServiceRecord {
-  return { id: raw.id, name: raw.service, status: normalizeEnum(raw.status, SERVICE_HEALTH_STATUSES) };
-}
-
-export function toIssue(raw: Raw): IssueRecord {
-  return {
-    id: raw.id,
-    title: raw.title,
-    service: raw.service,
-    feature: raw.feature ?? null,
-    featureGroup: raw.featureGroup ?? null,
-    classification: normalizeEnum(raw.classification, CLASSIFICATIONS),
-    status: normalizeEnum(raw.status, SERVICE_HEALTH_STATUSES),
-    origin: raw.origin ? normalizeEnum(raw.origin, ORIGINS) : null,
-    isResolved: Boolean(raw.isResolved),
-    startDateTime: iso(raw.startDateTime),
-    endDateTime: iso(raw.endDateTime),
-    lastModifiedDateTime: iso(raw.lastModifiedDateTime)!,
-    impactDescription: raw.impactDescription ?? null,
-    posts: (raw.posts ?? []).map((p: Raw) => ({
-      createdDateTime: iso(p.createdDateTime)!,
-      postType: normalizeEnum(p.postType, POST_TYPES),
-      contentType: String(p.description?.contentType ?? 'text').toLowerCase(),
-      content: p.description?.content ?? '',
-    })),
-  };
-}
+export const readGraphFixture = (name: string): Raw => graphFixture(name);
+export const toService = (raw: Raw): ServiceRecord => readServiceHealth(raw).service;
+export const toIssue = (raw: Raw): IssueRecord => readIssue(raw);
 
 /** Every issue found in the fixtures, once each (first occurrence wins). */
 export function fixtureIssues(): IssueRecord[] {
@@ -71,13 +30,11 @@ export function fixtureIssues(): IssueRecord[] {
 
 /** The services of the healthOverviews fixture (Exchange, Identity Service, Microsoft 365 suite). */
 export function fixtureServices(): ServiceRecord[] {
-  return readGraphFixture('serviceannouncement-list-healthoverviews.json').value.map(toService);
+  return collectionValue(readGraphFixture('serviceannouncement-list-healthoverviews.json')).map(toService);
 }
 
 export function fixtureOrganization(): NonNullable<SyncSnapshot['organization']> {
-  const org = readGraphFixture('organization-get.json');
-  const domains: Raw[] = org.verifiedDomains ?? [];
-  return { displayName: org.displayName ?? null, defaultDomain: domains.find((d) => d.isDefault)?.name ?? null };
+  return readOrganization(readGraphFixture('organization-get.json'))!;
 }
 
 /** A full snapshot made of every fixture. */
