@@ -4,6 +4,7 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { defaultReporter, summaryReporter } from '@web/test-runner';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { testApi } from './test/widgets/support/test-api.mjs';
+import { integrationServer } from './test/widgets/support/integration-server.mjs';
 
 export const chromePath = process.env.CHROME_PATH || '/usr/bin/chromium';
 if (!existsSync(chromePath)) {
@@ -45,16 +46,23 @@ function countingReporter() {
   };
 }
 
+// The real server in simulator mode, for the integration group (see integration-server.mjs).
+const integration = integrationServer();
+
 export default {
-  files: ['test/widgets/**/*.test.ts'],
+  // The element tests (the "default" group: `web-test-runner --group default` runs only them)…
+  files: ['test/widgets/**/*.test.ts', '!test/widgets/integration/**'],
+  // …and each element against the real server (`--group integration`). Both run by default.
+  groups: [{ name: 'integration', files: ['test/widgets/integration/**/*.test.ts'] }],
   nodeResolve: true,
-  // A fake o365-health API over real HTTP, from test/widgets/fixtures/ (see test-api.mjs).
-  middleware: [testApi],
+  // A fake o365-health API over real HTTP, from test/widgets/fixtures/ (see test-api.mjs), and
+  // /integration-config, the real server's URLs and demo key.
+  middleware: [testApi, integration.middleware],
   // One page at a time: the settings tests open a real popup and press real keys, which need the focused page.
   concurrency: 1,
   testsFinishTimeout: 180_000,
   testFramework: { config: { timeout: 10_000 } },
-  plugins: [esbuildPlugin({ ts: true, tsconfig: 'tsconfig.widgets.json', target: 'es2022' })],
+  plugins: [esbuildPlugin({ ts: true, tsconfig: 'tsconfig.widgets.json', target: 'es2022' }), integration.plugin],
   browsers: [chromeLauncher({ launchOptions: { executablePath: chromePath, headless: true, args: chromeArgs } })],
   reporters: [defaultReporter(), summaryReporter({ flatten: false }), countingReporter()],
 };

@@ -4,9 +4,9 @@ import { ApiError } from '../api/client.js';
 import { getStore, type HealthStore, type StoreUpdateEvent } from '../api/store.js';
 import type { Tenant } from '../api/types.js';
 import { pickTenant, resolveConfig, type ResolvedConfig } from './config.js';
-import { LoadController, RefreshController } from './controllers.js';
+import { ClockController, LoadController, RefreshController } from './controllers.js';
 import { emit } from './events.js';
-import { formatDateTime, isoString } from './format.js';
+import { formatDateTime, formatRelative, isoString } from './format.js';
 import { LEVEL_ICONS } from './icons.js';
 
 /** How old (ms) shared data may be and still count as "just refreshed" by another widget. */
@@ -57,6 +57,7 @@ export abstract class O365Element<T> extends LitElement {
       () => this.refreshInterval,
       () => void this.refresh(),
     );
+    new ClockController(this);
   }
 
   /** Properties whose change means "load again". */
@@ -217,10 +218,11 @@ export abstract class O365Element<T> extends LitElement {
     </div>`;
   }
 
-  /** "as of …" with a "Stale" badge when the server says the data is old. */
+  /** "as of 22:36 GMT · 4 minutes ago", with a "Stale" badge when the server says the data is old. */
   protected renderAsOf(at: Parameters<typeof formatDateTime>[0], stale: boolean): TemplateResult {
+    const age = formatRelative(at, Date.now(), this.config.locale);
     return html`<p part="as-of" class="muted small">
-      as of ${this.date(at)}
+      as of ${this.date(at)}${age ? html` · <span class="age">${age}</span>` : nothing}
       ${stale ? html`<span part="stale" class="badge">Stale: the last update failed or is late</span>` : nothing}
     </p>`;
   }

@@ -7,8 +7,8 @@ import type { Tenant } from '../api/types.js';
  * Two equivalent places, the global object winning over the meta tag:
  *
  * ```html
- * <script>window.O365Health = { apiBase: 'https://health.example.com', apiKey: 'ohk_…', tenant: 'contoso.com' };</script>
- * <meta name="o365-health" content="api-base=https://health.example.com; api-key=ohk_…; tenant=contoso.com">
+ * <script>window.O365Health = { apiBase: 'https://health.example.com', apiKey: 'o365_…', tenant: 'contoso.com' };</script>
+ * <meta name="o365-health" content="api-base=https://health.example.com; api-key=o365_…; tenant=contoso.com">
  * ```
  *
  * Without an API base anywhere, the origin the widget script was loaded from is used.

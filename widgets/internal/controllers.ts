@@ -122,3 +122,28 @@ export class RefreshController implements ReactiveController {
     this.#schedule();
   };
 }
+
+/**
+ * Renders the host again every `ms` while it is connected and the page is visible, so relative
+ * times ("4 minutes ago") stay true between loads.
+ */
+export class ClockController implements ReactiveController {
+  #timer?: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly ms = 30_000,
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    clearInterval(this.#timer);
+    this.#timer = setInterval(() => document.visibilityState !== 'hidden' && this.host.requestUpdate(), this.ms);
+  }
+
+  hostDisconnected(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}

@@ -46,3 +46,35 @@ export function formatDateTime(value: Timestamp | undefined, opts: FormatOptions
 export function isoString(value: Timestamp | undefined): string {
   return toDate(value)?.toISOString() ?? '';
 }
+
+const relativeCache = new Map<string, Intl.RelativeTimeFormat>();
+
+/** The largest unit first: [unit, seconds in it, age (s) from which it is used]. */
+const RELATIVE_UNITS: ReadonlyArray<[Intl.RelativeTimeFormatUnit, number, number]> = [
+  ['year', 31_536_000, 27_648_000],
+  ['month', 2_592_000, 2_246_400],
+  ['day', 86_400, 79_200],
+  ['hour', 3_600, 2_700],
+  ['minute', 60, 45],
+];
+
+/**
+ * The age of `value` in words ("4 minutes ago", "yesterday", "now") in the given locale, with
+ * `Intl.RelativeTimeFormat`; '' when absent. A time slightly in the future (clock skew) is "now".
+ */
+export function formatRelative(value: Timestamp | undefined, now: number = Date.now(), locale?: string): string {
+  const d = toDate(value);
+  if (!d) return '';
+  let f = relativeCache.get(locale ?? '');
+  if (!f) {
+    try {
+      f = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+    } catch {
+      f = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+    }
+    relativeCache.set(locale ?? '', f);
+  }
+  const age = Math.max(0, (now - d.getTime()) / 1000);
+  for (const [unit, size, from] of RELATIVE_UNITS) if (age >= from) return f.format(-Math.round(age / size), unit);
+  return f.format(0, 'second');
+}

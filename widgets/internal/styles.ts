@@ -51,6 +51,8 @@ export const hostStyles = css`
     text-transform: none;
     text-shadow: none;
     white-space: normal;
+    /* Data from Microsoft carries unbreakable tokens (error codes, URLs): they wrap, never widen the host. */
+    overflow-wrap: anywhere;
     visibility: visible;
     cursor: auto;
   }
@@ -61,6 +63,9 @@ export const hostStyles = css`
   *::before,
   *::after {
     box-sizing: inherit;
+    /* 1.45 × each element's own font size, in whole pixels: boxes stay on the pixel grid, so
+       stacked rows do not add up sub-pixel heights (blurry borders, off-by-one screenshots). */
+    line-height: round(1.45em, 1px);
   }
   .base {
     background: var(--_bg);
@@ -197,9 +202,8 @@ export const hostStyles = css`
     display: inline-block;
     padding: 0 8px;
     border: 1px solid var(--_border);
-    border-radius: 999px;
+    border-radius: 1em;
     font-size: 0.8125em;
-    white-space: nowrap;
   }
   .state {
     display: flex;

@@ -22,6 +22,10 @@ export const oauthSettingsStyles = css`
     min-width: 0;
     font-size: 0.875em;
   }
+  /* The API choice is as wide as its option ("Office 365 Service Communication API"), never cut. */
+  label.api {
+    flex: 0 1 auto;
+  }
   select,
   input {
     min-height: 32px;
@@ -87,6 +91,10 @@ export const oauthSettingsStyles = css`
   }
   .message {
     margin-top: 8px;
+  }
+  .reason {
+    display: block;
+    margin-top: 2px;
   }
   @container (max-width: 20rem) {
     dl {

@@ -18,6 +18,12 @@ interface Pending {
 }
 
 /**
+ * How long (ms) a closed popup's callback message may still arrive: the callback page posts it
+ * and closes at once, and the close can be seen before the message is delivered.
+ */
+export const POPUP_GRACE_MS = 1500;
+
+/**
  * Admin settings of the Microsoft 365 authorizations: add one (sign-in and consent at Microsoft
  * in a popup), see their state, re-authorize or delete them.
  *
@@ -32,6 +38,11 @@ interface Pending {
  *
  * Discovery: `api-base` and `api-key` attributes, else `window.O365Health` /
  * `<meta name="o365-health">`, else the script's origin.
+ *
+ * Themes: the light and dark theme files set the `--o365-*` page tokens. The server serves them
+ * next to the bundle, `<link rel="stylesheet" href="https://health.example.com/widgets/light.css">`
+ * (or `…/widgets/dark.css`); bundler users import `o365-health/themes/light.css` (or `dark.css`).
+ * Each `--o365-<element>-*` property below overrides a token for this element alone.
  *
  * @summary Add, re-authorize and delete Microsoft 365 authorizations.
  *
@@ -73,13 +84,16 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
 
   @state() private labelValue = '';
   @state() private busy = false;
-  @state() private message?: { level: 'healthy' | 'critical' | 'unknown'; text: string };
+  @state() private message?: { level: 'healthy' | 'critical' | 'unknown'; text: string; reason?: string };
   @state() private confirming?: string;
   @state() private deleteError?: unknown;
   @state() private pending?: Pending;
 
   #side = new AbortController();
   #watch?: ReturnType<typeof setInterval>;
+  #grace?: ReturnType<typeof setTimeout>;
+  /** Every authorization started here (id → label, action): a late callback message still finds its label. */
+  #started = new Map<string, Pick<Pending, 'label' | 'action'>>();
 
   protected override async fetchData(signal: AbortSignal, maxAge: number): Promise<OAuthSettingsData> {
     try {
@@ -106,7 +120,7 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
     window.removeEventListener('message', this.#onMessage);
     this.#side.abort();
     this.#side = new AbortController();
-    clearInterval(this.#watch);
+    this.#stopWatching();
     this.busy = false;
   }
 
@@ -134,7 +148,7 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
     return html`<section aria-labelledby="add-title">
       <h3 id="add-title">Add authorization</h3>
       <form part="add-form" @submit=${this.#onAdd} novalidate>
-        <label
+        <label class="api"
           >API
           <select name="api">
             ${Object.entries(AUTHORIZATION_APIS).map(([v, text]) => html`<option value=${v} selected>${text}</option>`)}
@@ -158,7 +172,8 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
       </form>
       ${this.message
         ? html`<p part="message" class="message notice level-${this.message.level}" role=${this.message.level === 'critical' ? 'alert' : nothing}>
-            ${LEVEL_ICONS[this.message.level]} ${this.message.text}
+            ${LEVEL_ICONS[this.message.level]}
+            <span>${this.message.text}${this.message.reason ? html`<span class="reason">Reason: ${this.message.reason}</span>` : nothing}</span>
           </p>`
         : nothing}
     </section>`;
@@ -280,16 +295,22 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
         return;
       }
       popup.location.href = authorizeUrl;
-      this.pending = { id: authorization.id, label, action, popup };
+      const pending: Pending = { id: authorization.id, label, action, popup };
+      this.pending = pending;
+      this.#started.set(pending.id, { label, action });
       this.message = { level: 'unknown', text: `Sign in at Microsoft in the new window to authorize “${label}”.` };
       this.labelValue = '';
-      clearInterval(this.#watch);
+      this.#stopWatching();
       this.#watch = setInterval(() => {
-        if (!this.pending || !this.pending.popup.closed) return;
-        clearInterval(this.#watch);
-        this.pending = undefined;
-        this.message = { level: 'unknown', text: 'The sign-in window was closed before the authorization finished.' };
-        void this.load.run(0);
+        if (this.pending !== pending || !popup.closed) return;
+        // Closed: the callback message may still be on its way (it is posted just before the close).
+        this.#stopWatching();
+        this.#grace = setTimeout(() => {
+          if (this.pending !== pending) return;
+          this.pending = undefined;
+          this.message = { level: 'unknown', text: `The sign-in window was closed before the authorization of “${label}” finished.` };
+          void this.load.run(0);
+        }, POPUP_GRACE_MS);
       }, 500);
       void this.load.run(0);
     } catch (error) {
@@ -307,16 +328,28 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
     const data = e.data as Partial<AuthorizationMessage> | null;
     if (data?.type !== 'o365-health:authorization' || e.origin !== new URL(this.config.apiBase, location.href).origin) return;
     const ok = data.status === 'active';
-    const pending = this.pending?.id === data.authorizationId ? this.pending : undefined;
-    clearInterval(this.#watch);
-    this.pending = undefined;
-    const label = pending?.label ?? 'the tenant';
+    const id = String(data.authorizationId);
+    if (this.pending?.id === id) {
+      this.pending = undefined;
+      this.#stopWatching();
+    }
+    // The label: from the authorizations started here, else from the list (another tab's popup).
+    // A cancelled consent's row is gone from the server, so the list alone would not do.
+    const value = this.load.value;
+    const started = this.#started.get(id);
+    const label = started?.label ?? (value && !value.readOnly ? value.authorizations.find((a) => a.id === id)?.label : undefined) ?? 'the tenant';
     this.message = ok
       ? { level: 'healthy', text: `Authorization “${label}” is active. Its service health appears within a minute.` }
-      : { level: 'critical', text: `The authorization of “${label}” failed${data.error ? `: ${data.error}` : '.'}` };
-    this.announcement = this.message.text;
-    this.#changed({ action: pending?.action ?? 'add', authorizationId: String(data.authorizationId), status: String(data.status), ...(data.error ? { error: data.error } : {}) });
+      : { level: 'critical', text: `The authorization of “${label}” failed.`, ...(data.error ? { reason: data.error } : {}) };
+    this.announcement = this.message.reason ? `${this.message.text} Reason: ${this.message.reason}` : this.message.text;
+    this.#changed({ action: started?.action ?? 'add', authorizationId: id, status: String(data.status), ...(data.error ? { error: data.error } : {}) });
   };
+
+  #stopWatching(): void {
+    clearInterval(this.#watch);
+    clearTimeout(this.#grace);
+    this.#watch = this.#grace = undefined;
+  }
 
   #askDelete(id: string): void {
     this.deleteError = undefined;

@@ -1,21 +1,34 @@
 import { css } from 'lit';
 
+/*
+ * A row is a grid, so every row lines up whatever its name: the chevron (or the space it would
+ * take), the name (wrapping, never cut), the status right-aligned on the name's first line, and
+ * the counts under the name. Tracks are `minmax(0, …)`: an unbreakable word (an error code in a
+ * title) wraps instead of widening the list, the card or the page.
+ */
 export const serviceHealthStyles = css`
-  .list {
+  .list,
+  .issues {
     display: grid;
-    gap: 0;
+    grid-template-columns: minmax(0, 1fr);
+  }
+  .item,
+  .issue {
+    min-width: 0;
   }
   .item {
     border-top: 1px solid var(--_border);
   }
   .row {
-    display: flex;
-    flex-wrap: wrap;
-    align-items: center;
-    gap: 2px 10px;
+    display: grid;
+    /* The status keeps its words on one line unless it would take more than 60% of the row. */
+    grid-template-columns: 1.15em minmax(0, 1fr) fit-content(60%);
+    grid-template-areas: 'icon name status' '. counts counts';
+    align-items: start;
+    gap: 2px 8px;
     width: 100%;
     min-height: 40px;
-    padding: 6px 4px;
+    padding: 8px 4px;
     border: 0;
     background: none;
     text-align: start;
@@ -23,14 +36,26 @@ export const serviceHealthStyles = css`
   button.row:hover {
     background: var(--_raised);
   }
+  .row > .chevron {
+    grid-area: icon;
+    margin-top: 0.15em;
+  }
   .name {
-    flex: 1 1 10em;
+    grid-area: name;
     font-weight: 600;
     min-width: 0;
-    overflow-wrap: anywhere;
+  }
+  .row > .status {
+    grid-area: status;
+    justify-self: end;
+    align-items: flex-start;
+    text-align: end;
+  }
+  .row > .status .icon {
+    margin-top: 0.15em;
   }
   .counts {
-    flex: none;
+    grid-area: counts;
   }
   .chevron {
     transition: transform 0.15s;
@@ -39,11 +64,11 @@ export const serviceHealthStyles = css`
     transform: rotate(90deg);
   }
   .issues {
-    display: grid;
     gap: 8px;
     padding: 4px 4px 12px 28px;
   }
   .issue-title {
+    max-width: 100%;
     padding: 0;
     border: 0;
     background: none;
@@ -57,6 +82,9 @@ export const serviceHealthStyles = css`
     flex-wrap: wrap;
     gap: 2px 10px;
   }
+  .issue-meta > * {
+    min-width: 0;
+  }
   .summary {
     display: flex;
     align-items: center;
@@ -66,7 +94,8 @@ export const serviceHealthStyles = css`
   /* A wide host: services in a grid of cards. */
   @container (min-width: 40rem) {
     :host(:not([compact])) .list {
-      grid-template-columns: repeat(auto-fill, minmax(16rem, 1fr));
+      grid-template-columns: repeat(auto-fill, minmax(min(17rem, 100%), 1fr));
+      align-items: start;
       gap: 8px;
     }
     :host(:not([compact])) .item {
@@ -80,19 +109,17 @@ export const serviceHealthStyles = css`
       padding-inline-start: 12px;
     }
   }
-  /* A small tile (or compact): a dense list, words under the name. */
+  /* A small tile (or compact): a dense list, the status under the name. */
   @container (max-width: 20rem) {
     .row {
-      gap: 0 8px;
+      grid-template-columns: 1.15em minmax(0, 1fr);
+      grid-template-areas: 'icon name' '. status' '. counts';
+      gap: 0 6px;
       padding: 4px 0;
     }
-    .status {
-      order: 2;
-      flex-basis: 100%;
-      padding-inline-start: 0;
-    }
-    .counts {
-      order: 3;
+    .row > .status {
+      justify-self: start;
+      text-align: start;
     }
     .issues {
       padding-inline-start: 8px;

@@ -19,6 +19,11 @@ import type { ServiceHealthData, ServiceRow } from './service-health.types.js';
  * content="api-base=…; api-key=…; tenant=…">`), else the origin this script was loaded from and
  * the first active tenant of `GET /api/tenants`.
  *
+ * Themes: the light and dark theme files set the `--o365-*` page tokens. The server serves them
+ * next to the bundle, `<link rel="stylesheet" href="https://health.example.com/widgets/light.css">`
+ * (or `…/widgets/dark.css`); bundler users import `o365-health/themes/light.css` (or `dark.css`).
+ * Each `--o365-<element>-*` property below overrides a token for this element alone.
+ *
  * @summary Microsoft 365 service health of a tenant.
  *
  * @csspart base - The card around everything.

@@ -7,13 +7,17 @@ export const serviceMessagesStyles = css`
     gap: 8px 12px;
     margin-bottom: 12px;
   }
+  /* Each field is as wide as its longest option (never cut) and the row wraps when they do not fit. */
   label {
     display: flex;
     flex-direction: column;
     gap: 2px;
     font-size: 0.875em;
-    flex: 1 1 9rem;
+    flex: 1 1 auto;
     min-width: 0;
+  }
+  label.search {
+    flex-basis: 12rem;
   }
   select,
   input {
@@ -26,7 +30,12 @@ export const serviceMessagesStyles = css`
     width: 100%;
     min-width: 0;
   }
+  .list {
+    display: grid;
+    grid-template-columns: minmax(0, 1fr);
+  }
   .item {
+    min-width: 0;
     padding: 10px 0;
     border-top: 1px solid var(--_border);
   }
@@ -39,6 +48,9 @@ export const serviceMessagesStyles = css`
     background: none;
     font-weight: 600;
     text-align: start;
+  }
+  .item-title > span {
+    min-width: 0;
   }
   .item-title:hover {
     color: var(--_accent);
@@ -57,10 +69,14 @@ export const serviceMessagesStyles = css`
     gap: 2px 10px;
     margin: 4px 0 2px 22px;
   }
+  .meta > * {
+    min-width: 0;
+  }
   .details {
     margin: 8px 0 0 22px;
   }
   .timeline {
+    margin-top: 8px;
     border-inline-start: 2px solid var(--_border);
     padding-inline-start: 12px;
   }

@@ -4,6 +4,7 @@ import { isAbortError, toQuery } from '../api/client.js';
 import type { IssueDetail, IssuesQuery, IssueSummary, IssuesResponse } from '../api/types.js';
 import { ADMIN_HEALTH_URL, errorText, O365Element } from '../internal/base.js';
 import { emit, type MessagesLoadDetail } from '../internal/events.js';
+import { toDate } from '../internal/format.js';
 import { chevronIcon, externalIcon, LEVEL_ICONS } from '../internal/icons.js';
 import { classificationText, issueLevel, statusText } from '../internal/status.js';
 import { elementTokens, hostStyles } from '../internal/styles.js';
@@ -26,6 +27,11 @@ type Detail = { status: 'loading' } | { status: 'ready'; value: IssueDetail } | 
  *
  * Discovery as for `<o365-service-health>`: attributes, else `window.O365Health` /
  * `<meta name="o365-health">`, else the script's origin and the first active tenant.
+ *
+ * Themes: the light and dark theme files set the `--o365-*` page tokens. The server serves them
+ * next to the bundle, `<link rel="stylesheet" href="https://health.example.com/widgets/light.css">`
+ * (or `…/widgets/dark.css`); bundler users import `o365-health/themes/light.css` (or `dark.css`).
+ * Each `--o365-<element>-*` property below overrides a token for this element alone.
  *
  * @summary Microsoft 365 incidents and advisories of a tenant.
  *
@@ -120,6 +126,7 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
     this.extra = [];
     this.cursor = undefined;
     this.moreError = undefined;
+    this.#refreshDetails(tenant.tenantId, page.issues);
     return { tenant, services: health.services.map((s) => s.name).sort((a, b) => a.localeCompare(b)), page };
   }
 
@@ -211,7 +218,7 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
           ${options.map((s) => html`<option value=${s} ?selected=${s === this.service}>${s}</option>`)}
         </select>
       </label>
-      <label
+      <label class="search"
         >Search
         <input type="search" .value=${this.query} @input=${this.#onSearch} @keydown=${this.#onSearchKey} />
       </label>
@@ -289,15 +296,40 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
     if (this.details.get(issue.id)?.status !== 'ready') void this.#loadDetail(issue, tenantId);
   }
 
-  async #loadDetail(issue: IssueSummary, tenantId: string): Promise<void> {
+  /**
+   * After a load (auto-refresh included): a message whose `lastModifiedDateTime` moved on since its
+   * posts were loaded gets them again, at once when it is open (the old posts stay on screen
+   * meanwhile), else when it is next opened.
+   */
+  #refreshDetails(tenantId: string, issues: IssueSummary[]): void {
+    let details: Map<string, Detail> | undefined;
+    for (const issue of issues) {
+      const d = this.details.get(issue.id);
+      if (d?.status !== 'ready' || !changedSince(d.value, issue)) continue;
+      if (this.open.has(issue.id)) void this.#loadDetail(issue, tenantId, true);
+      else (details ??= new Map(this.details)).delete(issue.id);
+    }
+    if (details) this.details = details;
+  }
+
+  /** Loads the posts of `issue`; `quiet` keeps what is shown until the new posts arrive. */
+  async #loadDetail(issue: IssueSummary, tenantId: string, quiet = false): Promise<void> {
     const set = (d: Detail) => (this.details = new Map(this.details).set(issue.id, d));
-    set({ status: 'loading' });
+    const key = `issue/${tenantId}/${issue.id}`;
+    const cached = this.store.peek<IssueDetail>(key);
+    const before = this.details.get(issue.id);
+    if (!quiet) set({ status: 'loading' });
     try {
       // The HTML of posts was sanitised by the server (allow-list; DESIGN.md, JSON API).
-      const value = await this.store.get(`issue/${tenantId}/${issue.id}`, (s) => this.store.client.issue(tenantId, issue.id, s), { signal: this.#side.signal });
+      const value = await this.store.get(key, (s) => this.store.client.issue(tenantId, issue.id, s), {
+        signal: this.#side.signal,
+        // A cached copy older than the list's entry is not good enough.
+        maxAge: cached && changedSince(cached, issue) ? 0 : Infinity,
+      });
       set({ status: 'ready', value });
+      if (quiet && before?.status === 'ready' && value.posts.length !== before.value.posts.length) this.announcement = `New update: ${issue.title}`;
     } catch (error) {
-      if (!isAbortError(error)) set({ status: 'error', error });
+      if (!isAbortError(error) && !quiet) set({ status: 'error', error });
     }
   }
 
@@ -319,6 +351,11 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
       this.moreBusy = false;
     }
   }
+}
+
+/** True when the list says `issue` changed after `detail` was loaded. */
+function changedSince(detail: IssueSummary, issue: IssueSummary): boolean {
+  return toDate(detail.lastModifiedDateTime)?.getTime() !== toDate(issue.lastModifiedDateTime)?.getTime();
 }
 
 declare global {

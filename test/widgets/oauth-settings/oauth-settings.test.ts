@@ -3,7 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../../widgets/oauth-settings/oauth-settings.js';
 import type { O365OAuthSettings } from '../../../widgets/oauth-settings/oauth-settings.js';
 import '../../../widgets/service-health/service-health.js';
-import { $, $$, count, mount, newSession, part, requests, sleep, text } from '../support/helpers.js';
+import { $, $$, count, mount, newSession, overflowing, part, requests, selectFits, sleep, text } from '../support/helpers.js';
 
 async function settings(key = 'admin') {
   const s = newSession();
@@ -74,6 +74,17 @@ describe('<o365-oauth-settings>', () => {
       await expect(el).to.be.accessible();
     });
 
+    it('shows the whole API name and fits a phone screen', async () => {
+      const { el, wrapper } = await settings();
+      for (const width of [375, 740]) {
+        wrapper.style.width = `${width}px`;
+        await part(el, 'list');
+        await sleep(30);
+        expect(selectFits($(el, 'select[name="api"]') as HTMLSelectElement), `${width} px`).to.be.true;
+        expect(overflowing(el)).to.deep.equal([]);
+      }
+    });
+
     it('asks for a label before adding', async () => {
       const { el } = await settings();
       await part(el, 'list');
@@ -126,6 +137,66 @@ describe('<o365-oauth-settings>', () => {
       } finally {
         window.open = open;
       }
+    });
+
+    describe('when the popup closes before its message arrives', () => {
+      /** A stand-in for the popup window that the test closes itself. */
+      async function startAdd(label: string) {
+        const { el, events, session } = await settings();
+        await part(el, 'list');
+        const popup = { closed: false, location: { href: '' }, close() {} };
+        const open = window.open;
+        window.open = () => popup as unknown as Window;
+        try {
+          const input = $(el, 'input[name="label"]') as HTMLInputElement;
+          input.value = label;
+          input.dispatchEvent(new Event('input'));
+          $(el, '[part~="add-button"]')!.click();
+          await waitUntil(() => popup.location.href, 'the popup was not sent to Microsoft');
+        } finally {
+          window.open = open;
+        }
+        return { el, events, session, popup };
+      }
+      const callback = (data: object) =>
+        window.dispatchEvent(new MessageEvent('message', { origin: location.origin, data: { type: 'o365-health:authorization', ...data } }));
+
+      it('still names the authorization by its label when the success message comes after the close was seen', async () => {
+        const { el, events, popup } = await startAdd('late.example.com');
+        popup.closed = true;
+        await sleep(700); // the 500 ms poll has seen the window closed
+        callback({ status: 'active', authorizationId: 'auth_new_1', error: null });
+        await el.updateComplete;
+        expect(text($(el, '[part~="message"]'))).to.contain('Authorization “late.example.com” is active');
+        expect(events.filter((e) => e.type === 'o365-authorization-change').map((e) => e.detail)).to.deep.equal([
+          { action: 'add', authorizationId: 'auth_new_1', status: 'active' },
+        ]);
+        // The grace period ends without a "closed before it finished" message.
+        await sleep(1600);
+        expect(text($(el, '[part~="message"]'))).to.contain('is active');
+      });
+
+      it('shows the reason of a cancelled consent, whose authorization the server removed', async () => {
+        const { el, popup } = await startAdd('declined.example.com');
+        popup.closed = true;
+        await sleep(700);
+        const reason = 'The sign-in or consent was cancelled at Microsoft, so nothing was authorized.';
+        callback({ status: 'failed', authorizationId: 'auth_new_1', error: reason });
+        await el.updateComplete;
+        const message = $(el, '[part~="message"]')!;
+        expect(message.getAttribute('role')).to.equal('alert');
+        expect(text(message)).to.contain('The authorization of “declined.example.com” failed.');
+        expect(text(message.querySelector('.reason'))).to.equal(`Reason: ${reason}`);
+        expect(text($(el, '[role="status"]'))).to.contain(reason);
+        await expect(el).to.be.accessible();
+      });
+
+      it('says the window was closed when no message came within the grace period', async () => {
+        const { el, popup } = await startAdd('closed.example.com');
+        popup.closed = true;
+        await waitUntil(() => text($(el, '[part~="message"]')).includes('was closed'), 'no "closed" message', { timeout: 4000 });
+        expect(text($(el, '[part~="message"]'))).to.contain('“closed.example.com”');
+      });
     });
 
     it('ignores callback messages from other origins', async () => {

@@ -3,7 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../../widgets/service-health/service-health.js';
 import type { O365ServiceHealth } from '../../../widgets/service-health/service-health.js';
 import '../../../widgets/service-messages/service-messages.js';
-import { $, $$, CONTOSO, count, FABRIKAM, mount, newSession, part, requests, resetVisibility, setVisibility, sleep, text } from '../support/helpers.js';
+import { $, $$, CONTOSO, count, FABRIKAM, mount, newSession, overflowing, part, requests, resetVisibility, setVisibility, sleep, text } from '../support/helpers.js';
 
 async function health(attrs: { key?: string; tenant?: string; extra?: Record<string, string> } = {}) {
   const s = newSession();
@@ -181,6 +181,73 @@ describe('<o365-service-health>', () => {
       } finally {
         style.remove();
       }
+    });
+  });
+
+  describe('layout', () => {
+    /** Mounts with the `long` scenario (an error code in a title) at `width`, Exchange expanded. */
+    async function longTitle(width: number, compact: boolean) {
+      const { el, wrapper } = await health({ key: 'long' });
+      wrapper.style.width = `${width}px`;
+      el.compact = compact;
+      await part(el, 'list');
+      const exchange = $$(el, 'button.row').find((b) => text(b).startsWith('Exchange Online'))!;
+      exchange.click();
+      await waitUntil(() => $(el, '.issue-title'), 'the issue did not open');
+      await sleep(30); // container queries apply
+      return el;
+    }
+
+    for (const [width, compact] of [[240, true], [240, false], [375, false]] as const) {
+      it(`wraps a title with an unbreakable error code at ${width} px${compact ? ' (compact)' : ''}: nothing is wider than the host`, async () => {
+        const el = await longTitle(width, compact);
+        expect(text($(el, '.issue-title'))).to.contain('ErrorCode=0x80070005_CAA70004_');
+        expect(el.getBoundingClientRect().width).to.equal(width);
+        expect(overflowing(el)).to.deep.equal([]);
+        // The title really wraps (several lines) rather than being clipped.
+        expect($(el, '.issue-title')!.getBoundingClientRect().height).to.be.greaterThan(40);
+        await expect(el).to.be.accessible();
+      });
+    }
+
+    it('in wide cards keeps the name and the status on one line, the status right-aligned, the counts below', async () => {
+      const { el, wrapper } = await health();
+      wrapper.style.width = '900px';
+      await part(el, 'list');
+      await sleep(30);
+      const rows = $$(el, '.row');
+      expect(rows.length).to.be.greaterThan(3);
+      for (const row of rows) {
+        const name = row.querySelector('.name')!.getBoundingClientRect();
+        const status = row.querySelector('.status')!.getBoundingClientRect();
+        const box = row.getBoundingClientRect();
+        expect(Math.abs(status.top - name.top), text(row)).to.be.below(4);
+        expect(status.left, text(row)).to.be.at.least(name.right);
+        expect(box.right - status.right, text(row)).to.be.below(12);
+        const counts = row.querySelector('.counts')?.getBoundingClientRect();
+        if (counts) expect(counts.top, text(row)).to.be.at.least(name.bottom - 1);
+        // Every name starts at the same offset, chevron or not.
+        expect(Math.round(name.left - box.left)).to.equal(Math.round(rows[0]!.querySelector('.name')!.getBoundingClientRect().left - rows[0]!.getBoundingClientRect().left));
+      }
+      expect(overflowing(el)).to.deep.equal([]);
+    });
+
+    it('puts the status under the name in a small tile', async () => {
+      const { el, wrapper } = await health();
+      wrapper.style.width = '240px';
+      await part(el, 'list');
+      await sleep(30);
+      const row = $(el, '.row')!;
+      expect(row.querySelector('.status')!.getBoundingClientRect().top).to.be.at.least(row.querySelector('.name')!.getBoundingClientRect().bottom - 1);
+    });
+
+    it('says how old the data is, in the element’s locale', async () => {
+      const { el } = await health();
+      await part(el, 'as-of');
+      expect(text($(el, '[part~="as-of"]'))).to.match(/^as of .+ · \d+ years? ago$/);
+      el.locale = 'de-DE';
+      await el.updateComplete;
+      expect(text($(el, '[part~="as-of"] .age'))).to.match(/^vor \d+ Jahren?$/);
     });
   });
 

@@ -2,7 +2,7 @@ import { expect, html, waitUntil } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../../widgets/service-messages/service-messages.js';
 import type { O365ServiceMessages } from '../../../widgets/service-messages/service-messages.js';
-import { $, $$, CONTOSO, FABRIKAM, mount, newSession, part, requests, text } from '../support/helpers.js';
+import { $, $$, CONTOSO, count, FABRIKAM, mount, newSession, overflowing, part, requests, selectFits, sleep, text } from '../support/helpers.js';
 
 async function messages(attrs: { key?: string; tenant?: string } = {}, extra = '') {
   const s = newSession();
@@ -90,6 +90,72 @@ describe('<o365-service-messages>', () => {
       const { el } = await messages({ tenant: FABRIKAM });
       await part(el, 'list');
       expect(text($(el, '[part~="item"] [part~="status"]'))).to.equal('Unknown status (plannedMaintenance)');
+    });
+  });
+
+  describe('layout', () => {
+    for (const width of [240, 375]) {
+      it(`wraps a title, impact and post with unbreakable tokens at ${width} px: nothing is wider than the host`, async () => {
+        const { el, wrapper } = await messages({ key: 'long' });
+        wrapper.style.width = `${width}px`;
+        await part(el, 'list');
+        const button = $$(el, '.item-title').find((b) => text(b).includes('ErrorCode=0x80070005_CAA70004_'))!;
+        button.click();
+        await waitUntil(() => $$(el, '[part~="post"]').length === 3, 'the posts did not load');
+        await sleep(30);
+        expect(el.getBoundingClientRect().width).to.equal(width);
+        expect(overflowing(el)).to.deep.equal([]);
+        expect(button.getBoundingClientRect().height).to.be.greaterThan(40);
+        await expect(el).to.be.accessible();
+      });
+    }
+
+    for (const width of [740, 375, 240]) {
+      it(`shows the whole text of every filter at ${width} px (the row wraps instead)`, async () => {
+        const { el, wrapper } = await messages();
+        wrapper.style.width = `${width}px`;
+        await part(el, 'list');
+        const selects = $$(el, '[part~="filters"] select') as HTMLSelectElement[];
+        expect(selects).to.have.length(3);
+        for (const select of selects) expect(selectFits(select), select.selectedOptions[0]?.text).to.be.true;
+        expect(overflowing(el)).to.deep.equal([]);
+      });
+    }
+  });
+
+  describe('auto-refresh', () => {
+    it('loads the posts of an opened message again when the refreshed list says it changed', async () => {
+      const { el, session } = await messages();
+      await part(el, 'list');
+      $(el, '.item-title')!.click(); // EX226792, the newest change
+      await waitUntil(() => $$(el, '[part~="post"]').length === 2, 'the posts did not load');
+      const detail = `/api/tenants/${CONTOSO}/issues/EX226792`;
+      expect(await count(session.id, detail)).to.equal(1);
+      el.refreshInterval = 1;
+      await sleep(1300);
+      // Unchanged: a refresh of the list does not load the posts again.
+      expect(await count(session.id, detail)).to.equal(1);
+      await fetch(`${session.apiBase}/_update?issue=EX226792`, { method: 'POST' });
+      await waitUntil(() => $$(el, '[part~="post"]').length === 3, 'the new post did not appear', { timeout: 4000 });
+      expect(text($(el, '[part~="timeline"]'))).to.contain('Update 1: the fix is being deployed.');
+      expect($(el, '.item-title')!.getAttribute('aria-expanded')).to.equal('true');
+      expect(await count(session.id, detail)).to.equal(2);
+      await waitUntil(() => text($(el, '[role="status"]')).includes('New update'), 'the update was not announced');
+      el.refreshInterval = 0;
+    });
+
+    it('loads fresh posts when a message that changed while closed is opened again', async () => {
+      const { el, session } = await messages();
+      await part(el, 'list');
+      const button = $(el, '.item-title')!;
+      button.click();
+      await waitUntil(() => $$(el, '[part~="post"]').length === 2);
+      button.click(); // closed
+      await fetch(`${session.apiBase}/_update?issue=EX226792`, { method: 'POST' });
+      await sleep(600); // older than the store's "just refreshed" window
+      await el.refresh();
+      button.click();
+      await waitUntil(() => $$(el, '[part~="post"]').length === 3, 'the old posts were shown');
     });
   });
 

@@ -75,3 +75,37 @@ export function setVisibility(state: 'hidden' | 'visible'): void {
 export function resetVisibility(): void {
   delete (document as { visibilityState?: unknown }).visibilityState;
 }
+
+/**
+ * What sticks out of `host` horizontally: every rendered element of its shadow tree whose box
+ * leaves the host's box or whose content is wider than the host (scrollWidth), as readable lines.
+ * Empty when the layout fits.
+ */
+export function overflowing(host: HTMLElement): string[] {
+  const box = host.getBoundingClientRect();
+  const out: string[] = [];
+  if (host.scrollWidth > host.clientWidth) out.push(`the host scrolls: ${host.scrollWidth} > ${host.clientWidth}`);
+  for (const el of host.shadowRoot!.querySelectorAll<HTMLElement>('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width <= 1) continue; // the visually hidden live region
+    const what = `<${el.tagName.toLowerCase()} class="${el.getAttribute('class') ?? ''}"> ${text(el).slice(0, 50)}`;
+    if (r.left < box.left - 0.5 || r.right > box.right + 0.5) out.push(`${what}: ${Math.round(r.left)}–${Math.round(r.right)} outside ${Math.round(box.left)}–${Math.round(box.right)}`);
+    else if (el.scrollWidth > box.width + 0.5) out.push(`${what}: scrollWidth ${el.scrollWidth} > ${Math.round(box.width)}`);
+  }
+  return out;
+}
+
+/**
+ * True when a `<select>` is at least as wide as it would be with `width: auto` (its longest
+ * option), i.e. its text is not cut.
+ */
+export function selectFits(select: HTMLSelectElement): boolean {
+  const probe = select.cloneNode(true) as HTMLSelectElement;
+  probe.style.cssText = 'width:auto;min-width:0;max-width:none;position:absolute;visibility:hidden';
+  select.parentNode!.append(probe);
+  try {
+    return select.getBoundingClientRect().width + 0.5 >= probe.getBoundingClientRect().width;
+  } finally {
+    probe.remove();
+  }
+}

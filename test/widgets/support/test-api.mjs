@@ -6,9 +6,13 @@
 //        a page that posts the OAuth callback message to its opener, like the server's callback
 //   GET /test-api/_requests?session=<session>   → { requests: [{ method, path, status }] }
 //
+//   POST /test-api/<session>/_update?issue=<id>   the issue changes (its lastModifiedDateTime
+//        becomes now) and gets one more post, like a Microsoft update (for auto-refresh tests)
+//
 // The API key picks the scenario: admin, viewer (403 on /api/authorizations), empty (no
 // tenants), error (500), slow (answers after 400 ms), reauth (tenants need re-authorization,
-// data stale); no key → 401.
+// data stale), long (as admin, but EX226792 has a title, impact and post with long unbreakable
+// tokens, for layout tests); no key → 401.
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -26,14 +30,37 @@ for (const f of readdirSync(dir)) {
   if (m) data[m[1]][m[2]] = load(f);
 }
 
-const SCENARIOS = ['admin', 'viewer', 'empty', 'error', 'slow', 'reauth'];
+const SCENARIOS = ['admin', 'viewer', 'empty', 'error', 'slow', 'reauth', 'long'];
+
+/** A title with an unbreakable token, as in a real Teams incident. */
+export const LONG_TOKEN = 'ErrorCode=0x80070005_CAA70004_Microsoft.Teams.Desktop.Client.Bootstrapper';
+const LONG = {
+  title: `Teams desktop client fails to start with ${LONG_TOKEN}`,
+  impactDescription: `Users may see ${LONG_TOKEN} when starting Teams.`,
+  post: { createdDateTime: '2024-05-02T09:16:00.000Z', postType: 'regular', html: `<p>We are reviewing https://status.example.com/incidents/0x80070005_CAA70004_Microsoft.Teams.Desktop.Client.Bootstrapper/details to isolate the cause.</p>` },
+};
 const sessions = new Map();
 const session = (id) => {
   let s = sessions.get(id);
-  if (!s) sessions.set(id, (s = { requests: [], authorizations: structuredClone(data.authorizations), next: 1 }));
+  if (!s) sessions.set(id, (s = { requests: [], authorizations: structuredClone(data.authorizations), next: 1, updates: new Map() }));
   return s;
 };
 const error = (status, code, message) => ({ status, body: { error: { code, message } } });
+
+/** An issue as this session and scenario see it (long title, updates). */
+function issueView(s, scenario, issue) {
+  let out = issue;
+  if (scenario === 'long' && issue.id === 'EX226792') out = { ...out, title: LONG.title, impactDescription: LONG.impactDescription };
+  const update = s.updates.get(issue.id);
+  if (update) out = { ...out, lastModifiedDateTime: update.lastModifiedDateTime };
+  return out;
+}
+
+function postsOf(s, scenario, issueId) {
+  const posts = [...(data.posts[issueId] ?? [])];
+  if (scenario === 'long' && issueId === 'EX226792') posts.push(LONG.post);
+  return [...posts, ...(s.updates.get(issueId)?.posts ?? [])];
+}
 
 function answer(s, scenario, method, path, query, body) {
   if (!scenario) return error(401, 'unauthorized', 'A valid API key is required: send "Authorization: Bearer <key>".');
@@ -47,12 +74,13 @@ function answer(s, scenario, method, path, query, body) {
     if (!tenants.some((t) => t.tenantId === tenantId)) return error(404, 'not_found', 'Not found.');
     if (what === 'health') {
       const h = data.health[tenantId];
-      return { status: 200, body: scenario === 'reauth' ? { ...h, stale: true } : h };
+      const services = h.services.map((sv) => ({ ...sv, issues: sv.issues.map((i) => issueView(s, scenario, i)) }));
+      return { status: 200, body: { ...h, services, ...(scenario === 'reauth' ? { stale: true } : {}) } };
     }
-    const all = data.issues[tenantId].issues;
+    const all = data.issues[tenantId].issues.map((i) => issueView(s, scenario, i));
     if (issueId) {
       const issue = all.find((i) => i.id === issueId);
-      return issue ? { status: 200, body: { ...issue, posts: data.posts[issueId] ?? [] } } : error(404, 'not_found', 'Not found.');
+      return issue ? { status: 200, body: { ...issue, posts: postsOf(s, scenario, issueId) } } : error(404, 'not_found', 'Not found.');
     }
     const state = query.get('state') ?? 'active';
     const q = (query.get('q') ?? '').toLowerCase();
@@ -108,6 +136,16 @@ export async function testApi(ctx, next) {
   const [, id, path] = m;
   const s = session(id);
   ctx.set('access-control-allow-origin', '*');
+  if (path === '/_update' && ctx.method === 'POST') {
+    const issueId = String(ctx.query.issue ?? '');
+    const update = s.updates.get(issueId) ?? { posts: [] };
+    const now = new Date().toISOString();
+    update.lastModifiedDateTime = now;
+    update.posts.push({ createdDateTime: now, postType: 'regular', html: `<p>Update ${update.posts.length + 1}: the fix is being deployed.</p>` });
+    s.updates.set(issueId, update);
+    ctx.body = { lastModifiedDateTime: now };
+    return;
+  }
   if (path === '/authorize') {
     const a = s.authorizations.find((x) => x.id === ctx.query.id);
     const status = ctx.query.status === 'failed' ? 'failed' : 'active';

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { toQuery } from '../../../widgets/api/client.js';
 import { pickTenant, resolveConfig, scriptOrigin } from '../../../widgets/internal/config.js';
-import { formatDateTime } from '../../../widgets/internal/format.js';
+import { formatDateTime, formatRelative } from '../../../widgets/internal/format.js';
 import { isHealthy, issueLevel, statusLevel, statusText } from '../../../widgets/internal/status.js';
 import { countText, healthSummary, serviceRows } from '../../../widgets/service-health/service-health.mapping.js';
 import type { IssueSummary, ServiceHealth, Tenant } from '../../../widgets/api/types.js';
@@ -48,6 +48,20 @@ describe('mapping (pure functions)', () => {
     expect(formatDateTime('2024-05-02T09:20:00Z', { locale: 'en-US', timeZone: 'UTC' })).to.equal('May 2, 2024, 9:20 AM UTC');
     expect(formatDateTime('2024-05-02T09:20:00Z', { locale: 'en-US', timeZone: 'Not/AZone' })).to.match(/2024/);
     expect(formatDateTime(null)).to.equal('—');
+  });
+
+  it('says how old a time is in words, in the given locale', () => {
+    const at = '2024-05-02T09:20:00Z';
+    const after = (seconds: number) => Date.parse(at) + seconds * 1000;
+    expect(formatRelative(at, after(10), 'en-GB')).to.equal('now');
+    expect(formatRelative(at, after(-30), 'en-GB')).to.equal('now'); // clock skew
+    expect(formatRelative(at, after(4 * 60 + 10), 'en-GB')).to.equal('4 minutes ago');
+    expect(formatRelative(at, after(3 * 3600), 'en-GB')).to.equal('3 hours ago');
+    expect(formatRelative(at, after(26 * 3600), 'en-GB')).to.equal('yesterday');
+    expect(formatRelative(at, after(35 * 86400), 'en-GB')).to.equal('last month');
+    expect(formatRelative(at, after(4 * 60), 'de-DE')).to.equal('vor 4 Minuten');
+    expect(formatRelative(at, after(4 * 60), 'not a locale!')).to.match(/4/);
+    expect(formatRelative(null)).to.equal('');
   });
 
   it('builds stable query strings without empty values', () => {

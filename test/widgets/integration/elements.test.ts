@@ -1,0 +1,130 @@
+/**
+ * Each element against the real server in simulator mode (started by the test run; see
+ * test/widgets/support/integration-server.mjs): real HTTP, real SQLite, the real simulator.
+ *
+ * This page is on the test runner's origin and imports the element modules from it, so the
+ * script's origin is not the API's: the API base comes from the page-level default
+ * (`window.O365Health.apiBase`), and each element carries nothing but `api-key`. The tenant is
+ * discovered (`GET /api/tenants`, first active). discovery.test.ts covers the other case: the
+ * bundle loaded from the server itself, where `api-key` alone is enough.
+ */
+import { expect, html } from '@open-wc/testing';
+import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
+import '../../../widgets/oauth-settings/oauth-settings.js';
+import type { O365OAuthSettings } from '../../../widgets/oauth-settings/oauth-settings.js';
+import '../../../widgets/service-health/service-health.js';
+import type { O365ServiceHealth } from '../../../widgets/service-health/service-health.js';
+import '../../../widgets/service-messages/service-messages.js';
+import type { O365ServiceMessages } from '../../../widgets/service-messages/service-messages.js';
+import type { AuthorizationsResponse } from '../../../widgets/api/types.js';
+import { $, $$, mount, text } from '../support/helpers.js';
+import { api, eventually, health, integrationConfig, issue, issues, tenantByDomain, type IntegrationConfig } from './support.js';
+
+describe('integration: the elements against the real server (simulator mode)', function () {
+  this.timeout(45_000);
+  let cfg: IntegrationConfig;
+
+  before(async function () {
+    this.timeout(60_000); // the server may still be booting
+    cfg = await integrationConfig();
+    window.O365Health = { apiBase: cfg.apiBase };
+  });
+
+  after(() => {
+    delete window.O365Health;
+  });
+
+  const item = (el: Element, label: string) => $$(el, '[part~="item"]').find((li) => text(li.querySelector('.item-label')) === label);
+
+  it('<o365-service-health> shows Contoso’s services as the server has them', async () => {
+    const contoso = await tenantByDomain('contoso.com');
+    const { el } = await mount<O365ServiceHealth>(html`<o365-service-health api-key=${cfg.apiKey} refresh-interval="2"></o365-service-health>`);
+    await eventually(() => $(el, '[part~="list"]'), 'no list of services');
+    expect(text($(el, '[part~="title"]'))).to.equal('Microsoft 365 service health · contoso.com');
+    const { services } = await health(contoso.tenantId);
+    expect(services.length).to.be.greaterThan(5);
+    expect($$(el, '[part~="item"] .name').map(text).sort()).to.deep.equal(services.map((s) => s.name).sort());
+    expect(text($(el, '[part~="as-of"]'))).to.match(/^as of .+ · /);
+    await expect(el).to.be.accessible();
+    el.refreshInterval = 0;
+  });
+
+  it('<o365-service-messages> lists Contoso’s incidents and opens one with its posts', async () => {
+    const contoso = await tenantByDomain('contoso.com');
+    const { el, events } = await mount<O365ServiceMessages>(
+      html`<o365-service-messages api-key=${cfg.apiKey} classification="incident" state="all"></o365-service-messages>`,
+    );
+    await eventually(() => $$(el, '[part~="item"]').length, 'no incidents listed');
+    expect(text($(el, '[part~="title"]'))).to.equal('Service messages · contoso.com');
+    const known = new Set((await issues(contoso.tenantId, 'state=all&classification=incident&limit=100')).issues.map((i) => i.id));
+    const items = $$(el, '[part~="item"]');
+    for (const li of items) {
+      expect(known.has(text(li.querySelector('.meta > .muted'))), text(li)).to.be.true;
+      expect(text(li.querySelector('.badge'))).to.equal('Incident');
+    }
+
+    const first = items[0]!;
+    const id = text(first.querySelector('.meta > .muted'));
+    (first.querySelector('.item-title') as HTMLElement).click();
+    await eventually(() => first.querySelectorAll('[part~="post"]').length, 'no posts');
+    const detail = await issue(contoso.tenantId, id);
+    const earliest = [...detail.posts].sort((a, b) => String(a.createdDateTime).localeCompare(String(b.createdDateTime)))[0]!;
+    const earliestText = new DOMParser().parseFromString(earliest.html, 'text/html').body.textContent!.replace(/\s+/g, ' ').trim();
+    expect(text(first.querySelector('[part~="timeline"]'))).to.contain(earliestText.slice(0, 80));
+    expect(events.find((e) => e.type === 'o365-issue-select')!.detail.issue.id).to.equal(id);
+    await expect(el).to.be.accessible();
+  });
+
+  it('<o365-oauth-settings> lists the pre-authorized Contoso authorization as active', async () => {
+    const contoso = await tenantByDomain('contoso.com');
+    const { el } = await mount<O365OAuthSettings>(html`<o365-oauth-settings api-key=${cfg.apiKey}></o365-oauth-settings>`);
+    const row = await eventually(() => item(el, 'contoso.com'), 'no contoso.com authorization listed');
+    expect(text(row.querySelector('[part~="status"]'))).to.equal('Active');
+    expect(text(row.querySelector('dl'))).to.contain(contoso.tenantId);
+    await expect(el).to.be.accessible();
+  });
+
+  /** Types the label, presses Add (a real key press: the popup needs user activation), then walks the popup. */
+  async function addThroughPopup(el: O365OAuthSettings, label: string, upn: string, decision: 'Accept' | 'Cancel') {
+    await eventually(() => $(el, '[part~="list"]'), 'the settings did not load');
+    $(el, 'input[name="label"]')!.focus();
+    await sendKeys({ type: label });
+    $(el, '[part~="add-button"]')!.focus();
+    await sendKeys({ press: 'Enter' });
+    await executeServerCommand('o365-consent-in-popup', { upn, decision });
+  }
+
+  it('adds fabrikam.com through the simulated sign-in and consent; it is listed as active', async () => {
+    const fabrikam = await tenantByDomain('fabrikam.com');
+    const { el, events } = await mount<O365OAuthSettings>(html`<o365-oauth-settings api-key=${cfg.apiKey}></o365-oauth-settings>`);
+    await addThroughPopup(el, 'fabrikam.com', fabrikam.admins[0]!.upn, 'Accept');
+
+    await eventually(() => text($(el, '[part~="message"]')).includes('Authorization “fabrikam.com” is active'), 'no success message');
+    const row = await eventually(() => item(el, 'fabrikam.com'), 'fabrikam.com is not listed');
+    await eventually(() => text(row.querySelector('[part~="status"]')) === 'Active' && text(row.querySelector('dl')).includes(fabrikam.tenantId), 'not active');
+
+    const { authorizations } = await api<AuthorizationsResponse>('/api/authorizations');
+    const added = authorizations.find((a) => a.label === 'fabrikam.com')!;
+    expect(added.status).to.equal('active');
+    expect(added.tenantId).to.equal(fabrikam.tenantId);
+    const change = events.find((e) => e.type === 'o365-authorization-change')!;
+    expect(change.detail).to.deep.equal({ action: 'add', authorizationId: added.id, status: 'active' });
+    await expect(el).to.be.accessible();
+  });
+
+  it('a cancelled consent adds nothing, and the message says why', async () => {
+    const northwind = (await integrationConfig()).tenants.find((t) => !['contoso.com', 'fabrikam.com'].includes(t.domain))!;
+    const { el } = await mount<O365OAuthSettings>(html`<o365-oauth-settings api-key=${cfg.apiKey}></o365-oauth-settings>`);
+    await addThroughPopup(el, northwind.domain, northwind.admins[0]!.upn, 'Cancel');
+
+    const message = await eventually(() => {
+      const m = $(el, '[part~="message"][role="alert"]');
+      return m && text(m).includes('failed') ? m : null;
+    }, 'no failure message');
+    expect(text(message)).to.contain(`The authorization of “${northwind.domain}” failed.`);
+    expect(text(message.querySelector('.reason'))).to.match(/^Reason: .*(cancel|declin|denied)/i);
+    // The server removed the pending authorization: nothing is listed for it.
+    await eventually(async () => !(await api<AuthorizationsResponse>('/api/authorizations')).authorizations.some((a) => a.label === northwind.domain), 'still on the server');
+    await eventually(() => $(el, '[part~="list"]') && !item(el, northwind.domain), 'still listed');
+  });
+});
