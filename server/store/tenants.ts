@@ -5,25 +5,12 @@
  */
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
+import type { IssueRecord } from '../domain.js';
 import { prepared } from '../db/prepared.js';
 import { authorizations, issuePosts, issues, services, tenants, type AuthorizationStatus } from '../db/schema.js';
 
-/** The issue fields the API serves (DESIGN.md `IssueSummary`). */
-export interface IssueSummary {
-  id: string;
-  title: string;
-  service: string;
-  feature: string | null;
-  featureGroup: string | null;
-  classification: string;
-  status: string;
-  origin: string | null;
-  isResolved: boolean;
-  startDateTime: string | null;
-  endDateTime: string | null;
-  lastModifiedDateTime: string;
-  impactDescription: string | null;
-}
+/** The issue fields the API serves (DESIGN.md `IssueSummary`): a stored issue without its posts. */
+export type IssueSummary = Omit<IssueRecord, 'posts'>;
 
 export interface PostView {
   createdDateTime: string;
