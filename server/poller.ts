@@ -19,6 +19,7 @@ import { TokenError, type IdentityClient } from './microsoft/identity.js';
 import { applySync } from './store/sync.js';
 import {
   activeAuthorizationsForTenant,
+  getAuthorization,
   recordAuthorizationSuccess,
   setAuthorizationStatus,
   tokenCacheStore,
@@ -170,6 +171,9 @@ export class Poller {
         const changed = await client.issues(since);
         const organization = tenant.displayName ? undefined : ((await client.organization().catch(() => null)) ?? undefined);
         if (this.#stopped) break;
+        // The authorization may have been deleted while Graph answered (and with the last one the
+        // tenant purged): then nothing may be written back. No await between here and the write.
+        if (!getAuthorization(db, auth.id)) continue;
         const issues = mergeIssues(overview.issues, changed);
         const now = this.#o.now();
         applySync(db, tenantId, { services: overview.services, issues, fullIssueSync: full, organization }, now);

@@ -68,6 +68,22 @@ describe('visibility and deletion', () => {
   });
 });
 
+describe('deletion during a sync', () => {
+  it('writes nothing back for a tenant whose last authorization was deleted while Graph answered', async () => {
+    const key = stack.key('org');
+    const tid = contoso().tenantId;
+    const auth = await authorizedAndSynced(key);
+    await stack.control('POST', `/_simulator/tenants/${tid}/faults`, { kind: 'delay', count: 1, delayMs: 1000 });
+    stack.advance(6 * MIN);
+    // runCycle picks the tenant and sends the (delayed) first request before it yields.
+    const cycle = stack.server.poller.runCycle();
+    expect((await stack.api(key, `/api/authorizations/${auth}`, { method: 'DELETE' })).status).toBe(204);
+    await cycle;
+    expect(storedIssueCount(tid)).toBe(0);
+    expect(stack.server.database.db.select().from(tenants).all()).toEqual([]);
+  });
+});
+
 describe('polling', () => {
   it('costs at most two Graph requests per tenant in a quiet cycle and picks up a new incident', async () => {
     const key = stack.key('org');
