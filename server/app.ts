@@ -21,6 +21,7 @@ import { ApiError, errorResponse, handleError } from './errors.js';
 import { pollIntervalMs } from './freshness.js';
 import { TENANT_ROUTE_PATHS, tenantRoutes } from './routes/tenants.js';
 import { createLineLogger, type Log } from './log.js';
+import { renderReadme } from './readme.js';
 
 export type { AppEnv } from './auth.js';
 
@@ -187,6 +188,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         'Cache-Control': 'no-cache',
       },
     });
+  });
+
+  // The documentation, for the demo's links: the README and the screenshots it shows.
+  let readme: string | null = null;
+  app.get('/readme', (c) => {
+    readme ??= renderReadme(rootDir);
+    return c.html(readme);
+  });
+  app.get('/docs/screenshots/:file', async (c) => {
+    const file = c.req.param('file');
+    const body = /^[\w-]+\.png$/.test(file) ? await readSafe(join(rootDir, 'docs', 'screenshots'), [file]) : null;
+    if (body === null) throw new ApiError(404, 'not_found', 'Not found.');
+    return new Response(body, { headers: { 'Content-Type': 'image/png', 'Cache-Control': 'no-cache' } });
   });
 
   app.get('/', (c) => c.redirect('/demo/', 302));
