@@ -191,8 +191,9 @@ describe('the demo portal', () => {
     expect(smallBox.x + smallBox.width).toBeLessThanOrEqual(tileBox.x + tileBox.width);
     const shot = pngSize(await tile.screenshot());
     expect(shot.width).toBe(240);
-    expect(shot.height).toBe(Math.round(tileBox.height));
-    expect(pngSize(await small.screenshot()).width).toBe(Math.round(smallBox.width));
+    // A screenshot covers whole device pixels: a box at a fractional position may gain one.
+    expect(Math.abs(shot.height - tileBox.height)).toBeLessThanOrEqual(1);
+    expect(Math.abs(pngSize(await small.screenshot()).width - smallBox.width)).toBeLessThanOrEqual(1);
 
     // The wide widget and the messages feed with the long incident opened.
     const wide = page.locator('o365-service-health').first();
