@@ -3,7 +3,7 @@
  * example payloads (../shared/fixtures/graph) and scripted failures.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GraphClient, GraphError, retryAfterMs } from '../../server/microsoft/graph.js';

@@ -83,7 +83,7 @@ export class RefreshController implements ReactiveController {
   #seconds = 0;
 
   constructor(
-    private readonly host: ReactiveControllerHost,
+    host: ReactiveControllerHost,
     private readonly seconds: () => number,
     private readonly tick: () => void,
   ) {
