@@ -6,7 +6,7 @@
  */
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import '../widgets/oauth-settings/oauth-settings.js';
-import { argTypesFor, baseArgs, renderElement, type O365StoryParameters } from './support/element.js';
+import { argTypesFor, baseArgs, renderElement, type O365StoryParameters, expectPart } from './support/element.js';
 
 const TAG = 'o365-oauth-settings';
 
@@ -22,38 +22,36 @@ const meta = {
 export default meta;
 type Story = StoryObj;
 
-const expect = (expectPart: string, width?: number) => ({ o365: { expectPart, width } satisfies O365StoryParameters });
-
 /** An admin key: the Add form and two active authorizations. */
 export const Loaded: Story = {};
 
 /** Waiting for the API (it never answers here). */
-export const Loading: Story = { args: baseArgs('loading'), parameters: expect('loading') };
+export const Loading: Story = { args: baseArgs('loading'), parameters: expectPart('loading') };
 
 /** No authorization yet (no tenancy): only the Add form. */
-export const NoTenancy: Story = { args: baseArgs('no-tenancy'), parameters: expect('empty') };
+export const NoTenancy: Story = { args: baseArgs('no-tenancy'), parameters: expectPart('empty') };
 
 /** Authorized, but the first sync has not happened yet ("Last successful sync: Not yet"). */
-export const FirstSyncPending: Story = { args: baseArgs('empty'), parameters: expect('list') };
+export const FirstSyncPending: Story = { args: baseArgs('empty'), parameters: expectPart('list') };
 
 /** The API fails (500): the error state with Retry. */
-export const ApiError: Story = { name: 'Error', args: baseArgs('error'), parameters: expect('error') };
+export const ApiError: Story = { name: 'Error', args: baseArgs('error'), parameters: expectPart('error') };
 
 /** The API key was revoked (401). */
-export const KeyRevoked: Story = { args: baseArgs('unauthorized'), parameters: expect('error') };
+export const KeyRevoked: Story = { args: baseArgs('unauthorized'), parameters: expectPart('error') };
 
 /** Fabrikam needs re-authorization (AADSTS65001: consent removed): the reason and a Re-authorize button. */
-export const NeedsReauthorization: Story = { args: baseArgs('reauth'), parameters: expect('list') };
+export const NeedsReauthorization: Story = { args: baseArgs('reauth'), parameters: expectPart('list') };
 
 /** A viewer key (403 on /api/authorizations): the connected tenants, read-only. */
-export const Viewer: Story = { args: baseArgs('viewer'), parameters: expect('read-only') };
+export const Viewer: Story = { args: baseArgs('viewer'), parameters: expectPart('read-only') };
 
 /** widgets/themes/dark.css on a dark page, with the re-authorization state. */
 export const DarkTheme: Story = {
   args: baseArgs('reauth'),
   globals: { theme: 'dark', backgrounds: { value: 'dark' } },
-  parameters: expect('list'),
+  parameters: expectPart('list'),
 };
 
 /** A 240 px tile. */
-export const CompactTile: Story = { args: baseArgs('reauth'), parameters: expect('list', 240) };
+export const CompactTile: Story = { args: baseArgs('reauth'), parameters: expectPart('list', 240) };

@@ -4,7 +4,7 @@
  */
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import '../widgets/service-health/service-health.js';
-import { argTypesFor, baseArgs, renderElement, shadowQuery, type O365StoryParameters } from './support/element.js';
+import { argTypesFor, baseArgs, renderElement, shadowQuery, type O365StoryParameters, expectPart } from './support/element.js';
 
 const TAG = 'o365-service-health';
 
@@ -20,21 +20,19 @@ const meta = {
 export default meta;
 type Story = StoryObj;
 
-const expect = (expectPart: string, width?: number) => ({ o365: { expectPart, width } satisfies O365StoryParameters });
-
 /** Contoso: an Exchange Online incident and a Microsoft 365 suite advisory; the rest healthy. */
 export const Loaded: Story = {};
 
 /** Every service healthy. */
-export const AllHealthy: Story = { args: baseArgs('healthy'), parameters: expect('list') };
+export const AllHealthy: Story = { args: baseArgs('healthy'), parameters: expectPart('list') };
 
 /** Several services degraded at once, worst first (an interruption outranks a degradation). */
-export const Degraded: Story = { args: baseArgs('degraded'), parameters: expect('list') };
+export const Degraded: Story = { args: baseArgs('degraded'), parameters: expectPart('list') };
 
 /** Only the services with problems (`hide-healthy`), the worst one expanded to its active issues. */
 export const HideHealthy: Story = {
   args: { ...baseArgs('degraded'), 'hide-healthy': true },
-  parameters: expect('issues'),
+  parameters: expectPart('issues'),
   play: async ({ canvasElement }) => {
     (await shadowQuery(canvasElement, TAG, '[part~="item"] button[aria-expanded]')).click();
     await shadowQuery(canvasElement, TAG, '[part~="issue"]');
@@ -42,44 +40,44 @@ export const HideHealthy: Story = {
 };
 
 /** Waiting for the API (it never answers here). */
-export const Loading: Story = { args: baseArgs('loading'), parameters: expect('loading') };
+export const Loading: Story = { args: baseArgs('loading'), parameters: expectPart('loading') };
 
 /** A connected tenant whose first sync has not happened yet. */
-export const Empty: Story = { args: baseArgs('empty'), parameters: expect('empty') };
+export const Empty: Story = { args: baseArgs('empty'), parameters: expectPart('empty') };
 
 /** The API fails (500): the error state with Retry. */
-export const ApiError: Story = { name: 'Error', args: baseArgs('error'), parameters: expect('error') };
+export const ApiError: Story = { name: 'Error', args: baseArgs('error'), parameters: expectPart('error') };
 
 /** The API key was revoked (401). */
-export const KeyRevoked: Story = { args: baseArgs('unauthorized'), parameters: expect('error') };
+export const KeyRevoked: Story = { args: baseArgs('unauthorized'), parameters: expectPart('error') };
 
 /** The server cannot be reached (network failure, or CORS: ALLOWED_ORIGINS). */
-export const Unreachable: Story = { args: baseArgs('unreachable'), parameters: expect('error') };
+export const Unreachable: Story = { args: baseArgs('unreachable'), parameters: expectPart('error') };
 
 /** The last successful sync is older than two poll intervals: "as of …" and a Stale badge. */
-export const Stale: Story = { args: baseArgs('stale'), parameters: expect('stale') };
+export const Stale: Story = { args: baseArgs('stale'), parameters: expectPart('stale') };
 
 /** No tenant connected yet: the hint for admins. */
-export const NoTenancy: Story = { args: baseArgs('no-tenancy'), parameters: expect('no-tenant') };
+export const NoTenancy: Story = { args: baseArgs('no-tenancy'), parameters: expectPart('no-tenant') };
 
 /** Fabrikam's consent was removed in Microsoft Entra: last known data, stale, with the re-authorization notice. */
 export const NeedsReauthorization: Story = {
   args: { ...baseArgs('reauth'), tenant: 'fabrikam.onmicrosoft.com' },
-  parameters: expect('reauth'),
+  parameters: expectPart('reauth'),
 };
 
 /** A tenant chosen by label (`tenant`), and only some services (`services`). */
 export const ChosenServices: Story = {
   args: { ...baseArgs('loaded'), tenant: 'contoso.onmicrosoft.com', services: 'Exchange, Microsoft Teams, SharePoint' },
-  parameters: expect('list'),
+  parameters: expectPart('list'),
 };
 
 /** widgets/themes/dark.css on a dark page. */
 export const DarkTheme: Story = {
   args: baseArgs('degraded'),
   globals: { theme: 'dark', backgrounds: { value: 'dark' } },
-  parameters: expect('list'),
+  parameters: expectPart('list'),
 };
 
 /** A 240 px dashboard tile with `compact`. */
-export const CompactTile: Story = { args: { ...baseArgs('degraded'), compact: true }, parameters: expect('list', 240) };
+export const CompactTile: Story = { args: { ...baseArgs('degraded'), compact: true }, parameters: expectPart('list', 240) };

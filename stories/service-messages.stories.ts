@@ -4,7 +4,7 @@
  */
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import '../widgets/service-messages/service-messages.js';
-import { argTypesFor, baseArgs, renderElement, shadowQuery, type O365StoryParameters } from './support/element.js';
+import { argTypesFor, baseArgs, renderElement, shadowQuery, type O365StoryParameters, expectPart } from './support/element.js';
 
 const TAG = 'o365-service-messages';
 
@@ -20,14 +20,12 @@ const meta = {
 export default meta;
 type Story = StoryObj;
 
-const expect = (expectPart: string, width?: number) => ({ o365: { expectPart, width } satisfies O365StoryParameters });
-
 /** Contoso's active incident and advisory; open one to see its post history. */
 export const Loaded: Story = {};
 
 /** The Exchange Online incident opened: its post history (the server's sanitised HTML) as a timeline. */
 export const Opened: Story = {
-  parameters: expect('timeline'),
+  parameters: expectPart('timeline'),
   play: async ({ canvasElement }) => {
     (await shadowQuery(canvasElement, TAG, '[part~="item"] button')).click();
     await shadowQuery(canvasElement, TAG, '[part~="timeline"]');
@@ -35,50 +33,50 @@ export const Opened: Story = {
 };
 
 /** Everything, resolved history included (`state="all"`), three per page ("Show more"). */
-export const History: Story = { args: { ...baseArgs('loaded'), state: 'all', 'max-items': 3 }, parameters: expect('more') };
+export const History: Story = { args: { ...baseArgs('loaded'), state: 'all', 'max-items': 3 }, parameters: expectPart('more') };
 
 /** All services healthy: nothing active. */
-export const AllHealthy: Story = { args: baseArgs('healthy'), parameters: expect('empty') };
+export const AllHealthy: Story = { args: baseArgs('healthy'), parameters: expectPart('empty') };
 
 /** Several incidents and advisories active at once. */
-export const Degraded: Story = { args: baseArgs('degraded'), parameters: expect('list') };
+export const Degraded: Story = { args: baseArgs('degraded'), parameters: expectPart('list') };
 
 /** Only incidents of one service (`classification`, `service`). */
 export const Filtered: Story = {
   args: { ...baseArgs('degraded'), classification: 'incident', service: 'Exchange Online' },
-  parameters: expect('list'),
+  parameters: expectPart('list'),
 };
 
 /** Waiting for the API (it never answers here). */
-export const Loading: Story = { args: baseArgs('loading'), parameters: expect('loading') };
+export const Loading: Story = { args: baseArgs('loading'), parameters: expectPart('loading') };
 
 /** A connected tenant with no messages retrieved yet. */
-export const Empty: Story = { args: { ...baseArgs('empty'), state: 'all' }, parameters: expect('empty') };
+export const Empty: Story = { args: { ...baseArgs('empty'), state: 'all' }, parameters: expectPart('empty') };
 
 /** The API fails (500): the error state with Retry. */
-export const ApiError: Story = { name: 'Error', args: baseArgs('error'), parameters: expect('error') };
+export const ApiError: Story = { name: 'Error', args: baseArgs('error'), parameters: expectPart('error') };
 
 /** The API key was revoked (401). */
-export const KeyRevoked: Story = { args: baseArgs('unauthorized'), parameters: expect('error') };
+export const KeyRevoked: Story = { args: baseArgs('unauthorized'), parameters: expectPart('error') };
 
 /** The last successful sync is old: "as of …" and a Stale badge. */
-export const Stale: Story = { args: baseArgs('stale'), parameters: expect('stale') };
+export const Stale: Story = { args: baseArgs('stale'), parameters: expectPart('stale') };
 
 /** No tenant connected yet: the hint for admins. */
-export const NoTenancy: Story = { args: baseArgs('no-tenancy'), parameters: expect('no-tenant') };
+export const NoTenancy: Story = { args: baseArgs('no-tenancy'), parameters: expectPart('no-tenant') };
 
 /** Fabrikam's consent was removed in Microsoft Entra: the re-authorization notice. */
 export const NeedsReauthorization: Story = {
   args: { ...baseArgs('reauth'), tenant: 'fabrikam.onmicrosoft.com' },
-  parameters: expect('reauth'),
+  parameters: expectPart('reauth'),
 };
 
 /** widgets/themes/dark.css on a dark page. */
 export const DarkTheme: Story = {
   args: baseArgs('degraded'),
   globals: { theme: 'dark', backgrounds: { value: 'dark' } },
-  parameters: expect('list'),
+  parameters: expectPart('list'),
 };
 
 /** A 240 px dashboard tile. */
-export const CompactTile: Story = { args: { ...baseArgs('degraded'), 'max-items': 5 }, parameters: expect('list', 240) };
+export const CompactTile: Story = { args: { ...baseArgs('degraded'), 'max-items': 5 }, parameters: expectPart('list', 240) };

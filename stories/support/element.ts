@@ -61,6 +61,9 @@ export interface O365StoryParameters {
 }
 
 /** The render function of every story: a frame of the story's width with the element inside. */
+/** Story parameters naming the shadow part the stories check waits for (and the tile width). */
+export const expectPart = (part: string, width?: number) => ({ o365: { expectPart: part, width } satisfies O365StoryParameters });
+
 export function renderElement(tag: string) {
   return (args: Args, context: StoryContext): HTMLElement => {
     const d = declaration(tag);

@@ -123,6 +123,18 @@ export const hostStyles = css`
   button {
     cursor: pointer;
   }
+  /* Form fields (the settings form, the messages filters): fill their label, never wider. */
+  select,
+  input {
+    min-height: 32px;
+    padding: 4px 8px;
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) / 2);
+    background: var(--_bg);
+    font-size: 1em;
+    width: 100%;
+    min-width: 0;
+  }
   .btn {
     display: inline-flex;
     align-items: center;

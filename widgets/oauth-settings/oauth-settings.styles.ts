@@ -26,17 +26,6 @@ export const oauthSettingsStyles = css`
   label.api {
     flex: 0 1 auto;
   }
-  select,
-  input {
-    min-height: 32px;
-    padding: 4px 8px;
-    border: 1px solid var(--_border);
-    border-radius: calc(var(--_radius) / 2);
-    background: var(--_bg);
-    font-size: 1em;
-    width: 100%;
-    min-width: 0;
-  }
   .hint {
     flex-basis: 100%;
   }

@@ -19,17 +19,6 @@ export const serviceMessagesStyles = css`
   label.search {
     flex-basis: 12rem;
   }
-  select,
-  input {
-    min-height: 32px;
-    padding: 4px 8px;
-    border: 1px solid var(--_border);
-    border-radius: calc(var(--_radius) / 2);
-    background: var(--_bg);
-    font-size: 1em;
-    width: 100%;
-    min-width: 0;
-  }
   .list {
     display: grid;
     grid-template-columns: minmax(0, 1fr);
