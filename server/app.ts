@@ -20,7 +20,7 @@ import type { Db } from './db/index.js';
 import { ApiError, errorResponse, handleError } from './errors.js';
 import { pollIntervalMs } from './freshness.js';
 import { TENANT_ROUTE_PATHS, tenantRoutes } from './routes/tenants.js';
-import { createLineLogger, type Log } from './log.js';
+import { createLineLogger, escapeControl, type Log } from './log.js';
 import { renderReadme } from './readme.js';
 
 export type { AppEnv } from './auth.js';
@@ -95,10 +95,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   // One line per request: method, path (no query string: it can carry OAuth codes), status, time.
+  // The decoded path is the caller's text: control characters are escaped so it cannot forge lines.
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
-    log(`${c.req.method} ${c.req.path} ${c.res.status} ${Math.round(performance.now() - started)}ms`);
+    log(`${c.req.method} ${escapeControl(c.req.path)} ${c.res.status} ${Math.round(performance.now() - started)}ms`);
   });
 
   app.use(
@@ -163,7 +164,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     await next();
     if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'private, no-cache');
   });
-  app.use('/api/*', apiKeyAuth({ db, now }));
+  app.use('/api/*', apiKeyAuth({ db, now, log: (line) => log(line) }));
 
   app.route('/api/tenants', tenantRoutes({ db, now, pollIntervalMs: interval }));
   for (const path of TENANT_ROUTE_PATHS) {

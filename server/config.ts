@@ -107,6 +107,27 @@ export function decodeSecretKey(value: string): Buffer | null {
   return null;
 }
 
+/** `http://<HOST>:<PORT>`, with 127.0.0.1 standing in for a wildcard address (0.0.0.0, ::). */
+export function defaultPublicUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
+/**
+ * The origins of the server itself: PUBLIC_URL's, and on a loopback host both spellings of it
+ * (`localhost` and `127.0.0.1`), which reach the same server from the same machine.
+ */
+export function ownOrigins(publicUrl: string): string[] {
+  const url = new URL(publicUrl);
+  const origins = [url.origin];
+  if (url.hostname === 'localhost' || url.hostname === '127.0.0.1') {
+    const alias = new URL(publicUrl);
+    alias.hostname = url.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+    origins.push(alias.origin);
+  }
+  return origins;
+}
+
 /**
  * Reads and validates the configuration.
  * @throws ConfigError naming every variable that is wrong.
@@ -124,9 +145,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!e.MICROSOFT_CLIENT_ID && e.MICROSOFT_CLIENT_SECRET) {
     throw new ConfigError('Invalid configuration:\n  MICROSOFT_CLIENT_ID: required when MICROSOFT_CLIENT_SECRET is set');
   }
-  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
-  const ownOrigin = new URL(publicUrl).origin;
-  const allowedOrigins = [...new Set([ownOrigin, ...(e.ALLOWED_ORIGINS ?? [])])];
+  // The default is the address the server prints and listens on, so a page opened there is on
+  // the server's own origin (the OAuth popup's message reaches it).
+  const publicUrl = e.PUBLIC_URL ?? defaultPublicUrl(e.HOST, e.PORT);
+  const allowedOrigins = [...new Set([...ownOrigins(publicUrl), ...(e.ALLOWED_ORIGINS ?? [])])];
   const microsoft = e.MICROSOFT_CLIENT_ID
     ? { clientId: e.MICROSOFT_CLIENT_ID, clientSecret: e.MICROSOFT_CLIENT_SECRET! }
     : null;

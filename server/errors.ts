@@ -48,9 +48,27 @@ export function errorResponse(c: Context, status: ContentfulStatusCode, code: st
   return c.json(body, status);
 }
 
+/**
+ * SQLite result codes that mean "the database cannot take a write now" (disk full, read-only
+ * file or mount, I/O error, locked by another process) rather than a bug: the request gets a 503
+ * and, since every write is one transaction, nothing of it was stored.
+ */
+const UNAVAILABLE_SQLITE_CODES = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN|BUSY|LOCKED|PROTOCOL|NOLFS)/;
+
+/** True for a database error that a retry later may not meet (see {@link UNAVAILABLE_SQLITE_CODES}). */
+export function isStorageUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && UNAVAILABLE_SQLITE_CODES.test(code);
+}
+
 /** `app.onError` handler: known errors keep their status; anything else is a logged 500. */
 export function handleError(err: Error, c: Context, log: (msg: string, err: unknown) => void = console.error) {
   if (err instanceof ApiError) return errorResponse(c, err.status as ContentfulStatusCode, err.code, err.message);
+  if (isStorageUnavailable(err)) {
+    log(`database write refused on ${c.req.method} ${c.req.path}`, err);
+    c.header('Retry-After', '60');
+    return errorResponse(c, 503, 'service_unavailable', 'The server cannot write to its database right now (the disk may be full or read-only). Nothing was changed; try again later.');
+  }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
     const code = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : status === 404 ? 'not_found' : status === 413 ? 'payload_too_large' : status >= 500 ? 'internal_error' : 'bad_request';

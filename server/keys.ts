@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/index.js';
+import { isStorageUnavailable } from './errors.js';
 import { ROLES, type Role } from './db/schema.js';
 import { AmbiguousKeyError, createApiKey, listApiKeys, revokeApiKey } from './store/keys.js';
 
@@ -74,7 +75,8 @@ export function runKeysCli(argv: string[], io: Io): number {
       }
       throw err;
     }
-    const database = openDatabase(config.databasePath);
+    // Listing only reads: it works on a database whose disk is full or read-only.
+    const database = openDatabase(config.databasePath, { readonly: command === 'list' });
     try {
       return run(database.db, io);
     } finally {
@@ -84,6 +86,10 @@ export function runKeysCli(argv: string[], io: Io): number {
     if (err instanceof UsageError) {
       io.err(`${err.message}\n\n${USAGE}`);
       return 2;
+    }
+    if (isStorageUnavailable(err)) {
+      io.err(`keys: the database cannot be written (is its disk full or read-only?): ${(err as Error).message}`);
+      return 1;
     }
     io.err(`keys: ${(err as Error).message}`);
     return 1;

@@ -5,6 +5,27 @@
  */
 import { inspect } from 'node:util';
 
+/**
+ * Makes text safe for one log line: C0 and C1 control characters (CR, LF, ESC, …), DEL and the
+ * Unicode line and paragraph separators become `\xNN` / `\uNNNN` escapes, so text taken from a
+ * request (a path such as `/nope%0d%0a…`) can neither forge a line nor drive a terminal.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (ch) => {
+    const code = ch.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** An error's text for the log: each line escaped, continuation lines indented under the first. */
+function errorText(err: unknown): string {
+  const text = err instanceof Error ? (err.stack ?? err.message) : inspect(err);
+  return text
+    .split(/\r?\n/)
+    .map((line, i) => (i === 0 ? escapeControl(line) : `    ${escapeControl(line.trimStart())}`))
+    .join('\n');
+}
+
 /** Writes one log line; `err` is set for failures. Never given secrets. */
 export type Log = (message: string, err?: unknown) => void;
 
@@ -26,10 +47,10 @@ export function createLineLogger(out: NodeJS.WritableStream = process.stdout, er
   const log = ((message: string, err?: unknown) => {
     if (err !== undefined) {
       flush();
-      errOut.write(`${message} ${err instanceof Error ? (err.stack ?? err.message) : inspect(err)}\n`);
+      errOut.write(`${escapeControl(message)} ${errorText(err)}\n`);
       return;
     }
-    pending.push(message);
+    pending.push(escapeControl(message));
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);

@@ -4,7 +4,7 @@
  */
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startServer } from './server.js';
-import { demoConfigRoute, issueDemoKey, preauthorizeDemoTenant, startSimulatorFor } from './simulator-mode.js';
+import { demoConfigRoute, issueDemoKey, preauthorizeDemoTenant, simulatorModeFiles, startSimulatorFor } from './simulator-mode.js';
 import type { RunningSimulator } from '../demo/simulator/index.js';
 
 async function main() {
@@ -40,7 +40,7 @@ async function main() {
       redirectUris: [`${running.config.publicUrl}/oauth/callback`],
       displayName: 'O365 Health (simulator)',
     });
-    const demo = issueDemoKey(running.database.db, new Date());
+    const demo = issueDemoKey(running.database.db, new Date(), simulatorModeFiles(running.config.databasePath).demoKey);
     demoKey = demo.key;
     try {
       await preauthorizeDemoTenant({ db: running.database.db, orgId: demo.orgId, serverUrl: running.url, apiKey: demo.key, simulator, log: console.log });
@@ -52,6 +52,7 @@ async function main() {
   const lines = [
     '',
     `o365-health is listening on ${running.url}`,
+    ...(running.config.publicUrl === running.url ? [] : [`  public URL:   ${running.config.publicUrl} (PUBLIC_URL)`]),
     `  demo portal:  ${running.config.publicUrl}/demo/`,
     `  widgets:      ${running.config.publicUrl}/widgets/o365-health.js`,
     `  database:     ${running.config.databasePath}`,

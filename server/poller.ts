@@ -2,8 +2,10 @@
  * Polls Graph's service communications API for every authorized tenant on a croner schedule.
  *
  * Each cycle picks the tenants that are due (their stored `nextPollAt` has passed and at least one
- * authorization is active), syncs them with a concurrency limit, and stores the next due time, so
- * a restart neither stampedes nor forgets. A quiet cycle costs two Graph requests per tenant:
+ * authorization is active) and not already syncing, syncs them with a concurrency limit shared by
+ * all cycles, and stores the next due time, so a restart neither stampedes nor forgets. Ticks do
+ * not wait for the slowest sync; a tenant that Graph throttles (`Retry-After`) or that keeps
+ * failing simply becomes due later, and a timer wakes the poller when that is before the next tick. A quiet cycle costs two Graph requests per tenant:
  * `healthOverviews?$expand=issues` and `issues?$filter=lastModifiedDateTime ge <watermark>`;
  * a full issue resync happens now and then. Failures back off per tenant. An authorization whose
  * grant is gone becomes `reauth_required` and the next active one of the tenant is tried.
@@ -14,7 +16,7 @@ import type { Db } from './db/index.js';
 import { authorizations, tenants } from './db/schema.js';
 import type { SecretBox } from './crypto.js';
 import type { IssueRecord } from './domain.js';
-import { GraphClient, GraphError, type GraphClientOptions } from './microsoft/graph.js';
+import { GraphClient, GraphError, GraphThrottledError, type GraphClientOptions } from './microsoft/graph.js';
 import { TokenError, type IdentityClient } from './microsoft/identity.js';
 import { applySync } from './store/sync.js';
 import {
@@ -33,28 +35,69 @@ export interface PollerOptions {
   cron: string;
   now?: () => Date;
   log?: (line: string) => void;
-  /** Tenants synced at once. */
+  /** Tenants synced at once (across cycles: a slow sync holds one slot, never the schedule). */
   concurrency?: number;
   /** A full (unfiltered) issue resync at least this often. */
   fullSyncEveryMs?: number;
   /** Longest backoff after repeated failures. */
   maxBackoffMs?: number;
+  /** Longest wait honoured when Graph answers `Retry-After` (longer requests are cut to this). */
+  maxRetryAfterMs?: number;
+  /** Jitter source of the failure backoff, in [0, 1) (tests pass a seeded one). */
+  random?: () => number;
   /** Passed to every {@link GraphClient} (timeouts, retries; tests shorten them). */
   graph?: Partial<Omit<GraphClientOptions, 'baseUrl' | 'getToken' | 'signal'>>;
 }
 
 export type SyncOutcome =
   | { status: 'ok'; tenantId: string; requests: number; issues: number; full: boolean }
-  | { status: 'failed'; tenantId: string; error: string }
+  | { status: 'failed'; tenantId: string; error: string; nextAttemptAt?: Date }
+  | { status: 'throttled'; tenantId: string; error: string; nextAttemptAt: Date }
   | { status: 'no-authorization'; tenantId: string };
 
 /** Re-read issues modified slightly before the watermark, in case Graph stamps late writes early. */
 const WATERMARK_OVERLAP_MS = 60_000;
 
+/** Default cap on an honoured `Retry-After` (README, "Polling"). */
+export const MAX_RETRY_AFTER_MS = 15 * 60_000;
+
+/** First backoff step after a failure; it doubles with each failure in a row. */
+export const BACKOFF_BASE_MS = 30_000;
+
+/**
+ * The backoff after `failures` failures in a row: 30 s · 2^(failures − 1), capped at `maxMs`,
+ * times a jitter factor in [0.5, 1) drawn from `random`.
+ */
+export function failureBackoffMs(failures: number, maxMs: number, random: () => number): number {
+  return Math.min(maxMs, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1)) * (0.5 + random() / 2);
+}
+
+/** A counting semaphore: at most `size` holders at once, waiters served in order. */
+class Slots {
+  #free: number;
+  readonly #waiting: Array<() => void> = [];
+  constructor(size: number) {
+    this.#free = Math.max(1, size);
+  }
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
 export class Poller {
   readonly #o: Required<Omit<PollerOptions, 'graph'>> & { graph: PollerOptions['graph'] };
   readonly #inFlight = new Map<string, Promise<SyncOutcome>>();
+  readonly #slots: Slots;
   #job: Cron | null = null;
+  #wake: NodeJS.Timeout | null = null;
   #abort = new AbortController();
   #stopped = false;
 
@@ -65,9 +108,12 @@ export class Poller {
       concurrency: 8,
       fullSyncEveryMs: 6 * 3600_000,
       maxBackoffMs: 30 * 60_000,
+      maxRetryAfterMs: MAX_RETRY_AFTER_MS,
+      random: Math.random,
       ...options,
       graph: options.graph,
     };
+    this.#slots = new Slots(this.#o.concurrency);
   }
 
   /** Starts the schedule. */
@@ -81,10 +127,13 @@ export class Poller {
         protect: true,
         catch: (err) => this.#o.log(`poll cycle failed: ${(err as Error).message}`),
       },
-      async () => {
-        await this.runCycle();
+      () => {
+        // Not awaited: a tick only starts the due syncs. A slow or throttled tenant holds its own
+        // slot, never the next tick (tenants still in flight are skipped by the next cycle).
+        void this.runCycle().catch((err: Error) => this.#o.log(`poll cycle failed: ${err.message}`));
       },
     );
+    this.#scheduleWake();
   }
 
   /** The next time the schedule fires after `from`. */
@@ -98,40 +147,37 @@ export class Poller {
     this.#stopped = true;
     this.#job?.stop();
     this.#job = null;
+    if (this.#wake) clearTimeout(this.#wake);
+    this.#wake = null;
     this.#abort.abort(new Error('shutting down'));
     await Promise.allSettled([...this.#inFlight.values()]);
     this.#abort = new AbortController();
   }
 
-  /** Runs one cycle now over every due tenant; resolves when all are done. */
-  async runCycle(): Promise<SyncOutcome[]> {
-    const now = this.#o.now();
-    const due = this.#o.db
+  /** Tenants whose `nextPollAt` has passed and that hold an active authorization, earliest first. */
+  #dueTenants(now: Date): string[] {
+    return this.#o.db
       .select({ tenantId: tenants.tenantId })
       .from(tenants)
-      .where(
-        and(
-          lte(tenants.nextPollAt, now),
-          exists(
-            this.#o.db
-              .select({ one: authorizations.id })
-              .from(authorizations)
-              .where(and(eq(authorizations.tenantId, tenants.tenantId), eq(authorizations.status, 'active'))),
-          ),
-        ),
-      )
+      .where(and(lte(tenants.nextPollAt, now), hasActiveAuthorization(this.#o.db)))
       .orderBy(asc(tenants.nextPollAt))
       .all()
       .map((r) => r.tenantId);
-    const outcomes: SyncOutcome[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < due.length && !this.#stopped) {
-        const tenantId = due[next++]!;
-        outcomes.push(await this.syncNow(tenantId));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, due.length) }, worker));
+  }
+
+  /**
+   * Starts a sync of every due tenant that is not already syncing, at most `concurrency` at once
+   * (shared with syncs still running from earlier cycles), and resolves with the outcomes of every
+   * due tenant's sync.
+   */
+  async runCycle(): Promise<SyncOutcome[]> {
+    if (this.#stopped) return [];
+    const due = this.#dueTenants(this.#o.now());
+    // A tenant still syncing (a first sync, or a slow one from an earlier tick) is joined, not
+    // started twice; the schedule itself never waits for it (the cron tick does not await this).
+    const outcomes = await Promise.all(
+      due.map((tenantId) => this.#inFlight.get(tenantId) ?? this.#track(tenantId, () => this.#slots.run(() => this.#syncUnlessStopped(tenantId)))),
+    );
     const failed = outcomes.filter((o) => o.status !== 'ok').length;
     if (due.length) this.#o.log(`poll cycle: ${due.length} tenant(s), ${due.length - failed} synced, ${failed} not`);
     return outcomes;
@@ -139,13 +185,55 @@ export class Poller {
 
   /** Syncs one tenant now (the first sync after an authorization); joins a sync already running. */
   syncNow(tenantId: string): Promise<SyncOutcome> {
-    const running = this.#inFlight.get(tenantId);
-    if (running) return running;
-    const p = this.#sync(tenantId)
+    return this.#inFlight.get(tenantId) ?? this.#track(tenantId, () => this.#sync(tenantId));
+  }
+
+  #track(tenantId: string, work: () => Promise<SyncOutcome>): Promise<SyncOutcome> {
+    const p = work()
       .catch((err: Error): SyncOutcome => ({ status: 'failed', tenantId, error: err.message }))
-      .finally(() => this.#inFlight.delete(tenantId));
+      .finally(() => {
+        this.#inFlight.delete(tenantId);
+        this.#scheduleWake();
+      });
     this.#inFlight.set(tenantId, p);
     return p;
+  }
+
+  async #syncUnlessStopped(tenantId: string): Promise<SyncOutcome> {
+    if (this.#stopped) return { status: 'failed', tenantId, error: 'stopped' };
+    return this.#sync(tenantId);
+  }
+
+  /**
+   * Per-tenant schedule between ticks: when a tenant becomes due before the next tick (a
+   * `Retry-After` or a backoff that ends early), a timer runs a cycle at that moment.
+   */
+  #scheduleWake(): void {
+    if (!this.#job || this.#stopped) return;
+    if (this.#wake) clearTimeout(this.#wake);
+    this.#wake = null;
+    let earliest: Date | null | undefined;
+    try {
+      earliest = this.#o.db
+        .select({ at: tenants.nextPollAt })
+        .from(tenants)
+        .where(hasActiveAuthorization(this.#o.db))
+        .orderBy(asc(tenants.nextPollAt))
+        .limit(1)
+        .get()?.at;
+    } catch {
+      return; // the database is closing or unreadable; the next tick tries again
+    }
+    if (!earliest) return;
+    const now = this.#o.now();
+    const tick = this.#job.nextRun(now);
+    if (tick && earliest.getTime() >= tick.getTime()) return;
+    const delay = Math.max(0, earliest.getTime() - now.getTime());
+    this.#wake = setTimeout(() => {
+      this.#wake = null;
+      void this.runCycle().catch((err: Error) => this.#o.log(`poll cycle failed: ${err.message}`));
+    }, Math.min(delay, 2 ** 31 - 1));
+    this.#wake.unref();
   }
 
   async #sync(tenantId: string): Promise<SyncOutcome> {
@@ -191,6 +279,7 @@ export class Poller {
           this.#o.log(`tenant ${tenantId}: authorization ${auth.id} needs re-authorization: ${reason}`);
           continue;
         }
+        if (err instanceof GraphThrottledError) return this.#recordThrottle(tenantId, err);
         return this.#recordFailure(tenantId, tenant.consecutiveFailures, (err as Error).message);
       }
     }
@@ -200,11 +289,22 @@ export class Poller {
     return { status: 'no-authorization', tenantId };
   }
 
+  /** Graph asked this tenant to wait: it becomes due then (capped), and nobody else waits. */
+  #recordThrottle(tenantId: string, err: GraphThrottledError): SyncOutcome {
+    const now = this.#o.now();
+    const waitMs = Math.min(err.retryAfterMs, this.#o.maxRetryAfterMs);
+    const next = new Date(now.getTime() + waitMs);
+    const message = `Microsoft Graph is throttling this tenant (${err.status}) and asked to wait ${Math.ceil(err.retryAfterMs / 1000)} s; the next attempt is at ${next.toISOString()}.`;
+    this.#o.db.update(tenants).set({ lastError: message, nextPollAt: next }).where(eq(tenants.tenantId, tenantId)).run();
+    this.#o.log(`tenant ${tenantId}: throttled by Graph, next try ${next.toISOString()}`);
+    return { status: 'throttled', tenantId, error: message, nextAttemptAt: next };
+  }
+
   #recordFailure(tenantId: string, failuresBefore: number, message: string): SyncOutcome {
     const now = this.#o.now();
     const failures = failuresBefore + 1;
     // Exponential backoff with jitter, never earlier than the next scheduled tick.
-    const backoff = Math.min(this.#o.maxBackoffMs, 30_000 * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
+    const backoff = failureBackoffMs(failures, this.#o.maxBackoffMs, this.#o.random);
     const next = new Date(Math.max(this.nextRun(now).getTime(), now.getTime() + backoff));
     this.#o.db
       .update(tenants)
@@ -212,8 +312,18 @@ export class Poller {
       .where(eq(tenants.tenantId, tenantId))
       .run();
     this.#o.log(`tenant ${tenantId}: sync failed (${failures} in a row), next try ${next.toISOString()}: ${message}`);
-    return { status: 'failed', tenantId, error: message };
+    return { status: 'failed', tenantId, error: message, nextAttemptAt: next };
   }
+}
+
+/** `exists (an active authorization for tenants.tenant_id)`. */
+function hasActiveAuthorization(db: Db) {
+  return exists(
+    db
+      .select({ one: authorizations.id })
+      .from(authorizations)
+      .where(and(eq(authorizations.tenantId, tenants.tenantId), eq(authorizations.status, 'active'))),
+  );
 }
 
 /** Union of issue lists by id; the most recently modified copy wins. */

@@ -6,9 +6,10 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps } from './app.js';
 import { createLineLogger, type LineLogger, type Log } from './log.js';
-import type { Config } from './config.js';
+import { defaultPublicUrl, ownOrigins, type Config } from './config.js';
 import { loadOrCreateSecretKey, SecretBox } from './crypto.js';
 import { openDatabase, type OpenDatabase } from './db/index.js';
+import { acquireInstanceLock } from './instance-lock.js';
 import { IdentityClient } from './microsoft/identity.js';
 import { Poller, type PollerOptions } from './poller.js';
 import { authorizationRoutes, oauthCallbackRoutes } from './routes/authorizations.js';
@@ -49,21 +50,31 @@ function listen(host: string, port: number, handler: (req: Request) => Response 
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const log: Log = options.log ?? createLineLogger();
   const now = options.now ?? (() => new Date());
-  const database = openDatabase(options.config.databasePath);
+  // One process per SQLite file (see instance-lock.ts); taken before anything is opened.
+  const lock = options.config.databasePath === ':memory:' ? null : acquireInstanceLock(options.config.databasePath);
+  let database: OpenDatabase;
+  try {
+    database = openDatabase(options.config.databasePath);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const box = new SecretBox(loadOrCreateSecretKey(options.config.secretKey, options.config.databasePath));
 
   // Listen first so that port 0 resolves to a real port before the redirect URI is fixed.
   let handler: (req: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
   const { server, port } = await listen(options.config.host, options.config.port, (req) => handler(req));
-  // PORT=0 without PUBLIC_URL gives `http://localhost:0`: replace it with the port actually bound.
-  const unbound = 'http://localhost:0';
+  // PORT=0 without PUBLIC_URL gives `http://<host>:0`: replace it with the port actually bound.
+  const unbound = defaultPublicUrl(options.config.host, 0);
+  const unboundOrigins = new Set(ownOrigins(unbound));
+  const publicUrl = defaultPublicUrl(options.config.host, port);
   const config: Config =
     options.config.publicUrl === unbound
       ? {
           ...options.config,
           port,
-          publicUrl: `http://localhost:${port}`,
-          allowedOrigins: [...new Set([`http://localhost:${port}`, ...options.config.allowedOrigins.filter((o) => o !== unbound)])],
+          publicUrl,
+          allowedOrigins: [...new Set([...ownOrigins(publicUrl), ...options.config.allowedOrigins.filter((o) => !unboundOrigins.has(o))])],
         }
       : { ...options.config, port };
 
@@ -124,6 +135,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         });
         await stopped;
         database.close();
+        lock?.release();
         (log as Partial<LineLogger>).flush?.();
       })();
       return closing;

@@ -5,6 +5,8 @@
  * tenant is authorized through the real consent flow so the dashboard has data at first load.
  */
 import { and, eq, isNull } from 'drizzle-orm';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Hono } from 'hono';
 import { BUILT_IN_APP, startSimulator, type RunningSimulator } from '../demo/simulator/index.js';
 import type { AppEnv, Log } from './app.js';
@@ -12,19 +14,26 @@ import type { Config } from './config.js';
 import type { Db } from './db/index.js';
 import { apiKeys, authorizations } from './db/schema.js';
 import { walkSimulatedConsent } from './simulated-consent.js';
-import { createApiKey, findOrCreateOrg } from './store/keys.js';
+import { authenticateApiKey, createApiKey, findOrCreateOrg } from './store/keys.js';
 
 export const DEMO_ORG = 'demo';
 /** The user name on the demo page's key; older ones are revoked at each start. */
 export const DEMO_KEY_USER = 'demo-page';
 
-/** Starts the simulator and returns the configuration pointed at it. */
+/**
+ * Starts the simulator and returns the configuration pointed at it. Its state (app registration,
+ * consents, refresh tokens, signing key, the simulated world) is kept in the data folder, so the
+ * authorizations made in one run still work after a restart.
+ */
 export async function startSimulatorFor(config: Config, options: { port?: number; log?: ((line: string) => void) | false } = {}): Promise<{ config: Config; simulator: RunningSimulator }> {
+  const stateFile = config.databasePath === ':memory:' ? undefined : simulatorModeFiles(config.databasePath).simulatorState;
+  if (stateFile) mkdirSync(dirname(stateFile), { recursive: true });
   const simulator = await startSimulator({
     port: options.port ?? (config.port === 0 ? 0 : config.port + 1),
     host: '127.0.0.1',
     live: true,
     log: options.log ?? false,
+    stateFile,
   });
   return {
     simulator,
@@ -37,14 +46,30 @@ export async function startSimulatorFor(config: Config, options: { port?: number
   };
 }
 
-/** A fresh admin key for the demo page; the previous demo-page keys are revoked. */
-export function issueDemoKey(db: Db, now: Date): { key: string; orgId: string } {
+/** Where simulator mode keeps the simulator's own state and the demo page's key: the data folder. */
+export function simulatorModeFiles(databasePath: string): { simulatorState: string; demoKey: string } {
+  const dir = dirname(resolve(databasePath));
+  return { simulatorState: join(dir, 'simulator-state.json'), demoKey: join(dir, 'demo-key') };
+}
+
+/**
+ * The demo page's admin key. With `keyFile`, a key kept there from an earlier start is reused while
+ * it still authenticates for the demo org (so an open demo page survives a restart); otherwise the
+ * previous demo-page keys are revoked, a fresh one is created and written there (mode 0600).
+ */
+export function issueDemoKey(db: Db, now: Date, keyFile?: string): { key: string; orgId: string } {
   const org = findOrCreateOrg(db, DEMO_ORG);
+  if (keyFile && existsSync(keyFile)) {
+    const kept = readFileSync(keyFile, 'utf8').trim();
+    const principal = authenticateApiKey(db, kept, now);
+    if (principal && principal.orgId === org.id && principal.userName === DEMO_KEY_USER && principal.role === 'admin') return { key: kept, orgId: org.id };
+  }
   db.update(apiKeys)
     .set({ revokedAt: now })
     .where(and(eq(apiKeys.orgId, org.id), eq(apiKeys.userName, DEMO_KEY_USER), isNull(apiKeys.revokedAt)))
     .run();
   const { key } = createApiKey(db, { orgName: DEMO_ORG, role: 'admin', userName: DEMO_KEY_USER });
+  if (keyFile) writeFileSync(keyFile, key + '\n', { mode: 0o600 });
   return { key, orgId: org.id };
 }
 

@@ -9,6 +9,7 @@ import type { Db } from './db/index.js';
 import { authorizations, oauthRequests, tenants, type AuthorizationApi } from './db/schema.js';
 import { sha256, type SecretBox } from './crypto.js';
 import type { TokenCacheStore } from './microsoft/identity.js';
+import { isStorageUnavailable } from './errors.js';
 
 export type AuthorizationRow = typeof authorizations.$inferSelect;
 
@@ -23,9 +24,21 @@ export interface AuthorizationJson {
   createdAt: string;
   lastSuccessAt: string | null;
   lastError: string | null;
+  /** The UPN of the administrator who consented at Microsoft (from the redeemed token). */
+  consentedBy: string | null;
+  /** Why the tenant's last sync attempt failed (throttling, an outage); null after a success. */
+  lastSyncError: string | null;
+  /** When the tenant is polled next; null while this authorization is not active. */
+  nextSyncAt: string | null;
 }
 
-export function authorizationJson(row: AuthorizationRow): AuthorizationJson {
+/** What the tenant row adds to an authorization's JSON. */
+export interface TenantSyncState {
+  lastError: string | null;
+  nextPollAt: Date;
+}
+
+export function authorizationJson(row: AuthorizationRow, tenant?: TenantSyncState | null): AuthorizationJson {
   return {
     id: row.id,
     label: row.label,
@@ -36,7 +49,30 @@ export function authorizationJson(row: AuthorizationRow): AuthorizationJson {
     createdAt: row.createdAt.toISOString(),
     lastSuccessAt: row.lastSuccessAt?.toISOString() ?? null,
     lastError: row.lastError,
+    consentedBy: row.consentedBy,
+    lastSyncError: tenant?.lastError ?? null,
+    nextSyncAt: row.status === 'active' && tenant ? tenant.nextPollAt.toISOString() : null,
   };
+}
+
+/** The sync state of the tenants behind `rows`, by tenant id. */
+export function tenantSyncStates(db: Db, rows: readonly AuthorizationRow[]): Map<string, TenantSyncState> {
+  const ids = [...new Set(rows.map((r) => r.tenantId).filter((id): id is string => id !== null))];
+  if (ids.length === 0) return new Map();
+  return new Map(
+    db
+      .select({ tenantId: tenants.tenantId, lastError: tenants.lastError, nextPollAt: tenants.nextPollAt })
+      .from(tenants)
+      .where(inArray(tenants.tenantId, ids))
+      .all()
+      .map((t) => [t.tenantId, t]),
+  );
+}
+
+/** Authorizations as the API answers them, with their tenants' sync state. */
+export function authorizationsJson(db: Db, rows: readonly AuthorizationRow[]): AuthorizationJson[] {
+  const states = tenantSyncStates(db, rows);
+  return rows.map((row) => authorizationJson(row, row.tenantId ? states.get(row.tenantId) : null));
 }
 
 /** Lifetime of an OAuth `state` (and its PKCE verifier and nonce). */
@@ -51,10 +87,15 @@ export function listAuthorizations(db: Db, orgId: string, now: Date = new Date()
     .select({ id: oauthRequests.authorizationId })
     .from(oauthRequests)
     .where(and(isNull(oauthRequests.usedAt), lte(oauthRequests.expiresAt, now)));
-  db.update(authorizations)
-    .set({ status: 'failed', lastError: 'The sign-in at Microsoft was not completed within 10 minutes.', updatedAt: now })
-    .where(and(eq(authorizations.orgId, orgId), eq(authorizations.status, 'pending'), inArray(authorizations.id, abandoned)))
-    .run();
+  try {
+    db.update(authorizations)
+      .set({ status: 'failed', lastError: 'The sign-in at Microsoft was not completed within 10 minutes.', updatedAt: now })
+      .where(and(eq(authorizations.orgId, orgId), eq(authorizations.status, 'pending'), inArray(authorizations.id, abandoned)))
+      .run();
+  } catch (err) {
+    // A read must not fail because the database cannot write now; the expiry is applied later.
+    if (!isStorageUnavailable(err)) throw err;
+  }
   return db.select().from(authorizations).where(eq(authorizations.orgId, orgId)).orderBy(asc(authorizations.createdAt)).all();
 }
 

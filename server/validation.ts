@@ -5,7 +5,7 @@
 import { zValidator } from '@hono/zod-validator';
 import type { ValidationTargets } from 'hono';
 import type { z } from 'zod';
-import { badRequest } from './errors.js';
+import { ApiError, badRequest } from './errors.js';
 
 const TARGET_NAMES: Partial<Record<keyof ValidationTargets, string>> = {
   query: 'query parameter',
@@ -24,8 +24,31 @@ export function describeIssues(target: keyof ValidationTargets, issues: readonly
     .join('; ');
 }
 
-/** `zValidator` whose failures throw a 400 `validation_failed` ApiError (handled by `app.onError`). */
-export const validate = <Target extends keyof ValidationTargets, Schema extends z.ZodType>(target: Target, schema: Schema) =>
-  zValidator(target, schema, (result) => {
+/** True for `application/json` and `application/*+json`, with or without parameters. */
+export function isJsonContentType(header: string | undefined): boolean {
+  const type = header?.split(';', 1)[0]!.trim().toLowerCase() ?? '';
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+/**
+ * `zValidator` whose failures throw a 400 `validation_failed` ApiError (handled by `app.onError`).
+ * For a JSON body, a request that is not `Content-Type: application/json` (text/plain, a form, no
+ * type at all) is refused with `415 unsupported_media_type` instead of being read as `{}`.
+ */
+export const validate = <Target extends keyof ValidationTargets, Schema extends z.ZodType>(target: Target, schema: Schema) => {
+  const inner = zValidator(target, schema, (result) => {
     if (!result.success) throw badRequest(`Invalid ${describeIssues(target, result.error.issues)}`);
   });
+  if (target !== 'json') return inner;
+  return (async (c, next) => {
+    const type = c.req.header('content-type');
+    if (!isJsonContentType(type)) {
+      throw new ApiError(
+        415,
+        'unsupported_media_type',
+        type ? `The body must be JSON sent as "Content-Type: application/json", not ${JSON.stringify(type.slice(0, 100))}.` : 'The body must be JSON sent as "Content-Type: application/json".',
+      );
+    }
+    return inner(c, next);
+  }) as typeof inner;
+};

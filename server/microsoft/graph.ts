@@ -3,8 +3,11 @@
  *
  * - Follows `@odata.nextLink`, refusing links that leave the configured Graph base URL.
  * - Sends `Prefer: odata.maxpagesize`.
- * - Honours `Retry-After` on 429 and 503; backs off exponentially with full jitter on 5xx,
- *   network errors and timeouts (every request has a timeout).
+ * - Honours `Retry-After` on 429 and 503: a short wait (up to `maxInlineRetryAfterMs`) is waited
+ *   out in place; a longer one ends the call with a {@link GraphThrottledError} carrying the whole
+ *   wait, so the poller can make only this tenant due later instead of holding a worker.
+ *   Backs off exponentially with full jitter on 5xx, network errors and timeouts (every request
+ *   has a timeout).
  *   https://learn.microsoft.com/graph/throttling
  * - On 401 asks for a fresh token once and retries; a second 401 (or a 403) is a {@link GraphError}
  *   with `authFailure` set, which the poller treats as "needs re-authorization".
@@ -32,6 +35,23 @@ export class GraphError extends Error {
   }
 }
 
+/**
+ * Graph asked to wait longer than the client waits in place (`Retry-After` above
+ * `maxInlineRetryAfterMs`): the caller reschedules the work after {@link retryAfterMs}.
+ */
+export class GraphThrottledError extends GraphError {
+  override name = 'GraphThrottledError';
+  constructor(
+    message: string,
+    status: number,
+    code: string | null,
+    /** What Graph asked for, uncapped, in milliseconds. */
+    readonly retryAfterMs: number,
+  ) {
+    super(message, status, code);
+  }
+}
+
 /** Supplies bearer tokens; `forceRefresh` asks for one that did not come from a cache. */
 export type TokenSource = (forceRefresh: boolean) => Promise<string>;
 
@@ -45,8 +65,13 @@ export interface GraphClientOptions {
   maxRetries?: number;
   /** Base of the exponential backoff. */
   backoffBaseMs?: number;
-  /** Longest single wait, including a server's Retry-After. */
+  /** Longest single backoff wait between retries (exponential backoff is capped here). */
   maxDelayMs?: number;
+  /**
+   * Longest `Retry-After` waited out inside the call (default 5 s). A longer one throws
+   * {@link GraphThrottledError} at once, so one throttled tenant never holds a worker.
+   */
+  maxInlineRetryAfterMs?: number;
   pageSize?: number;
   /** Aborts every request in flight (shutdown). */
   signal?: AbortSignal;
@@ -95,6 +120,7 @@ export class GraphClient {
       maxRetries: 4,
       backoffBaseMs: 500,
       maxDelayMs: 60_000,
+      maxInlineRetryAfterMs: 5_000,
       pageSize: 100,
       sleep: defaultSleep,
       random: Math.random,
@@ -131,8 +157,17 @@ export class GraphClient {
         continue;
       }
       const retryable = res.status === 429 || res.status >= 500;
+      const retryAfter = retryable ? retryAfterMs(res.headers.get('retry-after')) : null;
+      if (retryAfter !== null && retryAfter > this.#o.maxInlineRetryAfterMs) {
+        throw new GraphThrottledError(
+          `Graph answered ${res.status} for ${url.pathname} and asked to wait ${Math.ceil(retryAfter / 1000)} s (Retry-After)`,
+          res.status,
+          graphError?.code ?? null,
+          retryAfter,
+        );
+      }
       if (retryable && attempt < this.#o.maxRetries) {
-        await this.#backoff(attempt, retryAfterMs(res.headers.get('retry-after')));
+        await this.#backoff(attempt, retryAfter);
         continue;
       }
       throw new GraphError(
@@ -206,7 +241,8 @@ export class GraphClient {
   async #backoff(attempt: number, retryAfter: number | null) {
     this.stats.retries++;
     const exp = Math.min(this.#o.maxDelayMs, this.#o.backoffBaseMs * 2 ** attempt);
-    const wait = retryAfter !== null ? Math.min(this.#o.maxDelayMs, retryAfter) : Math.round(this.#o.random() * exp);
+    // A Retry-After reaching here is at most maxInlineRetryAfterMs: wait exactly what Graph asked.
+    const wait = retryAfter !== null ? retryAfter : Math.round(this.#o.random() * exp);
     await this.#o.sleep(wait, this.#o.signal);
   }
 }

@@ -105,6 +105,14 @@ const AADSTS_HELP: Record<string, string> = {
   '7000222': 'The client secret has expired. Create a new one and set MICROSOFT_CLIENT_SECRET.',
   '90094': 'Granting these permissions requires a tenant administrator. Sign in with an admin account.',
   '50105': 'The signed-in user is not assigned to the app in this tenant.',
+  '9002313': 'Microsoft found the request malformed or invalid, usually a refresh token it no longer accepts (for example after the identity platform or the simulator lost its state). Authorize again.',
+  '70000': 'Microsoft rejected the stored grant (invalid or already used refresh token, or scopes no longer consented). Authorize again.',
+  '50173': 'The grant expired because the administrator\'s password changed or their sessions were revoked. Authorize again.',
+  '53003': 'A Conditional Access policy in the tenant blocked the sign-in. Ask the tenant\'s administrators to allow this app, then authorize again.',
+  '50020': 'The account that signed in does not belong to this tenant. Sign in with an administrator of the tenant you are adding.',
+  '90072': 'The account that signed in does not exist in this tenant. Sign in with an administrator of the tenant you are adding.',
+  '500011': 'Microsoft Graph is not available to the app in this tenant (service principal missing). A tenant administrator must consent again.',
+  '70011': 'The requested permission scope is not valid for the app. Check the app registration\'s API permissions.',
 };
 
 /** Turns `AADSTSnnnn: …` text into an admin-friendly sentence, or null if no code is known. */
@@ -112,7 +120,14 @@ export function describeAadError(text: string | null | undefined): string | null
   const m = /AADSTS(\d+)/.exec(text ?? '');
   if (!m) return null;
   const help = AADSTS_HELP[m[1]!];
-  return help ? `${help} (AADSTS${m[1]})` : `Microsoft reported AADSTS${m[1]}: ${(text ?? '').split(/\r?\n/)[0]}`;
+  if (help) return `${help} (AADSTS${m[1]})`;
+  // An unknown code: Microsoft's own sentence without the code, trace and correlation ids.
+  const sentence = (text ?? '')
+    .split(/\r?\n/)[0]!
+    .replace(/^.*?AADSTS\d+:?\s*/, '')
+    .replace(/\s*Trace ID:.*$/i, '')
+    .trim();
+  return `Microsoft refused the request${sentence ? `: ${sentence}` : ''} (AADSTS${m[1]}; see https://login.microsoftonline.com/error?code=${m[1]}).`;
 }
 
 /** Turns the `error` of an OAuth redirect into an admin-friendly sentence. */

@@ -22,6 +22,7 @@ import { describeAuthorizeError, type IdentityClient, TokenError } from '../micr
 import {
   activateAuthorization,
   authorizationJson,
+  authorizationsJson,
   beginAuthorization,
   consumeOAuthRequest,
   deleteAuthorization,
@@ -76,6 +77,8 @@ export function isAllowedReturnTo(url: string, allowedOrigins: readonly string[]
   }
 }
 
+const authorizationParam = z.object({ id: z.uuid('must be an authorization id') });
+
 export function authorizationRoutes(deps: TenancyDeps) {
   const now = deps.now ?? (() => new Date());
   const createBody = z.object({
@@ -93,7 +96,13 @@ export function authorizationRoutes(deps: TenancyDeps) {
     .use('/api/authorizations/*', requireAdmin)
     .get('/api/authorizations', (c) => {
       const rows = listAuthorizations(deps.db, c.var.principal.orgId, now());
-      return c.json({ authorizations: rows.map(authorizationJson) });
+      return c.json({ authorizations: authorizationsJson(deps.db, rows) });
+    })
+    .get('/api/authorizations/:id', validate('param', authorizationParam), (c) => {
+      // Listing first applies the 10-minute expiry of abandoned sign-ins to this row too.
+      const row = listAuthorizations(deps.db, c.var.principal.orgId, now()).find((r) => r.id === c.req.valid('param').id);
+      if (!row) throw notFound('No such authorization in this organisation.');
+      return c.json({ authorization: authorizationsJson(deps.db, [row])[0]! });
     })
     .post('/api/authorizations', validate('json', createBody), async (c) => {
       const body = c.req.valid('json');
@@ -123,7 +132,7 @@ export function authorizationRoutes(deps: TenancyDeps) {
       });
       return c.json({ authorization: authorizationJson(row), authorizeUrl }, 201);
     })
-    .delete('/api/authorizations/:id', validate('param', z.object({ id: z.uuid('must be an authorization id') })), (c) => {
+    .delete('/api/authorizations/:id', validate('param', authorizationParam), (c) => {
       const { id } = c.req.valid('param');
       const result = deleteAuthorization(deps.db, c.var.principal.orgId, id);
       if (!result) throw notFound('No such authorization in this organisation.');

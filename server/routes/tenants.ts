@@ -111,6 +111,8 @@ export function tenantRoutes(deps: TenantRoutesDeps) {
         status: t.status,
         lastSyncAt: iso(t.lastSyncAt),
         stale: isStale(t.lastSyncAt, at, pollIntervalMs),
+        lastSyncError: t.lastSyncError,
+        nextSyncAt: iso(t.nextSyncAt),
       }));
       return c.json({ tenants });
     })

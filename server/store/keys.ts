@@ -123,11 +123,59 @@ export function revokeApiKey(db: Db, idOrPrefix: string, now: Date = new Date())
   return listApiKeys(db).find((k) => k.id === match.id) ?? null;
 }
 
+/** Writes a key's `lastUsedAt` now (the default of {@link authenticateApiKey}). */
+export function recordKeyUse(db: Db, keyId: string, at: Date): void {
+  db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, keyId)).run();
+}
+
+/**
+ * Batches `lastUsedAt` writes off the request path: uses are queued in memory and written once per
+ * turn of the event loop. A failed write (read-only or full disk) is logged, at most once a minute,
+ * and dropped: usage is bookkeeping, and reads must keep working when the database cannot write.
+ */
+export function createKeyUseRecorder(db: Db, log: (line: string) => void = () => {}): { record(keyId: string, at: Date): void; flush(): void } {
+  let pending = new Map<string, Date>();
+  let scheduled = false;
+  let lastComplaint = 0;
+  const flush = () => {
+    scheduled = false;
+    const batch = pending;
+    pending = new Map();
+    if (batch.size === 0) return;
+    try {
+      db.transaction((tx) => {
+        for (const [keyId, at] of batch) tx.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, keyId)).run();
+      });
+    } catch (err) {
+      if (Date.now() - lastComplaint >= 60_000) {
+        lastComplaint = Date.now();
+        log(`API key usage not recorded (the database refused the write): ${(err as Error).message}`);
+      }
+    }
+  };
+  return {
+    record(keyId, at) {
+      pending.set(keyId, at);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+}
+
 /**
  * Looks up a key. Returns its principal, or `null` when the key is unknown or revoked.
- * Records `lastUsedAt` at most once per {@link LAST_USED_RESOLUTION_MS}.
+ * Records `lastUsedAt` at most once per {@link LAST_USED_RESOLUTION_MS} through `recordUse`
+ * (synchronously by default; the server passes a {@link createKeyUseRecorder}).
  */
-export function authenticateApiKey(db: Db, key: string, now: Date): Principal | null {
+export function authenticateApiKey(
+  db: Db,
+  key: string,
+  now: Date,
+  recordUse: (keyId: string, at: Date) => void = (keyId, at) => recordKeyUse(db, keyId, at),
+): Principal | null {
   if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) return null;
   const row = prepared(db, 'authenticateApiKey', () =>
     db
@@ -146,7 +194,7 @@ export function authenticateApiKey(db: Db, key: string, now: Date): Principal | 
   ).get({ keyHash: sha256(key) });
   if (!row) return null;
   if (row.lastUsedAt === null || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
-    db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.keyId)).run();
+    recordUse(row.keyId, now);
   }
   const { lastUsedAt: _ignored, ...principal } = row;
   return principal;

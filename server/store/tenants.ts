@@ -5,6 +5,7 @@
  */
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
+import { foldForSearch } from '../db/functions.js';
 import type { IssueRecord } from '../domain.js';
 import { prepared } from '../db/prepared.js';
 import { authorizations, issuePosts, issues, services, tenants, type AuthorizationStatus } from '../db/schema.js';
@@ -31,6 +32,10 @@ export interface VisibleTenant {
   /** This org's best authorization status for the tenant. */
   status: AuthorizationStatus;
   lastSyncAt: Date | null;
+  /** Why the last sync attempt failed; null after a success. */
+  lastSyncError: string | null;
+  /** When the tenant is polled next; null when no active authorization reads it for this org. */
+  nextSyncAt: Date | null;
 }
 
 export interface ServiceHealth {
@@ -102,20 +107,31 @@ export function listVisibleTenants(db: Db, orgId: string): VisibleTenant[] {
   if (best.size === 0) return [];
   const rows = new Map(
     db
-      .select({ tenantId: tenants.tenantId, displayName: tenants.displayName, lastSyncAt: tenants.lastSyncAt })
+      .select({
+        tenantId: tenants.tenantId,
+        displayName: tenants.displayName,
+        lastSyncAt: tenants.lastSyncAt,
+        lastError: tenants.lastError,
+        nextPollAt: tenants.nextPollAt,
+      })
       .from(tenants)
       .where(inArray(tenants.tenantId, [...best.keys()]))
       .all()
       .map((t) => [t.tenantId, t]),
   );
   return [...best.values()]
-    .map((auth) => ({
-      tenantId: auth.tenantId,
-      label: auth.label,
-      displayName: rows.get(auth.tenantId)?.displayName ?? null,
-      status: auth.status,
-      lastSyncAt: rows.get(auth.tenantId)?.lastSyncAt ?? null,
-    }))
+    .map((auth) => {
+      const row = rows.get(auth.tenantId);
+      return {
+        tenantId: auth.tenantId,
+        label: auth.label,
+        displayName: row?.displayName ?? null,
+        status: auth.status,
+        lastSyncAt: row?.lastSyncAt ?? null,
+        lastSyncError: row?.lastError ?? null,
+        nextSyncAt: auth.status === 'active' ? (row?.nextPollAt ?? null) : null,
+      };
+    })
     .sort((a, b) => a.label.localeCompare(b.label) || a.tenantId.localeCompare(b.tenantId));
 }
 
@@ -214,17 +230,12 @@ export interface IssueQuery {
   classification?: string;
   /** A service name or service id, case-insensitive. */
   service?: string;
-  /** Case-insensitive substring of title or impact description. */
+  /** Case-insensitive substring of the id, title, impact description, service or feature. */
   q?: string;
   /** ISO date-time: only issues modified at or after it. */
   since?: string;
   limit: number;
   cursor?: IssueCursor;
-}
-
-/** Escapes `%`, `_` and the escape character itself for `LIKE … ESCAPE '\'`. */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
 
 /** One page of a tenant's issues, newest `lastModifiedDateTime` first, then by id. */
@@ -240,10 +251,11 @@ export function listIssues(db: Db, tenantId: string, query: IssueQuery): { issue
     );
   }
   if (query.q) {
-    const pattern = `%${escapeLike(query.q)}%`;
-    where.push(
-      sql`(${issues.title} like ${pattern} escape '\\' or coalesce(${issues.impactDescription}, '') like ${pattern} escape '\\')`,
-    );
+    // Every field a row shows: id, title, impact, service and feature, case-insensitively in any
+    // script (see server/db/functions.ts). instr() needs no escaping of % and _.
+    const needle = foldForSearch(query.q);
+    const fields = [issues.id, issues.title, issues.impactDescription, issues.service, issues.feature, issues.featureGroup];
+    where.push(or(...fields.map((f) => sql`instr(fold(coalesce(${f}, '')), ${needle}) > 0`))!);
   }
   if (query.since) where.push(gte(issues.lastModifiedDateTime, query.since));
   if (query.cursor) {

@@ -142,8 +142,8 @@ describe('GET /api/tenants', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       tenants: [
-        { tenantId: T1, label: 'contoso.onmicrosoft.com', displayName: 'Contoso', status: 'active', lastSyncAt: SYNCED_AT.toISOString(), stale: false },
-        { tenantId: T3, label: 'Northwind EU', displayName: null, status: 'reauth_required', lastSyncAt: null, stale: true },
+        { tenantId: T1, label: 'contoso.onmicrosoft.com', displayName: 'Contoso', status: 'active', lastSyncAt: SYNCED_AT.toISOString(), stale: false, lastSyncError: null, nextSyncAt: expect.any(String) },
+        { tenantId: T3, label: 'Northwind EU', displayName: null, status: 'reauth_required', lastSyncAt: null, stale: true, lastSyncError: null, nextSyncAt: null },
       ],
     });
   });

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GraphClient, GraphError, retryAfterMs } from '../../server/microsoft/graph.js';
+import { GraphClient, GraphError, GraphThrottledError, retryAfterMs } from '../../server/microsoft/graph.js';
 import { collectionValue, readIssue, readOrganization, readServiceHealth } from '../../server/microsoft/normalize.js';
 import { SERVICE_HEALTH_STATUSES } from '../../server/domain.js';
 import { graphFixture, GRAPH_FIXTURES } from '../support/fixtures.js';
@@ -133,13 +133,28 @@ describe('GraphClient over HTTP', () => {
     expect(seen).toHaveLength(1);
   });
 
-  it('honours Retry-After on 429 instead of hammering', async () => {
+  it('waits out a short Retry-After on 429 in place instead of hammering', async () => {
     let calls = 0;
-    handler = (_req, res) => (++calls <= 2 ? json(res, 429, { error: { code: 'TooManyRequests', message: 'slow down' } }, { 'retry-after': '7' }) : json(res, 200, { value: [] }));
+    handler = (_req, res) => (++calls <= 2 ? json(res, 429, { error: { code: 'TooManyRequests', message: 'slow down' } }, { 'retry-after': '3' }) : json(res, 200, { value: [] }));
     const { c, waits } = client();
     await c.issues(null);
-    expect(waits).toEqual([7000, 7000]);
+    expect(waits).toEqual([3000, 3000]);
     expect(calls).toBe(3);
+  });
+
+  it('hands a long Retry-After back uncapped instead of waiting (and never calls again by itself)', async () => {
+    let calls = 0;
+    handler = (_req, res) => {
+      calls++;
+      json(res, 429, { error: { code: 'TooManyRequests', message: 'slow down' } }, { 'retry-after': '150' });
+    };
+    const { c, waits } = client();
+    const err = await c.issues(null).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GraphThrottledError);
+    expect((err as GraphThrottledError).retryAfterMs).toBe(150_000);
+    expect((err as GraphThrottledError).status).toBe(429);
+    expect(waits).toEqual([]);
+    expect(calls).toBe(1);
   });
 
   it('backs off exponentially on 5xx, then gives up with the Graph error code', async () => {

@@ -26,13 +26,14 @@ describe('configuration', () => {
     expect(c).toMatchObject({
       port: 8787,
       host: '127.0.0.1',
-      publicUrl: 'http://localhost:8787',
+      // The address `npm start` prints and listens on; both loopback spellings may embed.
+      publicUrl: 'http://127.0.0.1:8787',
       databasePath: './data/o365-health.db',
       loginUrl: 'https://login.microsoftonline.com',
       graphUrl: 'https://graph.microsoft.com',
       pollCron: '*/5 * * * *',
       secretKey: null,
-      allowedOrigins: ['http://localhost:8787'],
+      allowedOrigins: ['http://127.0.0.1:8787', 'http://localhost:8787'],
       simulatorMode: true,
       microsoft: null,
     });

@@ -35,7 +35,7 @@ export interface Stack {
 
 export const quiet = () => {};
 
-export async function startStack(options: { polling?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(options: { polling?: boolean; env?: Record<string, string>; log?: (line: string) => void } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'o365-health-test-'));
   const simulator = await startSimulator({ log: false, seed: 7 });
   let offset = 0;
@@ -47,7 +47,7 @@ export async function startStack(options: { polling?: boolean; env?: Record<stri
     graphUrl: simulator.url,
     microsoft: { clientId: BUILT_IN_APP.clientId, clientSecret: BUILT_IN_APP.clientSecret },
   };
-  const start = () => startServer({ config, now, log: quiet, polling: options.polling ?? false, graph: { timeoutMs: 1500, backoffBaseMs: 20, maxRetries: 2 } });
+  const start = () => startServer({ config, now, log: options.log ?? quiet, polling: options.polling ?? false, graph: { timeoutMs: 1500, backoffBaseMs: 20, maxRetries: 2 } });
   let server = await start();
 
   const stack: Stack = {
