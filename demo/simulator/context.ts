@@ -1,6 +1,8 @@
 /** What every route module of the simulator gets: its state, data, key and clock. */
+import type { HttpBindings } from '@hono/node-server';
 import type { Context, Hono } from 'hono';
 import type { SimulatorClock } from './clock.js';
+import type { WaitingRoom } from './holds.js';
 import type { World } from './scenario.js';
 import type { SimulatorState } from './state.js';
 import type { TokenSigner } from './tokens.js';
@@ -11,10 +13,13 @@ export interface RequestMeta {
   tenantId: string | null;
   /** Whether the call goes into `/_simulator/requests` (Graph and token calls). */
   logged: boolean;
+  /** True when the connection was closed without an answer (a `hang`, or a wait ended by close); logged as status 0. */
+  unanswered?: boolean;
 }
 
-/** Hono environment of the simulator app. */
+/** Hono environment of the simulator app; the Node bindings are absent when hosted elsewhere. */
 export interface SimEnv {
+  Bindings: Partial<HttpBindings>;
   Variables: { meta: RequestMeta };
 }
 
@@ -29,6 +34,8 @@ export interface SimDeps {
   world: World;
   signer: TokenSigner;
   clock: SimulatorClock;
+  /** Graph requests a `delay`, `hold` or `hang` fault keeps waiting. */
+  waiting: WaitingRoom;
 }
 
 /** The origin the client used to reach the simulator (so links work for localhost and 127.0.0.1). */

@@ -1,13 +1,34 @@
 /**
  * The control API under `/_simulator/` that tests, demos and scripts use to drive the simulated
- * cloud: tenants, app registrations, issues, service status, consent, faults, request log.
- * Input is validated with zod; errors are JSON `{ error: { code, message } }`.
+ * cloud: tenants, app registrations, issues, service status, consent, faults, held requests,
+ * request log. Input is validated with zod; errors are JSON `{ error: { code, message } }`.
+ *
+ * Cross-site safety: every `POST`, `PUT` and `PATCH` needs `Content-Type: application/json`
+ * (`415 unsupported_media_type` otherwise, before anything changes), bodiless ones included
+ * (send `{}` or nothing), and no route sends CORS headers (an `OPTIONS` preflight gets a 404
+ * without `Access-Control-Allow-*`). So a web page a demo user visits cannot inject faults or
+ * revoke consent: a cross-origin JSON POST needs a preflight, which fails, and the CORS-simple
+ * content types (`text/plain`, forms) are refused. `DELETE` routes take no body and need no
+ * content type: a cross-origin `DELETE` always needs a preflight, which fails the same way.
+ *
+ * Routes (besides those in DESIGN.md, "Simulator (contract)"):
+ * - `POST /_simulator/tenants/:tenantId/issues` accepts an optional `id` (`^[A-Z]{2}\d{3,9}$`,
+ *   e.g. `EX123456`) so one incident can reach several tenants; `409 conflict` if the tenant has it.
+ * - `DELETE /_simulator/tenants/:tenantId/issues/:id` → `204`: Graph stops returning the issue,
+ *   as Microsoft does about 30 days after it ends.
+ * - `POST /_simulator/tenants/:tenantId/faults` `{ kind: "hold" | "hang", count? }` (also
+ *   `throttle`, `error`, `delay`, `expire-tokens`): see `holds.ts` for what waiting means.
+ * - `POST /_simulator/tenants/:tenantId/release` `{ count?, id? }` → `200 { released, held }`: ends
+ *   the tenant's waiting requests, oldest first (all by default).
+ * - `GET /_simulator/held?tenantId=&atLeast=N&timeoutMs=` → `{ held: [HeldRequest] }`; with
+ *   `atLeast` the answer waits until that many wait (or `timeoutMs`, default 10 000, passes).
+ * - `DELETE /_simulator/tenants/:tenantId/faults` also ends the tenant's waiting requests.
  */
 import { z } from 'zod';
 import { SERVICES } from './catalog.js';
 import type { SimApp, SimContext, SimDeps } from './context.js';
 import { RESOLVED_STATUSES, normaliseStatus, type SimIssue, type SimTenant } from './scenario.js';
-import { PERMISSIONS } from './state.js';
+import { GRAPH_FAULT_KINDS, PERMISSIONS } from './state.js';
 
 const url = z.string().refine((value) => {
   try {
@@ -73,7 +94,7 @@ const consentSchema = z.object({ clientId: z.string().min(1) }).strict();
 
 const faultSchema = z
   .object({
-    kind: z.enum(['throttle', 'error', 'delay', 'expire-tokens']),
+    kind: z.enum([...GRAPH_FAULT_KINDS, 'expire-tokens']),
     count: z.number().int().min(1).max(1_000_000).default(1),
     retryAfter: z.number().int().min(0).max(3600).default(1),
     status: z.number().int().min(400).max(599).default(500),
@@ -81,7 +102,14 @@ const faultSchema = z
   })
   .strict();
 
-type ErrorStatus = 400 | 404 | 409;
+const releaseSchema = z.object({ count: z.number().int().min(1).optional(), id: z.string().min(1).optional() }).strict();
+
+type ErrorStatus = 400 | 404 | 409 | 415;
+
+/** Whether a Content-Type header names JSON (`application/json`, any parameters). */
+function isJson(contentType: string | undefined): boolean {
+  return contentType?.split(';')[0].trim().toLowerCase() === 'application/json';
+}
 
 function problem(c: SimContext, status: ErrorStatus, code: string, message: string) {
   return c.json({ error: { code, message } }, status);
@@ -110,7 +138,16 @@ async function body<T extends z.ZodType>(c: SimContext, schema: T, optional = fa
 
 /** Mounts `/_simulator/*`. */
 export function mountControl(app: SimApp, deps: SimDeps): void {
-  const { state, world, clock } = deps;
+  const { state, world, clock, waiting } = deps;
+
+  // Before any route, so a refused request changes nothing.
+  app.use('/_simulator/*', async (c, next) => {
+    const method = c.req.method.toUpperCase();
+    if ((method === 'POST' || method === 'PUT' || method === 'PATCH') && !isJson(c.req.header('content-type'))) {
+      return problem(c, 415, 'unsupported_media_type', `${method} ${new URL(c.req.url).pathname} needs Content-Type: application/json (send {} when there is nothing to say).`);
+    }
+    await next();
+  });
 
   const tenantOr404 = (c: SimContext): SimTenant | Response => {
     const tenant = world.findTenant(c.req.param('tenantId') ?? '');
@@ -152,8 +189,8 @@ export function mountControl(app: SimApp, deps: SimDeps): void {
       const known = SERVICES.some((s) => s.id.toLowerCase() === input.service.toLowerCase() || s.name.toLowerCase() === input.service.toLowerCase());
       return problem(c, 400, 'invalid_request', known ? `service: tenant ${tenant.def.domain} is not subscribed to '${input.service}'.` : `service: unknown service '${input.service}'; use a Graph service id or name such as 'Exchange Online'.`);
     }
+    if (input.id && tenant.issues.has(input.id)) return problem(c, 409, 'conflict', `Issue ${input.id} already exists in tenant ${tenant.def.domain}.`);
     const id = input.id ?? world.newIssueId(service.id);
-    if (tenant.issues.has(id)) return problem(c, 409, 'conflict', `Issue ${id} already exists.`);
     const now = clock.now();
     const [featureGroup, feature] = service.features[0];
     const impact = input.impactDescription ?? `Users may be affected by: ${input.title}.`;
@@ -174,7 +211,7 @@ export function mountControl(app: SimApp, deps: SimDeps): void {
       phases: [{ at: now, status: input.status, html: input.post?.html ?? null, postType: input.post?.postType }],
       resolvedOverride: input.isResolved,
     };
-    tenant.issues.set(id, issue);
+    world.addIssue(tenant, issue, input.id !== undefined);
     return c.json({ id }, 201);
   });
 
@@ -199,7 +236,18 @@ export function mountControl(app: SimApp, deps: SimDeps): void {
     if (input.isResolved !== undefined) issue.resolvedOverride = input.isResolved;
     else if (input.status) issue.resolvedOverride = RESOLVED_STATUSES.has(nextStatus) ? true : undefined;
     issue.phases.push({ at, status: nextStatus, html: input.post?.html ?? null, postType: input.post?.postType });
+    world.issueChanged(tenant, issue.id);
     return c.json({ id: issue.id, status: nextStatus, lastModifiedDateTime: new Date(at).toISOString() });
+  });
+
+  app.delete('/_simulator/tenants/:tenantId/issues/:id', (c) => {
+    const tenant = tenantOr404(c);
+    if (tenant instanceof Response) return tenant;
+    const id = c.req.param('id');
+    const issue = [...tenant.issues.values()].find((i) => i.id.toLowerCase() === id.toLowerCase());
+    if (!issue || !issue.phases.some((p) => p.at <= clock.now())) return problem(c, 404, 'issue_not_found', `No issue '${id}' in tenant ${tenant.def.domain}.`);
+    world.deleteIssue(tenant, issue.id);
+    return c.body(null, 204);
   });
 
   app.put('/_simulator/tenants/:tenantId/services/:serviceId', async (c) => {
@@ -210,8 +258,7 @@ export function mountControl(app: SimApp, deps: SimDeps): void {
     if (!service) return problem(c, 404, 'service_not_found', `No service '${c.req.param('serviceId')}' in tenant ${tenant.def.domain}.`);
     const parsed = await body(c, serviceStatusSchema);
     if ('response' in parsed) return parsed.response;
-    if (parsed.data.status === null) tenant.serviceOverrides.delete(service.id);
-    else tenant.serviceOverrides.set(service.id, parsed.data.status);
+    world.setServiceStatus(tenant, service.id, parsed.data.status);
     const current = world.healthOf(tenant, clock.now()).find((h) => h.id === service.id);
     return c.json({ id: service.id, service: service.name, status: current?.status });
   });
@@ -262,7 +309,33 @@ export function mountControl(app: SimApp, deps: SimDeps): void {
     const tenant = tenantOr404(c);
     if (tenant instanceof Response) return tenant;
     state.faults.delete(tenant.def.tenantId);
+    waiting.release(tenant.def.tenantId);
     return c.body(null, 204);
+  });
+
+  app.post('/_simulator/tenants/:tenantId/release', async (c) => {
+    const tenant = tenantOr404(c);
+    if (tenant instanceof Response) return tenant;
+    const parsed = await body(c, releaseSchema, true);
+    if ('response' in parsed) return parsed.response;
+    const released = waiting.release(tenant.def.tenantId, parsed.data);
+    return c.json({ released, held: waiting.list(tenant.def.tenantId) });
+  });
+
+  app.get('/_simulator/held', async (c) => {
+    const tenantId = c.req.query('tenantId');
+    const tenant = tenantId ? world.findTenant(tenantId) : undefined;
+    if (tenantId && !tenant) return problem(c, 404, 'tenant_not_found', `No simulated tenant '${tenantId}'.`);
+    const atLeast = c.req.query('atLeast');
+    const timeout = c.req.query('timeoutMs');
+    if (atLeast !== undefined || timeout !== undefined) {
+      const count = Number(atLeast ?? 1);
+      const timeoutMs = Number(timeout ?? 10_000);
+      if (!Number.isInteger(count) || count < 0 || count > 10_000) return problem(c, 400, 'invalid_request', 'atLeast: must be an integer from 0 to 10000.');
+      if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 120_000) return problem(c, 400, 'invalid_request', 'timeoutMs: must be an integer from 0 to 120000.');
+      await waiting.waitFor(count, tenant?.def.tenantId, timeoutMs, c.req.raw.signal);
+    }
+    return c.json({ held: waiting.list(tenant?.def.tenantId) });
   });
 
   app.get('/_simulator/requests', (c) => {

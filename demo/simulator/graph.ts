@@ -146,7 +146,7 @@ function organizationOf(tenant: SimTenant): Record<string, unknown> {
 
 /** Mounts the Graph routes on the app. */
 export function mountGraph(app: SimApp, deps: SimDeps): void {
-  const { state, world, signer, clock } = deps;
+  const { state, world, signer, clock, waiting } = deps;
 
   const handler = async (c: SimContext) => {
     const meta = c.get('meta');
@@ -217,7 +217,18 @@ export function mountGraph(app: SimApp, deps: SimDeps): void {
       return fail(429, 'Too many requests. Please retry after the time given in the Retry-After header.');
     }
     if (fault?.kind === 'error') return fail(fault.status, fault.status >= 500 ? 'An internal server error occurred. Please retry the request.' : 'The request failed (injected by the simulator).');
-    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.kind === 'delay' || fault?.kind === 'hold' || fault?.kind === 'hang') {
+      const outcome = await waiting.wait(
+        { kind: fault.kind, tenantId: tenant.def.tenantId, method, path: url.pathname, query: url.search, at: new Date(now).toISOString(), ...(fault.kind === 'delay' ? { delayMs: fault.delayMs } : {}) },
+        c.req.raw.signal,
+      );
+      if (outcome === 'drop') {
+        // No answer at all: the client sees its connection closed (or has already given up).
+        meta.unanswered = true;
+        c.env?.incoming?.socket?.destroy();
+        return fail(503, 'The connection was closed without an answer (injected by the simulator).');
+      }
+    }
 
     try {
       return serve(c, route, tenant, url, clock.now(), (message) => fail(404, message));

@@ -324,7 +324,7 @@ export function mountIdentity(app: SimApp, deps: SimDeps): void {
       access_token: accessToken,
     };
     if (asked.includes('offline_access')) {
-      body.refresh_token = state.issueRefreshToken({ clientId: appReg.clientId, tenantId: grant.tenantId, oid: admin.oid, scope: grant.scope, consentId: grant.consentId });
+      body.refresh_token = state.issueRefreshToken({ clientId: appReg.clientId, tenantId: grant.tenantId, oid: admin.oid, scope: grant.scope, consentId: grant.consentId }, now);
     }
     if (asked.includes('openid')) {
       const claims: Record<string, unknown> = {
@@ -411,7 +411,7 @@ export function mountIdentity(app: SimApp, deps: SimDeps): void {
     if (grantType === 'refresh_token') {
       const value = form.get('refresh_token');
       if (!value) return tokenError(c, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'refresh_token'.");
-      const grant = state.refreshTokens.get(value);
+      const grant = state.findRefreshToken(value);
       if (!grant) return tokenError(c, 400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.');
       meta.tenantId = grant.tenantId;
       if (!grant.active) {
@@ -424,7 +424,7 @@ export function mountIdentity(app: SimApp, deps: SimDeps): void {
       if (state.consentOf(grant.tenantId, clientId) !== grant.consentId) {
         return tokenError(c, 400, 'invalid_grant', 65001, consentRequired(appReg), 'consent_required');
       }
-      grant.active = false;
+      state.rotateRefreshToken(grant, now);
       const scope = form.get('scope') || grant.scope;
       return userTokens(c, appReg, { tenantId: grant.tenantId, oid: grant.oid, scope: `${scope} offline_access`, nonce: null, consentId: grant.consentId });
     }

@@ -8,22 +8,32 @@
  * // … point msal-node's authorityMetadata and the Graph base URL at sim.url …
  * await sim.close();
  * ```
+ *
+ * With `stateFile`, what the simulated cloud knows survives a restart (see `persist.ts`).
+ *
+ * Faults for honest tests (`POST /_simulator/tenants/:tenantId/faults`, see `holds.ts`):
+ * `{ kind: "hang" }` never answers a Graph request (longer than any client time-out);
+ * `{ kind: "hold" }` keeps it until `POST /_simulator/tenants/:tenantId/release`, and
+ * `GET /_simulator/held?tenantId=&atLeast=1` tells a test, without sleeping, that it is held.
+ * `close()` ends every waiting request (its connection closes without an answer).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createManualClock, systemClock, type SimulatorClock } from './clock.js';
-import type { SimEnv } from './context.js';
+import type { RequestMeta, SimEnv } from './context.js';
 import { mountControl } from './control.js';
 import { mountGraph } from './graph.js';
+import { WaitingRoom, type HeldRequest } from './holds.js';
 import { mountIdentity } from './identity.js';
+import { STATE_FILE_VERSION, StateFileWriter, readStateFile, restoreState, snapshotState } from './persist.js';
 import { World } from './scenario.js';
 import { BUILT_IN_APP, PERMISSIONS, SimulatorState, type Permission } from './state.js';
 import { TokenSigner } from './tokens.js';
 
 export { createManualClock, type SimulatorClock };
-export { BUILT_IN_APP, PERMISSIONS, type Permission };
+export { BUILT_IN_APP, PERMISSIONS, STATE_FILE_VERSION, type HeldRequest, type Permission };
 
 /** The seed used when none is given. */
 export const DEFAULT_SEED = 20240601;
@@ -51,14 +61,41 @@ export interface SimulatorOptions {
    * names it (the server sends the label as `domain_hint` when it is a domain).
    */
   extraTenants?: number;
+  /**
+   * A JSON file that keeps the simulated cloud's durable state across restarts: app
+   * registrations, consents, refresh tokens (and their rotation), the signing key (so the JWKS
+   * and earlier tokens stay valid), token generations, and the tenants' changed data (issues
+   * created, changed or deleted through the control API, pinned service statuses, live-mode
+   * progress, the issue-id counter). Loaded at start if it exists, written atomically (mode 0600)
+   * shortly after each change and by `close()`. The request log, faults, waiting requests and
+   * sign-ins in progress are not kept.
+   *
+   * The tenants' data is kept only while `seed`, `live` and `extraTenants` stay the same (else it
+   * is regenerated and a line says so); live mode resumes at the restart, skipping the downtime.
+   * A corrupt file (not JSON, another version, unexpected shape) is renamed
+   * `<file>.corrupt-<timestamp>`, a line is logged and the simulator starts fresh; a file that
+   * cannot be read or written makes start-up throw. Default: none (nothing survives a restart).
+   */
+  stateFile?: string;
 }
+
+/** What happened to the state file at start. */
+export type StateFileStatus =
+  | { file: null }
+  | { file: string; loaded: false; corrupt?: { problem: string; movedTo: string } }
+  | { file: string; loaded: true; worldKept: boolean };
 
 /** A running simulator. */
 export interface RunningSimulator {
   /** Base URL, e.g. `http://127.0.0.1:41234`; identity and Graph endpoints are below it. */
   url: string;
-  /** Stops listening and drops open connections. */
+  /**
+   * Stops listening, closes open connections (waiting `delay`/`hold`/`hang` requests end without
+   * an answer) and writes the state file; rejects if that write fails.
+   */
   close(): Promise<void>;
+  /** What start-up did with {@link SimulatorOptions.stateFile}. */
+  stateFile: StateFileStatus;
   /** Registers (or replaces) an app registration. */
   registerApp(app: { clientId: string; clientSecret: string; redirectUris: string[]; displayName?: string; permissions?: Permission[] }): void;
   /** The simulated tenants. */
@@ -66,20 +103,23 @@ export interface RunningSimulator {
 }
 
 /** Builds the Hono app of a simulator (exported for callers that host it themselves). */
-export function createSimulatorApp(deps: { state: SimulatorState; world: World; signer: TokenSigner; clock: SimulatorClock; log: ((line: string) => void) | false }): Hono<SimEnv> {
+export function createSimulatorApp(deps: { state: SimulatorState; world: World; signer: TokenSigner; clock: SimulatorClock; waiting?: WaitingRoom; log: ((line: string) => void) | false }): Hono<SimEnv> {
   const { state, clock, log } = deps;
+  const routeDeps = { ...deps, waiting: deps.waiting ?? new WaitingRoom() };
   const app = new Hono<SimEnv>();
 
   app.use('*', async (c, next) => {
     const started = performance.now();
-    const meta = { tenantId: null, logged: false };
+    const meta: RequestMeta = { tenantId: null, logged: false };
     c.set('meta', meta);
     await next();
     const url = new URL(c.req.url);
+    // Status 0: the connection was closed without an answer (hang, or a wait ended by close).
+    const status = meta.unanswered ? 0 : c.res.status;
     if (meta.logged) {
-      state.logRequest({ at: new Date(clock.now()).toISOString(), method: c.req.method, path: url.pathname, query: url.search, tenantId: meta.tenantId, status: c.res.status });
+      state.logRequest({ at: new Date(clock.now()).toISOString(), method: c.req.method, path: url.pathname, query: url.search, tenantId: meta.tenantId, status });
     }
-    if (log) log(`${c.req.method} ${url.pathname}${url.search.length > 120 ? `${url.search.slice(0, 120)}…` : url.search} ${c.res.status} ${Math.round(performance.now() - started)}ms`);
+    if (log) log(`${c.req.method} ${url.pathname}${url.search.length > 120 ? `${url.search.slice(0, 120)}…` : url.search} ${status || 'no answer'} ${Math.round(performance.now() - started)}ms`);
   });
 
   app.get('/', (c) =>
@@ -91,9 +131,9 @@ export function createSimulatorApp(deps: { state: SimulatorState; world: World; 
     }),
   );
 
-  mountControl(app, deps);
-  mountGraph(app, deps);
-  mountIdentity(app, deps);
+  mountControl(app, routeDeps);
+  mountGraph(app, routeDeps);
+  mountIdentity(app, routeDeps);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}.` } }, 404));
   app.onError((error, c) => {
@@ -108,12 +148,38 @@ export function createSimulatorApp(deps: { state: SimulatorState; world: World; 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const clock = options.clock ?? systemClock;
   const log = options.log === undefined ? (line: string) => console.log(line) : options.log;
-  const world = new World({ seed: options.seed ?? DEFAULT_SEED, startAt: clock.now(), live: options.live ?? false, extraTenants: options.extraTenants ?? 0 });
+  // State-file problems are worth a line even when request logging is off.
+  const warn = log || ((line: string) => console.error(line));
+  const worldOptions = { seed: options.seed ?? DEFAULT_SEED, live: options.live ?? false, extraTenants: options.extraTenants ?? 0 };
+
+  const read = options.stateFile ? await readStateFile(options.stateFile, new Date()) : null;
+  const saved = read?.status === 'loaded' ? read.data : null;
+  if (read?.status === 'corrupt') {
+    warn(`simulator: the state file ${options.stateFile} is unusable (${read.problem}); it was moved to ${read.movedTo} and the simulator starts fresh (earlier refresh tokens and consents are gone).`);
+  }
+  const worldKept = saved !== null && saved.world.seed === worldOptions.seed && saved.world.live === worldOptions.live && saved.world.extraTenants === worldOptions.extraTenants;
+  if (saved && !worldKept) {
+    warn(`simulator: the state file ${options.stateFile} was written with other options (seed ${saved.world.seed}, live ${saved.world.live}, extraTenants ${saved.world.extraTenants}); the tenants' data is regenerated, authorizations are kept.`);
+  }
+  const world = new World({ ...worldOptions, startAt: worldKept && saved ? saved.world.startAt : clock.now() });
+  if (worldKept && saved) world.restore(saved.world, clock.now());
   const state = new SimulatorState();
+  if (saved) restoreState(state, saved);
   // The first tenant has already consented to the built-in app, so simulator mode has data at once.
-  state.grantConsent(world.tenants[0].def.tenantId, BUILT_IN_APP.clientId);
-  const signer = await TokenSigner.create();
-  const app = createSimulatorApp({ state, world, signer, clock, log });
+  else state.grantConsent(world.tenants[0].def.tenantId, BUILT_IN_APP.clientId);
+  const signer = await TokenSigner.create(saved?.signingKey);
+
+  let writer: StateFileWriter | null = null;
+  if (options.stateFile) {
+    writer = new StateFileWriter(options.stateFile, () => snapshotState(state, world.snapshot(), signer.privateJwk, new Date(clock.now())), warn);
+    state.onChange = world.onChange = () => writer?.changed();
+    // Written before the first request, so the key of the first token is on disk (and a folder
+    // that cannot be written fails start-up instead of every later restart).
+    await writer.writeNow();
+  }
+
+  const waiting = new WaitingRoom();
+  const app = createSimulatorApp({ state, world, signer, clock, waiting, log });
   const host = options.host ?? '127.0.0.1';
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -126,11 +192,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 
   return {
     url: `http://${urlHost}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      waiting.close();
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      await writer?.flush();
+    },
+    stateFile: !options.stateFile
+      ? { file: null }
+      : saved
+        ? { file: options.stateFile, loaded: true, worldKept }
+        : { file: options.stateFile, loaded: false, ...(read?.status === 'corrupt' ? { corrupt: { problem: read.problem, movedTo: read.movedTo } } : {}) },
     registerApp: (registration) => {
       state.registerApp(registration);
     },

@@ -439,19 +439,55 @@ const OPTIONAL_SERVICES = ['DynamicsCRM', 'Microsoft365Copilot', 'Bookings', 'In
 /** Interval at which live mode adds a new issue. */
 const LIVE_INTERVAL = 12 * MINUTE;
 
+/**
+ * What of a world differs from what its options generate: enough to rebuild it exactly after a
+ * restart (the generation is deterministic given seed, start time, live flag and extra tenants).
+ */
+export interface WorldSnapshot {
+  seed: number;
+  live: boolean;
+  extraTenants: number;
+  /** The start time the generated data is placed around (the first start's, kept across restarts). */
+  startAt: number;
+  /** The counter new issue ids are drawn from (only grows). */
+  nextNumber: number;
+  /** How many live-mode issues have been generated so far. */
+  liveGenerated: number;
+  /**
+   * The live-mode issues generated so far, by number (each is regenerated from the seed and its
+   * number, so only where it went is kept; a changed one is also in `tenants[…].issues`).
+   */
+  liveIssues: Array<{ n: number; tenantId: string; id: string; startAt: number }>;
+  /** Per tenant id: issues created or changed since generation (whole), ids deleted, pinned statuses. */
+  tenants: Record<string, { issues: SimIssue[]; deletedIssueIds: string[]; serviceOverrides: Record<string, string> }>;
+}
+
 /** All simulated tenants and their data. */
 export class World {
   readonly tenants: SimTenant[];
   private readonly options: WorldOptions;
   private nextNumber: number;
   private liveGenerated = 0;
+  /** Live issues are due every {@link LIVE_INTERVAL} from `liveBase`, counting on from `liveBaseCount`. */
+  private liveBase: number;
+  private liveBaseCount = 0;
   /** The catalog tenants come first in {@link tenants}; live mode only touches them. */
   private readonly catalogCount: number;
   /** Lower-cased tenant id, domain and initial domain → tenant. */
   private readonly index = new Map<string, SimTenant>();
+  /** Ids given explicitly through the control API; generated ids skip them. */
+  private readonly reservedIds = new Set<string>();
+  /** Per tenant id: ids of issues that differ from the generated data, and ids deleted. */
+  private readonly changedIssues = new Map<string, Set<string>>();
+  private readonly deletedIssues = new Map<string, Set<string>>();
+  /** Live issues generated so far (see {@link WorldSnapshot.liveIssues}). */
+  private readonly liveIssues: WorldSnapshot['liveIssues'] = [];
+  /** Called after every change a restart would otherwise lose (issues, statuses, live progress). */
+  onChange: () => void = () => {};
 
   constructor(options: WorldOptions) {
     this.options = options;
+    this.liveBase = options.startAt;
     const rand = createRandom(hashSeed(options.seed, 'world'));
     this.nextNumber = randInt(rand, 700_000, 900_000);
     this.tenants = TENANTS.map((def) => ({
@@ -476,11 +512,126 @@ export class World {
     }
   }
 
-  /** A new issue id with the service's prefix, e.g. `EX812345`. */
+  /** A new issue id with the service's prefix, e.g. `EX812345`; never one given explicitly before. */
   newIssueId(serviceId: string): string {
     const service = SERVICES.find((s) => s.id === serviceId);
-    this.nextNumber += 1 + (this.nextNumber % 7);
-    return `${service?.prefix ?? 'MO'}${this.nextNumber}`;
+    let id: string;
+    do {
+      this.nextNumber += 1 + (this.nextNumber % 7);
+      id = `${service?.prefix ?? 'MO'}${this.nextNumber}`;
+    } while (this.reservedIds.has(id));
+    return id;
+  }
+
+  /** The start time the generated data is placed around. */
+  get startAt(): number {
+    return this.options.startAt;
+  }
+
+  private markChanged(tenant: SimTenant, id: string): void {
+    const key = tenant.def.tenantId;
+    let set = this.changedIssues.get(key);
+    if (!set) this.changedIssues.set(key, (set = new Set()));
+    set.add(id);
+  }
+
+  /**
+   * Adds an issue to a tenant (control API). An explicit id is reserved, so generated ids never
+   * reuse it in another tenant; the same id in several tenants is one incident reaching them.
+   */
+  addIssue(tenant: SimTenant, issue: SimIssue, explicitId = false): void {
+    if (explicitId) this.reservedIds.add(issue.id);
+    tenant.issues.set(issue.id, issue);
+    this.markChanged(tenant, issue.id);
+    this.onChange();
+  }
+
+  /** Records that an issue of the tenant was changed in place (control API). */
+  issueChanged(tenant: SimTenant, id: string): void {
+    this.markChanged(tenant, id);
+    this.onChange();
+  }
+
+  /** Removes an issue: Graph stops returning it, as Microsoft does after about 30 days. */
+  deleteIssue(tenant: SimTenant, id: string): boolean {
+    if (!tenant.issues.delete(id)) return false;
+    this.changedIssues.get(tenant.def.tenantId)?.delete(id);
+    let set = this.deletedIssues.get(tenant.def.tenantId);
+    if (!set) this.deletedIssues.set(tenant.def.tenantId, (set = new Set()));
+    set.add(id);
+    this.onChange();
+    return true;
+  }
+
+  /** Pins a service's status (`null`: back to what its issues say). */
+  setServiceStatus(tenant: SimTenant, serviceId: string, status: string | null): void {
+    if (status === null) tenant.serviceOverrides.delete(serviceId);
+    else tenant.serviceOverrides.set(serviceId, status);
+    this.onChange();
+  }
+
+  /** What a restart needs to rebuild this world as it is now. */
+  snapshot(): WorldSnapshot {
+    const tenants: WorldSnapshot['tenants'] = {};
+    for (const tenant of this.tenants) {
+      const key = tenant.def.tenantId;
+      const changed = this.changedIssues.get(key);
+      const deleted = this.deletedIssues.get(key);
+      if (!changed?.size && !deleted?.size && tenant.serviceOverrides.size === 0) continue;
+      tenants[key] = {
+        issues: [...(changed ?? [])].map((id) => tenant.issues.get(id)).filter((i): i is SimIssue => i !== undefined).map(cloneIssue),
+        deletedIssueIds: [...(deleted ?? [])],
+        serviceOverrides: Object.fromEntries(tenant.serviceOverrides),
+      };
+    }
+    return {
+      seed: this.options.seed,
+      live: this.options.live,
+      extraTenants: this.options.extraTenants ?? 0,
+      startAt: this.options.startAt,
+      nextNumber: this.nextNumber,
+      liveGenerated: this.liveGenerated,
+      liveIssues: this.liveIssues.map((l) => ({ ...l })),
+      tenants,
+    };
+  }
+
+  /**
+   * Re-applies a snapshot to a world generated with the snapshot's options. Live mode continues
+   * from `now`: issues due while the simulator was stopped are skipped, not generated all at once.
+   * Tenants the snapshot names that this world does not have are ignored.
+   */
+  restore(snapshot: WorldSnapshot, now: number): void {
+    this.nextNumber = Math.max(this.nextNumber, snapshot.nextNumber);
+    this.liveGenerated = snapshot.liveGenerated;
+    this.liveBaseCount = snapshot.liveGenerated;
+    this.liveBase = now;
+    for (const live of snapshot.liveIssues) {
+      const tenant = this.findTenant(live.tenantId);
+      if (!tenant) continue;
+      const { rand, template } = this.liveTemplate(live.n, tenant);
+      const service = SERVICES.find((sv) => sv.id === template.serviceId) as SimServiceDef;
+      tenant.issues.set(live.id, makeIssue(rand, live.id, template, service, live.startAt, LIVE));
+      this.liveIssues.push({ ...live });
+    }
+    for (const [tenantId, saved] of Object.entries(snapshot.tenants)) {
+      const tenant = this.findTenant(tenantId);
+      if (!tenant) continue;
+      for (const id of saved.deletedIssueIds) {
+        tenant.issues.delete(id);
+        let set = this.deletedIssues.get(tenant.def.tenantId);
+        if (!set) this.deletedIssues.set(tenant.def.tenantId, (set = new Set()));
+        set.add(id);
+      }
+      for (const issue of saved.issues) {
+        tenant.issues.set(issue.id, cloneIssue(issue));
+        this.markChanged(tenant, issue.id);
+        // Ids of issues the generator did not make are treated as explicit (reserved).
+        this.reservedIds.add(issue.id);
+      }
+      tenant.serviceOverrides.clear();
+      for (const [serviceId, status] of Object.entries(saved.serviceOverrides)) tenant.serviceOverrides.set(serviceId, status);
+    }
   }
 
   /** Finds a tenant by id or domain (case-insensitive). */
@@ -513,12 +664,13 @@ export class World {
   }
 
   /** Places one issue, shared by the tenants given (each gets its own copy). */
-  private place(rand: () => number, template: IssueTemplate, startAt: number, pace: Pace, tenants: SimTenant[]): void {
+  private place(rand: () => number, template: IssueTemplate, startAt: number, pace: Pace, tenants: SimTenant[]): string {
     const service = SERVICES.find((s) => s.id === template.serviceId) as SimServiceDef;
     const issue = makeIssue(rand, this.newIssueId(service.id), template, service, startAt, pace);
     for (const tenant of tenants) {
       if (tenant.services.some((s) => s.id === service.id)) tenant.issues.set(issue.id, cloneIssue(issue));
     }
+    return issue.id;
   }
 
   private generateIssues(rand: () => number): void {
@@ -616,14 +768,23 @@ export class World {
   /** In live mode, adds the issues that have appeared by `now` (deterministic for a given seed). */
   advanceLive(now: number): void {
     if (!this.options.live) return;
-    const due = Math.floor((now - this.options.startAt) / LIVE_INTERVAL);
+    const due = this.liveBaseCount + Math.floor((now - this.liveBase) / LIVE_INTERVAL);
+    if (this.liveGenerated >= due) return;
     while (this.liveGenerated < due) {
-      this.liveGenerated++;
-      const rand = createRandom(hashSeed(this.options.seed, 'live', this.liveGenerated));
-      const tenant = this.tenants[this.liveGenerated % this.catalogCount];
-      const startAt = this.options.startAt + this.liveGenerated * LIVE_INTERVAL - 2 * MINUTE;
-      this.place(rand, pick(rand, this.templatesFor(tenant)), startAt, LIVE, [tenant]);
+      const n = ++this.liveGenerated;
+      const tenant = this.tenants[n % this.catalogCount];
+      const { rand, template } = this.liveTemplate(n, tenant);
+      const startAt = this.liveBase + (n - this.liveBaseCount) * LIVE_INTERVAL - 2 * MINUTE;
+      const id = this.place(rand, template, startAt, LIVE, [tenant]);
+      this.liveIssues.push({ n, tenantId: tenant.def.tenantId, id, startAt });
     }
+    this.onChange();
+  }
+
+  /** The random stream and template of live issue `n` (the issue itself follows from the stream). */
+  private liveTemplate(n: number, tenant: SimTenant): { rand: () => number; template: IssueTemplate } {
+    const rand = createRandom(hashSeed(this.options.seed, 'live', n));
+    return { rand, template: pick(rand, this.templatesFor(tenant)) };
   }
 
   /** The Graph view of every issue of a tenant visible at `now`, newest change first. */

@@ -1,8 +1,11 @@
 /**
  * The mutable state of a running simulator besides the tenants' data: app registrations,
  * consents, pending sign-ins, authorization codes, refresh tokens, faults and the request log.
+ *
+ * Durable parts (apps, consents, refresh grants, token generations) call {@link SimulatorState.onChange}
+ * when they change, so a state file (see `persist.ts`) can be written; the others are per process.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 /** The Graph permissions the simulator knows. */
 export const PERMISSIONS = ['ServiceHealth.Read.All', 'ServiceMessage.Read.All'] as const;
@@ -96,11 +99,18 @@ export interface RefreshGrant {
   consentId: string;
   /** False once rotated. */
   active: boolean;
+  /** When it was issued (simulator clock, ms). */
+  issuedAt: number;
+  /** When it was redeemed for a new one; rotated grants are forgotten a day later. */
+  rotatedAt?: number;
 }
+
+/** Fault kinds that apply to Graph requests (`expire-tokens` acts at once and is not queued). */
+export const GRAPH_FAULT_KINDS = ['throttle', 'error', 'delay', 'hang', 'hold'] as const;
 
 /** An injected Graph fault. */
 export interface Fault {
-  kind: 'throttle' | 'error' | 'delay';
+  kind: (typeof GRAPH_FAULT_KINDS)[number];
   /** How many more Graph requests it applies to. */
   remaining: number;
   retryAfter: number;
@@ -119,12 +129,22 @@ export interface RequestLogEntry {
 }
 
 const CODE_LIFETIME_MS = 10 * 60_000;
+/** How long a rotated refresh token is remembered (to answer "already rotated" rather than "unknown"). */
+const ROTATED_MEMORY_MS = 24 * 60 * 60_000;
 const INTERACTION_LIFETIME_MS = 60 * 60_000;
 const LOG_LIMIT = 5000;
 
 /** Random opaque token text in Microsoft's style. */
 export function opaqueToken(prefix: string, bytes = 48): string {
   return `${prefix}${randomBytes(bytes).toString('base64url')}`;
+}
+
+/**
+ * The key a refresh token is kept under: its SHA-256, so neither memory dumps of the map nor the
+ * state file hold a usable token.
+ */
+export function refreshTokenKey(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
 }
 
 /** All mutable state of one simulator. */
@@ -134,7 +154,10 @@ export class SimulatorState {
   readonly consents = new Map<string, Map<string, string>>();
   readonly interactions = new Map<string, Interaction>();
   readonly codes = new Map<string, AuthCode>();
+  /** {@link refreshTokenKey} of the token → grant. */
   readonly refreshTokens = new Map<string, RefreshGrant>();
+  /** Called after every change of durable state (apps, consents, refresh grants, token generations). */
+  onChange: () => void = () => {};
   /** tenantId → faults in the order they were added. */
   readonly faults = new Map<string, Fault[]>();
   /** tenantId → token generation; access tokens of older generations are expired. */
@@ -155,6 +178,7 @@ export class SimulatorState {
       permissions: app.permissions ? [...app.permissions] : [...PERMISSIONS],
     };
     this.apps.set(app.clientId, registration);
+    this.onChange();
     return registration;
   }
 
@@ -166,6 +190,7 @@ export class SimulatorState {
     if (existing) return existing;
     const id = randomUUID();
     byClient.set(clientId, id);
+    this.onChange();
     return id;
   }
 
@@ -180,6 +205,7 @@ export class SimulatorState {
     if (!byClient) return [];
     const revoked = clientId ? (byClient.delete(clientId) ? [clientId] : []) : [...byClient.keys()];
     if (!clientId) byClient.clear();
+    if (revoked.length) this.onChange();
     return revoked;
   }
 
@@ -205,10 +231,26 @@ export class SimulatorState {
   }
 
   /** Issues a refresh token. */
-  issueRefreshToken(grant: Omit<RefreshGrant, 'active'>): string {
+  issueRefreshToken(grant: Omit<RefreshGrant, 'active' | 'issuedAt' | 'rotatedAt'>, now: number): string {
     const token = opaqueToken('1.AXkA', 120);
-    this.refreshTokens.set(token, { ...grant, active: true });
+    this.refreshTokens.set(refreshTokenKey(token), { ...grant, active: true, issuedAt: now });
+    this.onChange();
     return token;
+  }
+
+  /** The grant of a refresh token, active or rotated, if the simulator knows it. */
+  findRefreshToken(token: string): RefreshGrant | undefined {
+    return this.refreshTokens.get(refreshTokenKey(token));
+  }
+
+  /** Marks a grant as redeemed (rotation); rotated grants older than a day are forgotten. */
+  rotateRefreshToken(grant: RefreshGrant, now: number): void {
+    grant.active = false;
+    grant.rotatedAt = now;
+    for (const [key, g] of this.refreshTokens) {
+      if (!g.active && g.rotatedAt !== undefined && now - g.rotatedAt > ROTATED_MEMORY_MS) this.refreshTokens.delete(key);
+    }
+    this.onChange();
   }
 
   /** The tenant's current access-token generation. */
@@ -219,6 +261,7 @@ export class SimulatorState {
   /** Makes every access token issued so far for the tenant expired. */
   expireTokens(tenantId: string): void {
     this.tokenGenerations.set(tenantId, this.tokenGeneration(tenantId) + 1);
+    this.onChange();
   }
 
   /** Takes the next applicable fault of a tenant, consuming one use of it. */

@@ -1,9 +1,10 @@
 /**
  * RS256 JWTs for the simulator: id_tokens for the app, access tokens for Graph. The key pair is
- * generated at start; its public half is served as the JWKS.
+ * generated at the first start (or restored from the state file, so the JWKS, and every token
+ * issued before a restart, stay valid); its public half is served as the JWKS.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { SignJWT, exportJWK, generateKeyPair, jwtVerify, errors, type JWK, type JWTPayload, type CryptoKey } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, errors, type JWK, type JWTPayload, type CryptoKey } from 'jose';
 
 /** Audience of Graph access tokens. */
 export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
@@ -32,14 +33,28 @@ export class TokenSigner {
     private readonly privateKey: CryptoKey,
     private readonly publicKey: CryptoKey,
     readonly jwk: JWK,
+    /** The private key as a JWK (`kty`, `n`, `e`, `d`, `p`, `q`, `dp`, `dq`, `qi`), for the state file. */
+    readonly privateJwk: JWK,
   ) {}
 
-  /** Generates a fresh RSA key pair. */
-  static async create(): Promise<TokenSigner> {
-    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  /**
+   * Generates a fresh RSA key pair, or restores the one given (a private RSA JWK as
+   * {@link privateJwk} gives it). The `kid` is derived from the modulus, so it is stable too.
+   */
+  static async create(privateJwk?: JWK): Promise<TokenSigner> {
+    let privateKey: CryptoKey;
+    let publicKey: CryptoKey;
+    if (privateJwk) {
+      if (privateJwk.kty !== 'RSA' || !privateJwk.n || !privateJwk.e || !privateJwk.d) throw new TypeError('the signing key must be a private RSA JWK');
+      privateKey = (await importJWK({ ...privateJwk, alg: 'RS256' }, 'RS256', { extractable: true })) as CryptoKey;
+      publicKey = (await importJWK({ kty: 'RSA', n: privateJwk.n, e: privateJwk.e, alg: 'RS256' }, 'RS256')) as CryptoKey;
+    } else {
+      ({ privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true }));
+    }
     const jwk = await exportJWK(publicKey);
+    const { kty, n, e, d, p, q, dp, dq, qi } = await exportJWK(privateKey);
     const kid = createHash('sha256').update(jwk.n ?? '').digest('base64url').slice(0, 27);
-    return new TokenSigner(privateKey, publicKey, { ...jwk, kid, use: 'sig', alg: 'RS256' });
+    return new TokenSigner(privateKey, publicKey, { kty: jwk.kty, n: jwk.n, e: jwk.e, kid, use: 'sig', alg: 'RS256' }, { kty, n, e, d, p, q, dp, dq, qi });
   }
 
   /** The JWKS document (`/discovery/v2.0/keys`). */
