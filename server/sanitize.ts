@@ -1,7 +1,7 @@
 /**
  * Sanitises the HTML of Microsoft's service health posts before it is stored and served.
  *
- * Graph calls a post body `html`, but in practice (see `../shared/fixtures/graph/`) the content is
+ * Graph calls a post body `html`, but in practice (see `test/fixtures/graph/`) the content is
  * plain text with `\n` line breaks, sometimes with a stray Markdown hard-break backslash before a
  * newline (`...2022\\\n\nUser impact: ...`). Such bodies are turned into paragraphs and `<br>`s so
  * they read well; real markup is kept when it is on the allow-list. Either way the result goes

@@ -1,6 +1,6 @@
 /**
  * The Graph client over real HTTP, against a loopback server that answers with Microsoft's own
- * example payloads (../shared/fixtures/graph) and scripted failures.
+ * example payloads (test/fixtures/graph) and scripted failures.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readdirSync } from 'node:fs';
@@ -100,7 +100,7 @@ describe('reading Microsoft payloads', () => {
   });
 
   it('covers the fixtures it claims to', () => {
-    const dir = readdirSync(new URL('../../../shared/fixtures/graph/', import.meta.url)).filter((f) => f.endsWith('.json'));
+    const dir = readdirSync(new URL('../fixtures/graph/', import.meta.url)).filter((f) => f.endsWith('.json'));
     for (const f of GRAPH_FIXTURES) expect(dir).toContain(f);
   });
 });

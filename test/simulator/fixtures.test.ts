@@ -11,8 +11,8 @@ import { BUILT_IN_APP, type RunningSimulator } from '../../demo/simulator/index.
 import { SERVICE_HEALTH_STATUSES } from '../../demo/simulator/scenario.js';
 import { GRAPH, appToken, control, graphGet, registerTestApp, signInAndConsent, startTestSimulator } from './helpers.js';
 
-/** ../shared/fixtures, beside the repository (as in CI). */
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures', import.meta.url));
+/** Microsoft's payloads, copied unedited into test/fixtures (see its README). */
+const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
 const lower = (values: readonly string[]) => new Set(values.map((v) => v.toLowerCase()));
 const ENUMS: Record<string, Set<string>> = {
   status: lower(SERVICE_HEALTH_STATUSES),

@@ -1,7 +1,7 @@
-/** Microsoft's example payloads from ../shared/fixtures (read-only). */
+/** Microsoft's example payloads, copied unedited into test/fixtures (see its README). */
 import { readFileSync } from 'node:fs';
 
-const root = new URL('../../../shared/fixtures/', import.meta.url);
+const root = new URL('../fixtures/', import.meta.url);
 
 /** The Graph fixtures the Graph client and the simulator are checked against. */
 export const GRAPH_FIXTURES = [

@@ -1,5 +1,5 @@
 /**
- * Microsoft's example payloads (../shared/fixtures/graph) read by the server's own Graph reader
+ * Microsoft's example payloads (test/fixtures/graph) read by the server's own Graph reader
  * (server/microsoft/normalize.ts), so store and API tests run on what production would store.
  */
 import type { IssueRecord, ServiceRecord, SyncSnapshot } from '../../../server/domain.js';
