@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { authorizations, tenants } from '../../server/db/schema.js';
 import { InstanceLockError } from '../../server/instance-lock.js';
 import { startServer } from '../../server/server.js';
+import { walkSimulatedConsent } from '../../server/simulated-consent.js';
 import { startStack, waitFor, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -271,5 +272,22 @@ describe('why a tenant is stale', () => {
     stack.advance(31 * MIN);
     expect((await stack.server.poller.runCycle())[0]).toMatchObject({ status: 'ok' });
     expect(stack.server.database.db.select().from(tenants).where(eq(tenants.tenantId, tid)).get()!.lastError).toBeNull();
+  });
+});
+
+describe('opened at the other loopback address', () => {
+  it('posts the popup result to the page whether it was opened on 127.0.0.1 or localhost', async () => {
+    const key = stack.key('org');
+    const port = new URL(stack.server.url).port;
+    for (const origin of [`http://127.0.0.1:${port}`, `http://localhost:${port}`]) {
+      const res = await stack.api(key, '/api/authorizations', { method: 'POST', json: { label: 'contoso.com' }, headers: { origin } });
+      expect(res.status).toBe(201);
+      expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+      const { authorizeUrl } = (await res.json()) as { authorizeUrl: string };
+      const callback = new URL(await walkSimulatedConsent(authorizeUrl, stack.simulator.tenants[0]!.admins[0]!.upn));
+      const page = await (await fetch(`${stack.server.url}${callback.pathname}${callback.search}`)).text();
+      expect(page).toContain(`"targetOrigin":"${origin}"`);
+      expect(page).toContain('"status":"active"');
+    }
   });
 });

@@ -2,8 +2,8 @@
  * `npm run keys` as a user runs it: a child process (`npx tsx server/keys.ts`, spawned
  * asynchronously) on a database file in a temporary folder.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../server/crypto.js';
 import { openDatabase } from '../../server/db/index.js';
 import { runKeysCli } from '../../server/keys.js';
-import { authenticateApiKey } from '../../server/store/keys.js';
+import { authenticateApiKey, createApiKey } from '../../server/store/keys.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 let dir: string;
@@ -142,5 +142,59 @@ describe('npm run keys', () => {
       expect(run.stdout, label).toBe('');
       expect(run.stderr, label).toContain('Usage:');
     });
+  });
+});
+
+describe('npm run keys on a read-only database', () => {
+  /**
+   * Makes the file and its folder read-only for real: `chattr +i` as root (who ignores permission
+   * bits), file modes otherwise. Either way SQLite can neither write the file nor create `-shm`.
+   */
+  function makeReadOnly(folder: string, file: string): () => void {
+    if (process.getuid?.() === 0) {
+      execFileSync('chattr', ['+i', file, folder]);
+      return () => execFileSync('chattr', ['-i', file, folder]);
+    }
+    chmodSync(file, 0o444);
+    chmodSync(folder, 0o555);
+    return () => {
+      chmodSync(folder, 0o755);
+      chmodSync(file, 0o644);
+    };
+  }
+
+  it('lists the keys, and refuses to create one with a clear message', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'o365-health-keys-ro-'));
+    const file = join(folder, 'keys.db');
+    const opened = openDatabase(file);
+    createApiKey(opened.db, { orgName: 'acme', role: 'viewer', userName: 'ro@acme.example' });
+    opened.close();
+    const restore = makeReadOnly(folder, file);
+    try {
+      const run = (...args: string[]) =>
+        new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+          const child = spawn('npx', ['tsx', 'server/keys.ts', ...args], {
+            cwd: REPO,
+            env: { ...process.env, DATABASE_PATH: file, MICROSOFT_CLIENT_ID: '', MICROSOFT_CLIENT_SECRET: '' },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (d) => (stdout += d));
+          child.stderr.on('data', (d) => (stderr += d));
+          child.on('error', reject);
+          child.on('close', (code) => resolve({ code, stdout, stderr }));
+        });
+      const list = await run('list');
+      expect(list.stderr).toBe('');
+      expect(list.code).toBe(0);
+      expect(list.stdout).toMatch(/acme\s+viewer\s+ro@acme\.example/);
+      const create = await run('create', '--org', 'acme', '--role', 'admin');
+      expect(create.code).toBe(1);
+      expect(create.stderr).toMatch(/cannot be written \(is its disk full or read-only\?\)/);
+    } finally {
+      restore();
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

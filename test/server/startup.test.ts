@@ -128,3 +128,80 @@ describe('server/main.ts (npm start)', () => {
     }
   });
 });
+
+describe('npm start twice', () => {
+  const MAIN_ENV = (dir: string) => ({ PORT: '0', DATABASE_PATH: join(dir, 'o365-health.db'), POLL_CRON: '*/2 * * * * *' });
+
+  async function demoKey(url: string) {
+    const script = await (await fetch(`${url}/demo/config.js`)).text();
+    return /"apiKey":"([^"]+)"/.exec(script)![1]!;
+  }
+  async function authorizations(url: string, key: string) {
+    const res = await fetch(`${url}/api/authorizations`, { headers: { authorization: `Bearer ${key}` } });
+    return ((await res.json()) as { authorizations: Array<{ status: string; lastSuccessAt: string | null; lastError: string | null; consentedBy: string | null }> }).authorizations;
+  }
+
+  it('in simulator mode keeps every authorization and the demo key working across a restart', async () => {
+    const dir = tempDir();
+    const first = startMain(MAIN_ENV(dir));
+    let key: string;
+    let syncedBefore: string;
+    try {
+      const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(first.output())?.[1], 'the first server to listen', 30_000);
+      // One address: the demo portal is on the address the server listens on.
+      expect(first.output()).toContain(`demo portal:  ${url}/demo/`);
+      key = await demoKey(url);
+      const [auth] = await waitFor(async () => {
+        const list = await authorizations(url, key);
+        return list[0]?.lastSuccessAt ? list : null;
+      }, 'the demo tenant to sync');
+      expect(auth).toMatchObject({ status: 'active', consentedBy: expect.stringContaining('@') });
+      syncedBefore = auth!.lastSuccessAt!;
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+    } finally {
+      first.child.kill('SIGKILL');
+    }
+
+    const second = startMain(MAIN_ENV(dir));
+    try {
+      const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(second.output())?.[1], 'the second server to listen', 30_000);
+      // The open demo page's key still works, and it is the key the demo page is handed again.
+      expect(await demoKey(url)).toBe(key);
+      // The next polls refresh tokens at the restarted simulator: still active, newer success.
+      const [auth] = await waitFor(async () => {
+        const list = await authorizations(url, key);
+        return list[0] && list[0].lastSuccessAt !== syncedBefore ? list : null;
+      }, 'a sync after the restart', 20_000);
+      expect(auth).toMatchObject({ status: 'active', lastError: null });
+      expect(second.output()).not.toMatch(/AADSTS|re-authorization/);
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  });
+
+  it('refuses a second server on the same data folder with a message, and starts after the first is killed', async () => {
+    const dir = tempDir();
+    const first = startMain(MAIN_ENV(dir));
+    try {
+      await waitFor(() => /listening on (http:\/\/\S+)/.exec(first.output())?.[1], 'the first server to listen', 30_000);
+      const second = startMain(MAIN_ENV(dir));
+      expect(await second.exited).toBe(1);
+      expect(second.output()).toMatch(/Another o365-health server \(process \d+ on .+\) is already using the database/);
+      expect(second.output()).toMatch(/Running several instances/);
+      // A crash leaves the lock behind; the next start sees its owner is gone and takes over.
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const third = startMain(MAIN_ENV(dir));
+      try {
+        await waitFor(() => /listening on (http:\/\/\S+)/.exec(third.output())?.[1], 'a start after the crash', 30_000);
+      } finally {
+        third.child.kill('SIGTERM');
+        await third.exited;
+      }
+    } finally {
+      first.child.kill('SIGKILL');
+    }
+  });
+});
