@@ -14,6 +14,11 @@
  * Routes (besides those in DESIGN.md, "Simulator (contract)"):
  * - `POST /_simulator/tenants/:tenantId/issues` accepts an optional `id` (`^[A-Z]{2}\d{3,9}$`,
  *   e.g. `EX123456`) so one incident can reach several tenants; `409 conflict` if the tenant has it.
+ * - `POST /_simulator/tenants/:tenantId/messages` (Graph `serviceUpdateMessage` fields: `title`,
+ *   `services` (names), optional `id` (`MC123456`; 409 if the tenant has it), `category`, `severity`,
+ *   `tags`, `isMajorChange`, `startDateTime`, `endDateTime`, `actionRequiredByDateTime`,
+ *   `expiryDateTime`, `details`, `body: { contentType?, content }`) → `201 { id }`; it appears on
+ *   `/messages` from `startDateTime` (default now) with `lastModifiedDateTime` now.
  * - `DELETE /_simulator/tenants/:tenantId/issues/:id` → `204`: Graph stops returning the issue,
  *   as Microsoft does about 30 days after it ends.
  * - `POST /_simulator/tenants/:tenantId/faults` `{ kind: "hold" | "hang", count? }` (also
@@ -27,7 +32,7 @@
 import { z } from 'zod';
 import { SERVICES } from './catalog.js';
 import type { SimApp, SimContext, SimDeps } from './context.js';
-import { RESOLVED_STATUSES, normaliseStatus, type SimIssue, type SimTenant } from './scenario.js';
+import { RESOLVED_STATUSES, isoMillis, isoSeconds, normaliseStatus, type SimIssue, type SimTenant } from './scenario.js';
 import { GRAPH_FAULT_KINDS, PERMISSIONS } from './state.js';
 
 const url = z.string().refine((value) => {
@@ -85,6 +90,31 @@ const patchIssueSchema = z
     impactDescription: z.string().min(1).optional(),
     classification: classification.optional(),
     post: postSchema.optional(),
+  })
+  .strict();
+
+/** A Graph enum value: a known one in any case becomes its camelCase spelling; a new camelCase word passes through. */
+const graphEnum = (known: readonly string[], what: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]*$/, `must be ${what}`)
+    .transform((v) => known.find((k) => k.toLowerCase() === v.toLowerCase()) ?? v);
+
+const newMessageSchema = z
+  .object({
+    id: z.string().regex(/^MC\d{3,9}$/, 'must look like MC123456').optional(),
+    title: z.string().min(1),
+    category: graphEnum(['preventOrFixIssue', 'planForChange', 'stayInformed', 'unknownFutureValue'], 'preventOrFixIssue, planForChange or stayInformed').default('stayInformed'),
+    severity: graphEnum(['normal', 'high', 'critical', 'unknownFutureValue'], 'normal, high or critical').default('normal'),
+    tags: z.array(z.string().min(1)).default([]),
+    isMajorChange: z.boolean().default(false),
+    services: z.array(z.string().min(1)).min(1),
+    startDateTime: dateTime.optional(),
+    endDateTime: dateTime.nullable().optional(),
+    actionRequiredByDateTime: dateTime.nullable().optional(),
+    expiryDateTime: dateTime.nullable().optional(),
+    details: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
+    body: z.object({ contentType: z.enum(['html', 'text']).default('html'), content: z.string().min(1) }).strict().optional(),
   })
   .strict();
 
@@ -212,6 +242,46 @@ export function mountControl(app: SimApp, deps: SimDeps): void {
       resolvedOverride: input.isResolved,
     };
     world.addIssue(tenant, issue, input.id !== undefined);
+    return c.json({ id }, 201);
+  });
+
+  app.post('/_simulator/tenants/:tenantId/messages', async (c) => {
+    const tenant = tenantOr404(c);
+    if (tenant instanceof Response) return tenant;
+    const parsed = await body(c, newMessageSchema);
+    if ('response' in parsed) return parsed.response;
+    const input = parsed.data;
+    const services: string[] = [];
+    for (const name of input.services) {
+      const service = tenant.services.find((s) => s.id.toLowerCase() === name.toLowerCase() || s.name.toLowerCase() === name.toLowerCase());
+      if (!service) return problem(c, 400, 'invalid_request', `services: tenant ${tenant.def.domain} is not subscribed to '${name}'; use Graph service names such as 'Exchange Online'.`);
+      services.push(service.name);
+    }
+    if (input.id && tenant.messages.some((m) => m.json.id === input.id)) return problem(c, 409, 'conflict', `Message ${input.id} already exists in tenant ${tenant.def.domain}.`);
+    const now = clock.now();
+    const startAt = input.startDateTime ? Date.parse(input.startDateTime) : now;
+    const id = input.id ?? world.newMessageId();
+    const at = (value: string | null | undefined) => (value ? isoSeconds(Date.parse(value)) : null);
+    world.addMessage(tenant, {
+      startAt,
+      json: {
+        startDateTime: isoSeconds(startAt),
+        endDateTime: at(input.endDateTime),
+        lastModifiedDateTime: isoMillis(Math.max(now, startAt)),
+        title: input.title,
+        id,
+        category: input.category,
+        severity: input.severity,
+        tags: input.tags,
+        isMajorChange: input.isMajorChange,
+        actionRequiredByDateTime: at(input.actionRequiredByDateTime),
+        services,
+        expiryDateTime: at(input.expiryDateTime),
+        details: input.details ?? [],
+        body: input.body ?? { contentType: 'html', content: `<p>${input.title.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)}</p>` },
+        viewPoint: null,
+      },
+    });
     return c.json({ id }, 201);
   });
 

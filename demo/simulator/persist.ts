@@ -69,6 +69,27 @@ const issueSchema = z.object({
   resolvedOverride: z.boolean().optional(),
 });
 
+const messageSchema = z.object({
+  startAt: z.number(),
+  json: z.object({
+    startDateTime: z.string(),
+    endDateTime: z.string().nullable(),
+    lastModifiedDateTime: z.string(),
+    title: z.string(),
+    id: z.string().min(1),
+    category: z.string(),
+    severity: z.string(),
+    tags: z.array(z.string()),
+    isMajorChange: z.boolean(),
+    actionRequiredByDateTime: z.string().nullable(),
+    services: z.array(z.string()),
+    expiryDateTime: z.string().nullable(),
+    details: z.array(z.object({ name: z.string(), value: z.string() })),
+    body: z.object({ contentType: z.string(), content: z.string() }),
+    viewPoint: z.null(),
+  }),
+});
+
 const fileSchema = z.object({
   version: z.literal(STATE_FILE_VERSION),
   savedAt: z.string(),
@@ -107,7 +128,7 @@ const fileSchema = z.object({
     liveIssues: z.array(z.object({ n: z.number().int().min(1), tenantId: z.string(), id: z.string(), startAt: z.number() })),
     tenants: z.record(
       z.string(),
-      z.object({ issues: z.array(issueSchema), deletedIssueIds: z.array(z.string()), serviceOverrides: z.record(z.string(), z.string()) }),
+      z.object({ issues: z.array(issueSchema), deletedIssueIds: z.array(z.string()), serviceOverrides: z.record(z.string(), z.string()), messages: z.array(messageSchema) }),
     ),
   }),
 });

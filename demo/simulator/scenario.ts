@@ -366,6 +366,11 @@ function cloneIssue(issue: SimIssue): SimIssue {
   return { ...issue, details: issue.details.map((d) => ({ ...d })), phases: issue.phases.map((p) => ({ ...p })) };
 }
 
+function cloneMessage(message: SimMessage): SimMessage {
+  const j = message.json;
+  return { startAt: message.startAt, json: { ...j, tags: [...j.tags], services: [...j.services], details: j.details.map((d) => ({ ...d })), body: { ...j.body } } };
+}
+
 /** A Message center post from a template, started up to 45 days before `t0` (consumes `rand` in a fixed order). */
 function messageJson(rand: () => number, template: (typeof MESSAGE_TEMPLATES)[number], id: string, t0: number): SimMessage {
   const startAt = Math.floor((t0 - randInt(rand, 1, 45) * DAY - randInt(rand, 0, 23) * HOUR) / MINUTE) * MINUTE;
@@ -458,8 +463,11 @@ export interface WorldSnapshot {
    * number, so only where it went is kept; a changed one is also in `tenants[…].issues`).
    */
   liveIssues: Array<{ n: number; tenantId: string; id: string; startAt: number }>;
-  /** Per tenant id: issues created or changed since generation (whole), ids deleted, pinned statuses. */
-  tenants: Record<string, { issues: SimIssue[]; deletedIssueIds: string[]; serviceOverrides: Record<string, string> }>;
+  /**
+   * Per tenant id: issues created or changed since generation (whole), ids deleted, pinned
+   * statuses, and Message center posts added through the control API.
+   */
+  tenants: Record<string, { issues: SimIssue[]; deletedIssueIds: string[]; serviceOverrides: Record<string, string>; messages: SimMessage[] }>;
 }
 
 /** All simulated tenants and their data. */
@@ -480,6 +488,10 @@ export class World {
   /** Per tenant id: ids of issues that differ from the generated data, and ids deleted. */
   private readonly changedIssues = new Map<string, Set<string>>();
   private readonly deletedIssues = new Map<string, Set<string>>();
+  /** Per tenant id: Message center posts added through the control API. */
+  private readonly addedMessages = new Map<string, SimMessage[]>();
+  /** Every Message center id in use (built on first need; generated message ids skip them). */
+  private messageIds: Set<string> | null = null;
   /** Live issues generated so far (see {@link WorldSnapshot.liveIssues}). */
   private readonly liveIssues: WorldSnapshot['liveIssues'] = [];
   /** Called after every change a restart would otherwise lose (issues, statuses, live progress). */
@@ -563,6 +575,34 @@ export class World {
     return true;
   }
 
+  /** A new Message center id (`MC` and six or more digits) that no tenant uses. */
+  newMessageId(): string {
+    const used = this.usedMessageIds();
+    let id: string;
+    do {
+      this.nextNumber += 1 + (this.nextNumber % 7);
+      id = `MC${this.nextNumber}`;
+    } while (used.has(id));
+    return id;
+  }
+
+  private usedMessageIds(): Set<string> {
+    if (!this.messageIds) {
+      this.messageIds = new Set();
+      for (const tenant of this.tenants) for (const message of tenant.messages) this.messageIds.add(message.json.id);
+    }
+    return this.messageIds;
+  }
+
+  /** Adds a Message center post to a tenant (control API); the same id may reach several tenants. */
+  addMessage(tenant: SimTenant, message: SimMessage): void {
+    tenant.messages.push(message);
+    this.usedMessageIds().add(message.json.id);
+    const key = tenant.def.tenantId;
+    this.addedMessages.set(key, [...(this.addedMessages.get(key) ?? []), message]);
+    this.onChange();
+  }
+
   /** Pins a service's status (`null`: back to what its issues say). */
   setServiceStatus(tenant: SimTenant, serviceId: string, status: string | null): void {
     if (status === null) tenant.serviceOverrides.delete(serviceId);
@@ -577,11 +617,13 @@ export class World {
       const key = tenant.def.tenantId;
       const changed = this.changedIssues.get(key);
       const deleted = this.deletedIssues.get(key);
-      if (!changed?.size && !deleted?.size && tenant.serviceOverrides.size === 0) continue;
+      const messages = this.addedMessages.get(key) ?? [];
+      if (!changed?.size && !deleted?.size && tenant.serviceOverrides.size === 0 && messages.length === 0) continue;
       tenants[key] = {
         issues: [...(changed ?? [])].map((id) => tenant.issues.get(id)).filter((i): i is SimIssue => i !== undefined).map(cloneIssue),
         deletedIssueIds: [...(deleted ?? [])],
         serviceOverrides: Object.fromEntries(tenant.serviceOverrides),
+        messages: messages.map(cloneMessage),
       };
     }
     return {
@@ -629,6 +671,11 @@ export class World {
         // Ids of issues the generator did not make are treated as explicit (reserved).
         this.reservedIds.add(issue.id);
       }
+      for (const message of saved.messages) {
+        tenant.messages.push(cloneMessage(message));
+        this.addedMessages.set(tenant.def.tenantId, [...(this.addedMessages.get(tenant.def.tenantId) ?? []), cloneMessage(message)]);
+      }
+      this.messageIds = null;
       tenant.serviceOverrides.clear();
       for (const [serviceId, status] of Object.entries(saved.serviceOverrides)) tenant.serviceOverrides.set(serviceId, status);
     }

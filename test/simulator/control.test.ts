@@ -284,3 +284,39 @@ describe('issues: explicit ids across tenants, deletion', () => {
     expect((await control(sim, 'DELETE', `/tenants/nowhere.example/issues/SP777001`)).status).toBe(404);
   });
 });
+
+describe('Message center posts through the control API', () => {
+  it('POST /messages adds a serviceUpdateMessage that Graph lists and serves by id, in each tenant it reaches', async () => {
+    const fabrikamToken = await appToken(sim, fabrikamId, BUILT_IN_APP.clientId, BUILT_IN_APP.clientSecret);
+    const post = {
+      id: 'MC990001',
+      title: 'Microsoft Teams: New chat retention setting',
+      category: 'PlanForChange',
+      severity: 'high',
+      tags: ['Admin impact'],
+      isMajorChange: true,
+      services: ['Microsoft Teams'],
+      actionRequiredByDateTime: '2025-04-30T00:00:00Z',
+      body: { content: '<p>Review your retention policies.</p>' },
+    };
+    for (const tenantId of [contosoId, fabrikamId]) {
+      const res = await control(sim, 'POST', `/tenants/${tenantId}/messages`, post);
+      expect(res.status).toBe(201);
+      expect(await res.json()).toEqual({ id: 'MC990001' });
+    }
+    for (const bearer of [token, fabrikamToken]) {
+      const list = (await (await graphGet(sim, `${GRAPH}/messages`, bearer)).json()) as { value: Array<Record<string, unknown>> };
+      expect(list.value[0]).toMatchObject({ id: 'MC990001', category: 'planForChange', severity: 'high', isMajorChange: true, services: ['Microsoft Teams'], actionRequiredByDateTime: '2025-04-30T00:00:00Z', body: { contentType: 'html', content: '<p>Review your retention policies.</p>' } });
+      const one = await graphGet(sim, `${GRAPH}/messages/MC990001`, bearer);
+      expect(one.status).toBe(200);
+      expect(Object.keys((await one.json()) as object).sort()).toEqual(['@odata.context', 'actionRequiredByDateTime', 'body', 'category', 'details', 'endDateTime', 'expiryDateTime', 'id', 'isMajorChange', 'lastModifiedDateTime', 'services', 'severity', 'startDateTime', 'tags', 'title', 'viewPoint']);
+    }
+    expect((await control(sim, 'POST', `/tenants/${contosoId}/messages`, post)).status).toBe(409);
+    const generated = await control(sim, 'POST', `/tenants/${contosoId}/messages`, { title: 'Stay informed', services: ['Exchange Online'] });
+    expect(generated.status).toBe(201);
+    expect(((await generated.json()) as { id: string }).id).toMatch(/^MC\d{6,}$/);
+    for (const bad of [{ ...post, id: 'MX990002' }, { ...post, id: undefined, services: ['Not A Service'] }, { ...post, id: undefined, services: [] }, { title: '' , services: ['Microsoft Teams'] }]) {
+      expect((await control(sim, 'POST', `/tenants/${contosoId}/messages`, bad)).status, JSON.stringify(bad)).toBe(400);
+    }
+  });
+});

@@ -141,7 +141,7 @@ describe('state file: authorizations survive a restart', () => {
 });
 
 describe('state file: the tenants data survives a restart', () => {
-  it('injected, patched and deleted issues and pinned statuses come back exactly; ids of new issues do not collide', async () => {
+  it('injected, patched and deleted issues, pinned statuses and added messages come back exactly; ids of new issues do not collide', async () => {
     const file = join(dir, 'world.json');
     const clock = createManualClock(T0);
     const first = await start(file, { clock });
@@ -158,6 +158,7 @@ describe('state file: the tenants data survives a restart', () => {
     clock.advance(60_000);
     expect((await control(first, 'PATCH', `/tenants/${contoso.tenantId}/issues/${injected}`, { status: 'serviceRestored', post: { html: '<p>Fixed.</p>' } })).status).toBe(200);
     expect((await control(first, 'PUT', `/tenants/${contoso.tenantId}/services/SharePoint`, { status: 'extendedRecovery' })).status).toBe(200);
+    expect((await control(first, 'POST', `/tenants/${contoso.tenantId}/messages`, { title: 'Kept across restarts', services: ['Exchange Online'] })).status).toBe(201);
     const generated = (await graphJson<IssueList>(first, `${GRAPH}/issues`, contosoToken)).value.find((i) => i.id !== injected && i.id !== 'TM424242');
     if (!generated) throw new Error('no generated issue');
     expect((await control(first, 'DELETE', `/tenants/${contoso.tenantId}/issues/${generated.id}`)).status).toBe(204);
@@ -166,7 +167,9 @@ describe('state file: the tenants data survives a restart', () => {
       contoso: await graphJson<IssueList>(first, `${GRAPH}/issues`, contosoToken),
       fabrikam: await graphJson<IssueList>(first, `${GRAPH}/issues`, fabrikamToken),
       health: await graphJson<unknown>(first, `${GRAPH}/healthOverviews?$expand=issues`, contosoToken),
+      messages: await graphJson<{ value: Array<{ title: string }> }>(first, `${GRAPH}/messages`, contosoToken),
     };
+    expect(before.messages.value.map((m) => m.title)).toContain('Kept across restarts');
     await stop(first);
 
     const second = await start(file, { clock });
@@ -174,6 +177,7 @@ describe('state file: the tenants data survives a restart', () => {
       contoso: await graphJson<IssueList>(second, `${GRAPH}/issues`, contosoToken),
       fabrikam: await graphJson<IssueList>(second, `${GRAPH}/issues`, fabrikamToken),
       health: await graphJson<unknown>(second, `${GRAPH}/healthOverviews?$expand=issues`, contosoToken),
+      messages: await graphJson<{ value: Array<{ title: string }> }>(second, `${GRAPH}/messages`, contosoToken),
     };
     // Only the origin in @odata links differs between the two processes.
     const strip = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll(first.url, 'ORIGIN').replaceAll(second.url, 'ORIGIN'));
