@@ -107,7 +107,7 @@ export function acquireInstanceLock(databasePath: string, now: () => number = Da
           [
             `Another o365-health server (${who}) is already using the database ${databasePath}.`,
             'Two servers on one SQLite file would poll every tenant twice and revoke each other\'s keys, so this one does not start.',
-            'Stop the other server first. To run several instances, use PostgreSQL (DATABASE_URL): see "Running several instances" in the README.',
+            'Stop the other server first. Several instances need a shared PostgreSQL database (DATABASE_URL), not one SQLite file: see "Running several instances" in the README.',
             `If you are sure no other server runs, delete ${path}.`,
           ].join('\n'),
         );

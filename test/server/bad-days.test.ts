@@ -181,7 +181,7 @@ describe('one server per SQLite file', () => {
   it('refuses a second server on the same database and names the way to several instances', async () => {
     const second = startServer({ config: stack.server.config, log: () => {}, polling: false });
     await expect(second).rejects.toBeInstanceOf(InstanceLockError);
-    await expect(second).rejects.toThrow(/already using the database[\s\S]*PostgreSQL \(DATABASE_URL\)[\s\S]*Running several instances/);
+    await expect(second).rejects.toThrow(/already using the database[\s\S]*PostgreSQL database \(DATABASE_URL\)[\s\S]*Running several instances/);
     // The first server is untouched, and once it stops the file is free again.
     const key = stack.key('org');
     expect((await stack.api(key, '/api/tenants')).status).toBe(200);
