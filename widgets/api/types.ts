@@ -16,6 +16,10 @@ export interface Tenant {
   status: string;
   lastSyncAt: Timestamp;
   stale: boolean;
+  /** Why the last sync of the tenant failed (cleared by a successful one); absent from older servers. */
+  lastSyncError?: string | null;
+  /** When the server next tries to sync the tenant; absent from older servers. */
+  nextSyncAt?: Timestamp;
 }
 
 export interface TenantsResponse {
@@ -96,10 +100,17 @@ export interface Authorization {
   api: string;
   tenantId: string | null;
   status: AuthorizationStatus | string;
+  /** The user name of the API key that added it. */
   createdBy: string;
+  /** The admin who accepted the consent at Microsoft (the UPN in the token); absent from older servers. */
+  consentedBy?: string | null;
   createdAt: Timestamp;
   lastSuccessAt: Timestamp;
   lastError: string | null;
+  /** Why the last sync of the authorization's tenant failed; absent from older servers. */
+  lastSyncError?: string | null;
+  /** When the server next tries to sync that tenant; absent from older servers. */
+  nextSyncAt?: Timestamp;
 }
 
 export interface AuthorizationsResponse {

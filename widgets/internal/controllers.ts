@@ -147,3 +147,58 @@ export class ClockController implements ReactiveController {
     this.#timer = undefined;
   }
 }
+
+/**
+ * Runs `tick` after each of `delays` (ms) in turn, until it resolves `true` (done) or the delays
+ * run out: a bounded backoff, e.g. to re-read a row until the server's first sync of it ended.
+ * Paused while the host is disconnected; {@link start} starts over from the first delay.
+ */
+export class BackoffController implements ReactiveController {
+  #timer?: ReturnType<typeof setTimeout>;
+  #step = -1;
+  #connected = false;
+
+  constructor(
+    host: ReactiveControllerHost,
+    private readonly tick: () => Promise<boolean>,
+    private readonly delays: readonly number[] = [500, 1000, 2000, 4000, 8000, 15_000, 30_000],
+  ) {
+    host.addController(this);
+  }
+
+  /** True while more ticks are due. */
+  get running(): boolean {
+    return this.#step >= 0;
+  }
+
+  start(): void {
+    this.#step = 0;
+    if (this.#connected) this.#schedule();
+  }
+
+  #schedule(): void {
+    clearTimeout(this.#timer);
+    const delay = this.delays[this.#step];
+    if (delay === undefined) {
+      this.#step = -1;
+      return;
+    }
+    this.#timer = setTimeout(async () => {
+      const step = this.#step;
+      const done = await this.tick();
+      if (step !== this.#step) return; // started over meanwhile
+      this.#step = done ? -1 : step + 1;
+      if (!done && this.#connected) this.#schedule();
+    }, delay);
+  }
+
+  hostConnected(): void {
+    this.#connected = true;
+    if (this.running) this.#schedule();
+  }
+
+  hostDisconnected(): void {
+    this.#connected = false;
+    clearTimeout(this.#timer);
+  }
+}

@@ -44,7 +44,10 @@ export interface O365IssueSelectDetail {
 export interface O365AuthorizationChangeDetail {
   action: 'add' | 'reauthorize' | 'delete';
   authorizationId: string;
-  /** `active`, `failed` or `pending` after add/re-authorize; `deleted` after delete. */
+  /**
+   * `active` or `failed` after add/re-authorize; `cancelled` when the sign-in window was closed
+   * before Microsoft redirected back (the pending authorization was removed); `deleted` after delete.
+   */
   status: string;
   error?: string;
 }

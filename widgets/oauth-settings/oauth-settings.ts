@@ -3,9 +3,10 @@ import { customElement, state } from 'lit/decorators.js';
 import { ApiError, isAbortError } from '../api/client.js';
 import { invalidateStores } from '../api/store.js';
 import type { Authorization, AuthorizationMessage, Tenant } from '../api/types.js';
-import { errorText, O365Element } from '../internal/base.js';
+import { breakable, errorText, O365Element } from '../internal/base.js';
+import { BackoffController } from '../internal/controllers.js';
 import { emit, type O365AuthorizationChangeDetail, type SettingsLoadDetail } from '../internal/events.js';
-import { externalIcon, LEVEL_ICONS, trashIcon } from '../internal/icons.js';
+import { externalIcon, LEVEL_ICONS, pendingIcon, renderStatus, trashIcon } from '../internal/icons.js';
 import { elementTokens, hostStyles } from '../internal/styles.js';
 import { oauthSettingsStyles } from './oauth-settings.styles.js';
 import { AUTHORIZATION_APIS, authorizationStatus, type OAuthSettingsData } from './oauth-settings.types.js';
@@ -19,9 +20,13 @@ interface Pending {
 
 /**
  * How long (ms) a closed popup's callback message may still arrive: the callback page posts it
- * and closes at once, and the close can be seen before the message is delivered.
+ * and closes at once, and the close can be seen before the message is delivered. After that the
+ * element asks the server for the authorization's status.
  */
 export const POPUP_GRACE_MS = 1500;
+
+/** Active, but its tenant's first sync has not ended yet (no success, no error). */
+const awaitingFirstSync = (a: Authorization) => a.status === 'active' && !a.lastSuccessAt && !a.lastSyncError && !a.lastError;
 
 /**
  * Admin settings of the Microsoft 365 authorizations: add one (sign-in and consent at Microsoft
@@ -30,8 +35,14 @@ export const POPUP_GRACE_MS = 1500;
  * Adding opens the popup synchronously in the click (so popup blockers allow it), then POSTs
  * `/api/authorizations` and sends the popup to `authorizeUrl`. The server's callback page posts
  * `{ type: 'o365-health:authorization', status, authorizationId, error? }` to this window; only
- * messages from the API's origin are accepted. When the popup is blocked, the page itself goes to
- * Microsoft (`returnTo` is this page) and comes back here.
+ * messages from the API's origin are accepted. When the popup closes and no message came (the
+ * page is on another origin than the server expects, or the admin closed the window), the element
+ * asks the server (`GET /api/authorizations`): active is a success, failed shows the reason, and
+ * a still pending one was abandoned: closing the window cancels it (`DELETE`). When the popup is
+ * blocked, the page itself goes to Microsoft (`returnTo` is this page) and comes back here.
+ *
+ * An active authorization whose first sync has not ended is read again with a bounded backoff
+ * (about a minute in all) until the server reports its first successful sync or a sync error.
  *
  * A viewer key gets 403 from `GET /api/authorizations`: the element then lists the connected
  * tenants from `GET /api/tenants`, read-only, and says that an admin key is needed to change them.
@@ -63,6 +74,7 @@ export const POPUP_GRACE_MS = 1500;
  * @csspart error - The error state.
  * @csspart retry - The Retry button.
  * @csspart explain - The explanation of deletion and Microsoft Entra.
+ * @csspart time-zone - "times in …": the zone of every time shown.
  *
  * @cssprop --o365-oauth-settings-background - Card background (default `--o365-color-surface`).
  * @cssprop --o365-oauth-settings-color - Text colour (default `--o365-color-text`).
@@ -84,7 +96,7 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
 
   @state() private labelValue = '';
   @state() private busy = false;
-  @state() private message?: { level: 'healthy' | 'critical' | 'unknown'; text: string; reason?: string };
+  @state() private message?: { level: 'healthy' | 'critical' | 'advisory' | 'pending'; text: string; reason?: string };
   @state() private confirming?: string;
   @state() private deleteError?: unknown;
   @state() private pending?: Pending;
@@ -94,6 +106,15 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
   #grace?: ReturnType<typeof setTimeout>;
   /** Every authorization started here (id → label, action): a late callback message still finds its label. */
   #started = new Map<string, Pick<Pending, 'label' | 'action'>>();
+  /** Authorizations whose outcome was told (message or status check): told once. */
+  #finished = new Set<string>();
+  /** Active authorizations waiting for their first sync (read again by #firstSync), and every one ever watched. */
+  #awaiting = new Set<string>();
+  #watched = new Set<string>();
+  #firstSync = new BackoffController(this, async () => {
+    await this.load.run(0);
+    return !this.#awaiting.size;
+  });
 
   protected override async fetchData(signal: AbortSignal, maxAge: number): Promise<OAuthSettingsData> {
     try {
@@ -104,6 +125,15 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
       const { tenants } = await this.shared('tenants', (s) => this.store.client.tenants(s), signal, maxAge);
       return { readOnly: true, tenants };
     }
+  }
+
+  protected override loaded(value: OAuthSettingsData): void {
+    if (value.readOnly) return;
+    const ids = new Set(value.authorizations.filter(awaitingFirstSync).map((a) => a.id));
+    const fresh = [...ids].some((id) => !this.#watched.has(id));
+    this.#awaiting = ids;
+    for (const id of ids) this.#watched.add(id);
+    if (fresh) this.#firstSync.start();
   }
 
   protected override loadDetail(value: OAuthSettingsData): SettingsLoadDetail {
@@ -171,8 +201,12 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
         </p>
       </form>
       ${this.message
-        ? html`<p part="message" class="message notice level-${this.message.level}" role=${this.message.level === 'critical' ? 'alert' : nothing}>
-            ${LEVEL_ICONS[this.message.level]}
+        ? html`<p
+            part="message"
+            class="message notice level-${this.message.level === 'pending' ? 'unknown' : this.message.level}"
+            role=${this.message.level === 'critical' ? 'alert' : nothing}
+          >
+            ${this.message.level === 'pending' ? pendingIcon : LEVEL_ICONS[this.message.level]}
             <span>${this.message.text}${this.message.reason ? html`<span class="reason">Reason: ${this.message.reason}</span>` : nothing}</span>
           </p>`
         : nothing}
@@ -182,6 +216,7 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
   #list(authorizations: Authorization[]): TemplateResult {
     return html`<section aria-labelledby="list-title">
       <h3 id="list-title" tabindex="-1">Current authorizations</h3>
+      ${authorizations.length ? html`<p class="small muted">${this.renderZone()}</p>` : nothing}
       ${authorizations.length
         ? html`<ul part="list" class="list">${authorizations.map((a) => this.#item(a))}</ul>`
         : html`<div part="empty" class="state"><p>No Microsoft 365 tenant is connected yet. Add an authorization above.</p></div>`}
@@ -193,14 +228,15 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
     const confirming = this.confirming === a.id;
     return html`<li part="item" class="item">
       <div class="item-main">
-        <p class="item-label">${a.label}</p>
-        <p part="status" class="status level-${s.level}">${LEVEL_ICONS[s.level]} ${s.text}</p>
+        <p class="item-label">${breakable(a.label)}</p>
+        <p>${renderStatus(s.level, s.text, a.status === 'pending' ? pendingIcon : undefined)}</p>
         ${a.lastError && a.status !== 'active' ? html`<p class="small muted">Reason: ${a.lastError}</p>` : nothing}
         <dl class="small">
           <dt>Tenant ID</dt><dd>${a.tenantId ?? '—'}</dd>
           <dt>Added by</dt><dd>${a.createdBy}</dd>
+          ${a.consentedBy ? html`<dt>Consented at Microsoft by</dt><dd>${a.consentedBy}</dd>` : nothing}
           <dt>Added</dt><dd>${this.date(a.createdAt)}</dd>
-          <dt>Last successful sync</dt><dd>${a.lastSuccessAt ? this.date(a.lastSuccessAt) : 'Not yet'}</dd>
+          ${this.#syncRows(a.lastSuccessAt ?? null, a.status === 'active' ? a.lastSyncError : null, a.status === 'active' ? a.nextSyncAt : null)}
         </dl>
       </div>
       <div class="actions">
@@ -226,7 +262,7 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
   #confirm(a: Authorization): TemplateResult {
     return html`<div part="confirm" class="confirm" role="group" aria-labelledby="confirm-text" @keydown=${this.#onConfirmKey}>
       <p id="confirm-text">
-        Delete the authorization “${a.label}”? This organisation stops seeing that tenant's service health.
+        Delete the authorization “${breakable(a.label)}”? This organisation stops seeing that tenant's service health.
       </p>
       <button class="btn danger" type="button" ?disabled=${this.busy} @click=${() => this.#delete(a)}>Delete</button>
       <button class="btn" type="button" id="confirm-cancel" @click=${() => this.#cancelDelete()}>Cancel</button>
@@ -247,11 +283,11 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
                 const s = authorizationStatus(t.status);
                 return html`<li part="item" class="item">
                   <div class="item-main">
-                    <p class="item-label">${t.label}</p>
-                    <p part="status" class="status level-${s.level}">${LEVEL_ICONS[s.level]} ${s.text}</p>
+                    <p class="item-label">${breakable(t.label)}</p>
+                    <p>${renderStatus(s.level, s.text, t.status === 'pending' ? pendingIcon : undefined)}</p>
                     <dl class="small">
                       <dt>Tenant ID</dt><dd>${t.tenantId}</dd>
-                      <dt>Last successful sync</dt><dd>${t.lastSyncAt ? this.date(t.lastSyncAt) : 'Not yet'}</dd>
+                      ${this.#syncRows(t.lastSyncAt, t.lastSyncError, t.nextSyncAt)}
                     </dl>
                   </div>
                 </li>`;
@@ -259,6 +295,13 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
             </ul>`
           : html`<div part="empty" class="state"><p>No Microsoft 365 tenant is connected yet</p></div>`}
       </section>`;
+  }
+
+  /** The last successful sync, and while syncs fail, why and when the next attempt is. */
+  #syncRows(last: Authorization['lastSuccessAt'], error: string | null | undefined, next: Authorization['nextSyncAt']): TemplateResult {
+    return html`<dt>Last successful sync</dt><dd>${last ? this.date(last) : 'Not yet'}</dd>
+      ${error ? html`<dt>Last sync error</dt><dd>${error}</dd>` : nothing}
+      ${error && next ? html`<dt>Next attempt</dt><dd>${this.date(next)}</dd>` : nothing}`;
   }
 
   #explain(): TemplateResult {
@@ -298,19 +341,14 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
       const pending: Pending = { id: authorization.id, label, action, popup };
       this.pending = pending;
       this.#started.set(pending.id, { label, action });
-      this.message = { level: 'unknown', text: `Sign in at Microsoft in the new window to authorize “${label}”.` };
+      this.message = { level: 'pending', text: `Sign in at Microsoft in the new window to authorize “${label}”.` };
       this.labelValue = '';
       this.#stopWatching();
       this.#watch = setInterval(() => {
         if (this.pending !== pending || !popup.closed) return;
         // Closed: the callback message may still be on its way (it is posted just before the close).
         this.#stopWatching();
-        this.#grace = setTimeout(() => {
-          if (this.pending !== pending) return;
-          this.pending = undefined;
-          this.message = { level: 'unknown', text: `The sign-in window was closed before the authorization of “${label}” finished.` };
-          void this.load.run(0);
-        }, POPUP_GRACE_MS);
+        this.#grace = setTimeout(() => void this.#closed(pending), POPUP_GRACE_MS);
       }, 500);
       void this.load.run(0);
     } catch (error) {
@@ -327,23 +365,63 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
   #onMessage = (e: MessageEvent): void => {
     const data = e.data as Partial<AuthorizationMessage> | null;
     if (data?.type !== 'o365-health:authorization' || e.origin !== new URL(this.config.apiBase, location.href).origin) return;
-    const ok = data.status === 'active';
-    const id = String(data.authorizationId);
+    this.#finish(String(data.authorizationId), data.status === 'active' ? 'active' : 'failed', data.error);
+  };
+
+  /**
+   * The popup closed and no message came within the grace period: the server knows how it ended.
+   * Still pending means nobody came back from Microsoft: closing the window cancels it.
+   */
+  async #closed(p: Pending): Promise<void> {
+    await this.load.run(0);
+    if (this.pending !== p) return; // the message came meanwhile
+    this.pending = undefined;
+    const value = this.load.value;
+    const a = this.load.status === 'ready' && value && !value.readOnly ? value.authorizations.find((x) => x.id === p.id) : undefined;
+    if (this.load.status !== 'ready') {
+      this.message = { level: 'critical', text: `The sign-in window was closed; whether “${p.label}” was authorized is not known yet. ${errorText(this.load.error)}` };
+    } else if (a?.status === 'pending') {
+      try {
+        await this.store.client.deleteAuthorization(p.id, this.#side.signal);
+      } catch (error) {
+        if (isAbortError(error)) return;
+        // Gone already (expired, or removed elsewhere): cancelled all the same.
+        if (!(error instanceof ApiError && error.status === 404)) {
+          this.message = { level: 'critical', text: `The sign-in window was closed, but the pending authorization “${p.label}” could not be removed. ${errorText(error)}` };
+          this.emitError(error);
+          return;
+        }
+      }
+      this.#finished.add(p.id);
+      this.message = { level: 'advisory', text: `The sign-in window was closed before “${p.label}” was authorized, so it was cancelled. Add it again to retry.` };
+      this.announcement = this.message.text;
+      this.#changed({ action: p.action, authorizationId: p.id, status: 'cancelled' });
+    } else {
+      // Gone: the server removes a consent cancelled at Microsoft.
+      this.#finish(p.id, a?.status === 'active' ? 'active' : 'failed', a ? a.lastError : 'The sign-in or consent was cancelled at Microsoft, so nothing was authorized.');
+    }
+  }
+
+  /** Tells the outcome of an authorization once, whichever of the message or the status check knew it first. */
+  #finish(id: string, status: 'active' | 'failed', error?: string | null): void {
     if (this.pending?.id === id) {
       this.pending = undefined;
       this.#stopWatching();
     }
+    if (this.#finished.has(id)) return;
+    this.#finished.add(id);
     // The label: from the authorizations started here, else from the list (another tab's popup).
     // A cancelled consent's row is gone from the server, so the list alone would not do.
     const value = this.load.value;
     const started = this.#started.get(id);
     const label = started?.label ?? (value && !value.readOnly ? value.authorizations.find((a) => a.id === id)?.label : undefined) ?? 'the tenant';
-    this.message = ok
-      ? { level: 'healthy', text: `Authorization “${label}” is active. Its service health appears within a minute.` }
-      : { level: 'critical', text: `The authorization of “${label}” failed.`, ...(data.error ? { reason: data.error } : {}) };
+    this.message =
+      status === 'active'
+        ? { level: 'healthy', text: `Authorization “${label}” is active. Its service health appears within a minute.` }
+        : { level: 'critical', text: `The authorization of “${label}” failed.`, ...(error ? { reason: error } : {}) };
     this.announcement = this.message.reason ? `${this.message.text} Reason: ${this.message.reason}` : this.message.text;
-    this.#changed({ action: started?.action ?? 'add', authorizationId: id, status: String(data.status), ...(data.error ? { error: data.error } : {}) });
-  };
+    this.#changed({ action: started?.action ?? 'add', authorizationId: id, status, ...(error ? { error } : {}) });
+  }
 
   #stopWatching(): void {
     clearInterval(this.#watch);

@@ -9,7 +9,7 @@ export type OAuthSettingsData =
   | { readOnly: false; authorizations: Authorization[] }
   | { readOnly: true; tenants: Tenant[] };
 
-/** Words and level of each authorization status. */
+/** Words and level of each authorization status (`pending` is drawn as a clock, see icons.ts). */
 export const AUTHORIZATION_STATUS_INFO = {
   pending: { text: 'Waiting for sign-in and consent', level: 'unknown' },
   active: { text: 'Active', level: 'healthy' },

@@ -139,7 +139,7 @@ describe('<o365-oauth-settings>', () => {
       }
     });
 
-    describe('when the popup closes before its message arrives', () => {
+    describe('when the popup closes', () => {
       /** A stand-in for the popup window that the test closes itself. */
       async function startAdd(label: string) {
         const { el, events, session } = await settings();
@@ -156,30 +156,68 @@ describe('<o365-oauth-settings>', () => {
         } finally {
           window.open = open;
         }
+        // The pending row is listed while the admin signs in.
+        await waitUntil(() => $$(el, '[part~="item"]').length === 3, 'the pending authorization is not listed');
         return { el, events, session, popup };
       }
+      /** What Microsoft's redirect to the server's callback does to the authorization, without the page's message. */
+      const signIn = (popup: { location: { href: string } }, status: 'active' | 'failed') => fetch(`${popup.location.href}&status=${status}`);
       const callback = (data: object) =>
         window.dispatchEvent(new MessageEvent('message', { origin: location.origin, data: { type: 'o365-health:authorization', ...data } }));
+      const changes = (events: CustomEvent[]) => events.filter((e) => e.type === 'o365-authorization-change').map((e) => e.detail);
+      const row = (el: Element, label: string) => $$(el, '[part~="item"]').find((li) => text(li.querySelector('.item-label')) === label);
 
-      it('still names the authorization by its label when the success message comes after the close was seen', async () => {
-        const { el, events, popup } = await startAdd('late.example.com');
+      it('learns a success from the server when no message came (a page on another origin than PUBLIC_URL)', async () => {
+        const { el, events, popup } = await startAdd('quiet.example.com');
+        await signIn(popup, 'active');
         popup.closed = true;
-        await sleep(700); // the 500 ms poll has seen the window closed
+        await waitUntil(() => text($(el, '[part~="message"]')).includes('is active'), 'the success was not learnt from the server', { timeout: 5000 });
+        expect(text($(el, '[part~="message"]'))).to.contain('Authorization “quiet.example.com” is active');
+        expect(changes(events)).to.deep.equal([{ action: 'add', authorizationId: 'auth_new_1', status: 'active' }]);
+        await waitUntil(() => text(row(el, 'quiet.example.com')?.querySelector('[part~="status"]')) === 'Active', 'the row is not active');
+        await expect(el).to.be.accessible();
+      });
+
+      it('shows the reason the server recorded when the sign-in failed and no message came', async () => {
+        const { el, events, popup } = await startAdd('wrong.example.com');
+        await signIn(popup, 'failed');
+        popup.closed = true;
+        const message = await waitUntil(() => $(el, '[part~="message"][role="alert"]'), 'no failure message', { timeout: 5000 }).then(() => $(el, '[part~="message"]')!);
+        expect(text(message)).to.contain('The authorization of “wrong.example.com” failed.');
+        expect(text(message.querySelector('.reason'))).to.contain('AADSTS50020');
+        expect(changes(events)[0]).to.deep.include({ action: 'add', authorizationId: 'auth_new_1', status: 'failed' });
+        await expect(el).to.be.accessible();
+      });
+
+      it('cancels when the admin closed the window: the pending row is removed and the message says so', async () => {
+        const { el, events, session, popup } = await startAdd('closed.example.com');
+        popup.closed = true;
+        await waitUntil(() => $$(el, '[part~="item"]').length === 2, 'the pending row is still listed', { timeout: 5000 });
+        expect(row(el, 'closed.example.com')).to.be.undefined;
+        expect(text($(el, '[part~="message"]'))).to.contain('The sign-in window was closed before “closed.example.com” was authorized, so it was cancelled.');
+        expect(await count(session.id, '/api/authorizations/auth_new_1', 'DELETE')).to.equal(1);
+        expect(changes(events)).to.deep.equal([{ action: 'add', authorizationId: 'auth_new_1', status: 'cancelled' }]);
+        await waitUntil(() => text($(el, '[role="status"]')).includes('cancelled'), 'the cancel was not announced');
+        await expect(el).to.be.accessible();
+      });
+
+      it('a message that comes after the close was seen still names the authorization, once', async () => {
+        const { el, events, session, popup } = await startAdd('late.example.com');
+        await signIn(popup, 'active');
+        popup.closed = true;
         callback({ status: 'active', authorizationId: 'auth_new_1', error: null });
         await el.updateComplete;
         expect(text($(el, '[part~="message"]'))).to.contain('Authorization “late.example.com” is active');
-        expect(events.filter((e) => e.type === 'o365-authorization-change').map((e) => e.detail)).to.deep.equal([
-          { action: 'add', authorizationId: 'auth_new_1', status: 'active' },
-        ]);
-        // The grace period ends without a "closed before it finished" message.
-        await sleep(1600);
+        // The list loads again (the store was invalidated); no status check overrides the message.
+        await waitUntil(async () => (await count(session.id, '/api/authorizations')) >= 3, 'the list did not load again');
         expect(text($(el, '[part~="message"]'))).to.contain('is active');
+        expect(changes(events)).to.deep.equal([{ action: 'add', authorizationId: 'auth_new_1', status: 'active' }]);
+        expect(await count(session.id, '/api/authorizations/auth_new_1', 'DELETE')).to.equal(0);
       });
 
       it('shows the reason of a cancelled consent, whose authorization the server removed', async () => {
         const { el, popup } = await startAdd('declined.example.com');
         popup.closed = true;
-        await sleep(700);
         const reason = 'The sign-in or consent was cancelled at Microsoft, so nothing was authorized.';
         callback({ status: 'failed', authorizationId: 'auth_new_1', error: reason });
         await el.updateComplete;
@@ -190,13 +228,60 @@ describe('<o365-oauth-settings>', () => {
         expect(text($(el, '[role="status"]'))).to.contain(reason);
         await expect(el).to.be.accessible();
       });
+    });
 
-      it('says the window was closed when no message came within the grace period', async () => {
-        const { el, popup } = await startAdd('closed.example.com');
-        popup.closed = true;
-        await waitUntil(() => text($(el, '[part~="message"]')).includes('was closed'), 'no "closed" message', { timeout: 4000 });
-        expect(text($(el, '[part~="message"]'))).to.contain('“closed.example.com”');
-      });
+    it('after Add, refreshes the row when the first sync ends, and shows who consented at Microsoft', async () => {
+      const { el, session } = await settings();
+      await part(el, 'list');
+      const popup = { closed: false, location: { href: '' }, close() {} };
+      const open = window.open;
+      window.open = () => popup as unknown as Window;
+      try {
+        const input = $(el, 'input[name="label"]') as HTMLInputElement;
+        input.value = 'northwind.example.com';
+        input.dispatchEvent(new Event('input'));
+        $(el, '[part~="add-button"]')!.click();
+        await waitUntil(() => popup.location.href, 'the popup was not sent to Microsoft');
+      } finally {
+        window.open = open;
+      }
+      await fetch(`${popup.location.href}&status=active`);
+      window.dispatchEvent(
+        new MessageEvent('message', { origin: location.origin, data: { type: 'o365-health:authorization', status: 'active', authorizationId: 'auth_new_1' } }),
+      );
+      const added = () => $$(el, '[part~="item"]').find((li) => text(li.querySelector('.item-label')) === 'northwind.example.com');
+      await waitUntil(() => text(added()?.querySelector('[part~="status"]')) === 'Active', 'the new authorization is not active');
+      // The server's first sync ends a moment later: the row learns it without a reload.
+      await waitUntil(() => added()?.querySelector('dl time') && !text(added()).includes('Not yet'), 'the row still says "Not yet"', { timeout: 5000 });
+      const dl = Object.fromEntries([...added()!.querySelectorAll('dt')].map((dt) => [text(dt), text(dt.nextElementSibling)]));
+      expect(dl['Last successful sync']).to.not.equal('Not yet');
+      expect(dl['Added by']).to.equal('admin@contoso.onmicrosoft.com');
+      expect(dl['Consented at Microsoft by']).to.equal('admin@northwindtraders.onmicrosoft.com');
+      const reads = await count(session.id, '/api/authorizations');
+      expect(reads, 'bounded: it stops reading once the sync is known').to.be.below(6);
+      await expect(el).to.be.accessible();
+    });
+
+    it('draws a waiting authorization as a clock, not as a diamond with "?" (which reads as the "�" glyph)', async () => {
+      const { el } = await settings();
+      await part(el, 'list');
+      const open = window.open;
+      window.open = () => ({ closed: false, location: { href: '' }, close() {} }) as unknown as Window;
+      try {
+        const input = $(el, 'input[name="label"]') as HTMLInputElement;
+        input.value = 'pending.example.com';
+        input.dispatchEvent(new Event('input'));
+        $(el, '[part~="add-button"]')!.click();
+        await waitUntil(() => $$(el, '[part~="item"]').length === 3);
+      } finally {
+        window.open = open;
+      }
+      const status = $$(el, '[part~="item"]')[2]!.querySelector('[part~="status"]')!;
+      expect(text(status)).to.equal('Waiting for sign-in and consent');
+      const svg = status.querySelector('svg')!;
+      expect(svg.querySelector('circle.line'), 'a clock face').to.exist;
+      for (const shape of [svg, ...$$(el, '[part~="message"] svg')]) expect(shape.querySelector('path[d^="M8 .6"]'), 'no diamond').to.be.null;
+      await expect(el).to.be.accessible();
     });
 
     it('ignores callback messages from other origins', async () => {

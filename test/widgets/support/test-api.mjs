@@ -4,6 +4,9 @@
 //   /test-api/<session>/api/...   the API; <session> isolates a test (state and request log)
 //   /test-api/<session>/authorize?id=…&status=active|failed   stands in for Microsoft's sign-in:
 //        a page that posts the OAuth callback message to its opener, like the server's callback
+//        (the authorization becomes active, consented by admin@northwind…, or failed with a
+//        reason). An active one has no `lastSuccessAt` until the second GET /api/authorizations
+//        after it, as when the server's first sync ends a moment after the callback.
 //   GET /test-api/_requests?session=<session>   → { requests: [{ method, path, status }] }
 //
 //   POST /test-api/<session>/_update?issue=<id>   the issue changes (its lastModifiedDateTime
@@ -12,7 +15,9 @@
 // The API key picks the scenario: admin, viewer (403 on /api/authorizations), empty (no
 // tenants), error (500), slow (answers after 400 ms), reauth (tenants need re-authorization,
 // data stale), long (as admin, but EX226792 has a title, impact and post with long unbreakable
-// tokens, for layout tests); no key → 401.
+// tokens, for layout tests), purview (as admin, but the Microsoft 365 suite service says
+// serviceDegradation while its only active issue is an advisory, as Purview's did);
+// no key → 401.
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -30,7 +35,7 @@ for (const f of readdirSync(dir)) {
   if (m) data[m[1]][m[2]] = load(f);
 }
 
-const SCENARIOS = ['admin', 'viewer', 'empty', 'error', 'slow', 'reauth', 'long'];
+const SCENARIOS = ['admin', 'viewer', 'empty', 'error', 'slow', 'reauth', 'long', 'purview'];
 
 /** A title with an unbreakable token, as in a real Teams incident. */
 export const LONG_TOKEN = 'ErrorCode=0x80070005_CAA70004_Microsoft.Teams.Desktop.Client.Bootstrapper';
@@ -51,6 +56,7 @@ const error = (status, code, message) => ({ status, body: { error: { code, messa
 function issueView(s, scenario, issue) {
   let out = issue;
   if (scenario === 'long' && issue.id === 'EX226792') out = { ...out, title: LONG.title, impactDescription: LONG.impactDescription };
+  if (scenario === 'purview' && issue.id === 'MO226784') out = { ...out, status: 'serviceDegradation' };
   const update = s.updates.get(issue.id);
   if (update) out = { ...out, lastModifiedDateTime: update.lastModifiedDateTime };
   return out;
@@ -74,7 +80,11 @@ function answer(s, scenario, method, path, query, body) {
     if (!tenants.some((t) => t.tenantId === tenantId)) return error(404, 'not_found', 'Not found.');
     if (what === 'health') {
       const h = data.health[tenantId];
-      const services = h.services.map((sv) => ({ ...sv, issues: sv.issues.map((i) => issueView(s, scenario, i)) }));
+      const services = h.services.map((sv) => ({
+        ...sv,
+        ...(scenario === 'purview' && sv.id === 'OSDPPlatform' ? { status: 'serviceDegradation' } : {}),
+        issues: sv.issues.map((i) => issueView(s, scenario, i)),
+      }));
       return { status: 200, body: { ...h, services, ...(scenario === 'reauth' ? { stale: true } : {}) } };
     }
     const all = data.issues[tenantId].issues.map((i) => issueView(s, scenario, i));
@@ -96,9 +106,15 @@ function answer(s, scenario, method, path, query, body) {
     return { status: 200, body: { issues: page, nextCursor: start + limit < list.length ? String(start + limit) : null } };
   }
   if (path.startsWith('/api/authorizations')) {
-    if (scenario !== 'admin' && scenario !== 'slow' && scenario !== 'empty') return error(403, 'forbidden', 'This API key does not have the admin role.');
+    if (!['admin', 'slow', 'empty', 'purview'].includes(scenario)) return error(403, 'forbidden', 'This API key does not have the admin role.');
     const list = scenario === 'empty' ? [] : s.authorizations;
-    if (path === '/api/authorizations' && method === 'GET') return { status: 200, body: { authorizations: list } };
+    if (path === '/api/authorizations' && method === 'GET') {
+      for (const a of list) if (a.status === 'active' && a.syncAfterReads !== undefined && --a.syncAfterReads <= 0) {
+        a.lastSuccessAt = new Date().toISOString();
+        delete a.syncAfterReads;
+      }
+      return { status: 200, body: { authorizations: list.map(({ syncAfterReads, ...a }) => a) } };
+    }
     if (path === '/api/authorizations' && method === 'POST') {
       if (!body?.label) return error(400, 'validation_failed', 'label: Required');
       const authorization = {
@@ -149,8 +165,15 @@ export async function testApi(ctx, next) {
   if (path === '/authorize') {
     const a = s.authorizations.find((x) => x.id === ctx.query.id);
     const status = ctx.query.status === 'failed' ? 'failed' : 'active';
-    if (a) Object.assign(a, { status, tenantId: status === 'active' ? '0d9f3c1b-2a4e-4c6d-8e0f-1a2b3c4d5e6f' : null });
-    const msg = JSON.stringify({ type: 'o365-health:authorization', status, authorizationId: ctx.query.id });
+    const reason = 'AADSTS50020: User account from identity provider does not exist in tenant.';
+    if (a)
+      Object.assign(
+        a,
+        status === 'active'
+          ? { status, tenantId: '0d9f3c1b-2a4e-4c6d-8e0f-1a2b3c4d5e6f', consentedBy: 'admin@northwindtraders.onmicrosoft.com', syncAfterReads: 2 }
+          : { status, lastError: reason },
+      );
+    const msg = JSON.stringify({ type: 'o365-health:authorization', status, authorizationId: ctx.query.id, ...(status === 'failed' ? { error: reason } : {}) });
     ctx.type = 'html';
     ctx.body = `<!doctype html><title>Signed in</title><script>opener && opener.postMessage(${msg}, location.origin); window.close();</script>`;
     return;
