@@ -2,11 +2,12 @@ import { LitElement, html, nothing, type PropertyValues, type TemplateResult } f
 import { property, state } from 'lit/decorators.js';
 import { ApiError } from '../api/client.js';
 import { getStore, type HealthStore, type StoreUpdateEvent } from '../api/store.js';
-import type { Tenant } from '../api/types.js';
+import type { IssueSummary, Tenant } from '../api/types.js';
 import { pickTenant, resolveConfig, type ResolvedConfig } from './config.js';
 import { ClockController, LoadController, RefreshController } from './controllers.js';
 import { emit } from './events.js';
-import { formatDateTime, formatRelative, isoString } from './format.js';
+import { renderPosts, type IssueDetailsController } from './details.js';
+import { formatDateTime, formatRelative, isoString, zoneName } from './format.js';
 import { LEVEL_ICONS } from './icons.js';
 
 /** How old (ms) shared data may be and still count as "just refreshed" by another widget. */
@@ -14,6 +15,24 @@ export const REFRESH_WINDOW = 500;
 
 /** The admin page of Microsoft 365 service health. */
 export const ADMIN_HEALTH_URL = 'https://admin.microsoft.com/#/servicehealth';
+
+/**
+ * The default `admin-center-url`: Microsoft's documented deep link to one service health issue in
+ * the Microsoft 365 admin center. The admin center has no documented tenant parameter: it opens
+ * the issue in the tenant the browser is signed in to, so the link's text names the tenant, and a
+ * portal that reaches several tenants another way (delegated admin, one browser profile per
+ * tenant) sets its own template.
+ */
+export const ADMIN_ISSUE_URL = 'https://admin.microsoft.com/#/servicehealth/:/alerts/{issueId}';
+
+/** Fills `{issueId}`, `{tenantId}` and `{tenant}` (the label) of an admin center URL template. */
+export function adminIssueUrl(template: string, tenant: Tenant, issueId: string): string {
+  const values: Record<string, string> = { issueId, tenantId: tenant.tenantId, tenant: tenant.label };
+  return (template || ADMIN_ISSUE_URL).replace(/\{(issueId|tenantId|tenant)\}/g, (_m, k: string) => encodeURIComponent(values[k]!));
+}
+
+/** A label with a line-break opportunity after each dot and "@": a domain wraps between its parts, never mid-word. */
+export const breakable = (text: string): unknown[] => text.split(/(?<=[.@])/).flatMap((p, i) => (i ? [html`<wbr>`, p] : [p]));
 
 /**
  * Base of the o365-health elements: discovery (attributes, page defaults, script origin),
@@ -93,6 +112,9 @@ export abstract class O365Element<T> extends LitElement {
   /** The `o365-load` detail of a finished load. */
   protected abstract loadDetail(value: T): Parameters<typeof emit<'o365-load'>>[2];
 
+  /** Called after each successful load, before `o365-load`. */
+  protected loaded(_value: T): void {}
+
   /** A short text announced politely when it changes after a refresh. */
   protected summary(_value: T): string {
     return '';
@@ -154,6 +176,7 @@ export abstract class O365Element<T> extends LitElement {
       const summary = this.summary(value);
       if (this.#lastSummary !== undefined && summary && summary !== this.#lastSummary) this.announcement = summary;
       this.#lastSummary = summary;
+      this.loaded(value);
       emit(this, 'o365-load', this.loadDetail(value));
     } else {
       this.announcement = '';
@@ -172,6 +195,23 @@ export abstract class O365Element<T> extends LitElement {
   protected date(value: Parameters<typeof formatDateTime>[0]): TemplateResult {
     const { locale, timeZone } = this.config;
     return html`<time datetime=${isoString(value)}>${formatDateTime(value, { locale, timeZone })}</time>`;
+  }
+
+  /** "times in UTC": the one zone every time of this view is shown in. */
+  protected renderZone(): TemplateResult {
+    return html`<span part="time-zone">times in ${zoneName(this.config)}</span>`;
+  }
+
+  /** The post history of an opened issue (loading, error with Retry, or the timeline). */
+  protected renderDetails(details: IssueDetailsController, issue: IssueSummary, tenantId: string): TemplateResult {
+    return renderPosts(issue, details.details.get(issue.id), {
+      loading: () => this.renderLoading('Loading the post history'),
+      error: (error) => html`<div part="error" class="state" role="alert">
+        <p>The post history could not be loaded. ${errorText(error)}</p>
+        <button part="retry" class="btn" type="button" @click=${() => details.load(issue, tenantId)}>Retry</button>
+      </div>`,
+      date: (value) => this.date(value),
+    });
   }
 
   /** The polite live region; present from the first render so screen readers track it. */
@@ -212,17 +252,17 @@ export abstract class O365Element<T> extends LitElement {
     return html`<div part="notice reauth" class="notice level-degraded">
       ${LEVEL_ICONS.degraded}
       <p>
-        <strong>The authorization for ${tenant.label} needs to be renewed.</strong>
+        <strong>The authorization for ${breakable(tenant.label)} needs to be renewed.</strong>
         <span class="muted">Microsoft no longer accepts it, so this data is not being updated. An admin can re-authorize it in the OAuth settings.</span>
       </p>
     </div>`;
   }
 
-  /** "as of 22:36 GMT · 4 minutes ago", with a "Stale" badge when the server says the data is old. */
+  /** "as of 2 May 2024, 22:36 · 4 minutes ago · times in UTC", with a "Stale" badge when the server says the data is old. */
   protected renderAsOf(at: Parameters<typeof formatDateTime>[0], stale: boolean): TemplateResult {
     const age = formatRelative(at, Date.now(), this.config.locale);
     return html`<p part="as-of" class="muted small">
-      as of ${this.date(at)}${age ? html` · <span class="age">${age}</span>` : nothing}
+      as of ${this.date(at)}${age ? html` · <span class="age">${age}</span>` : nothing} · ${this.renderZone()}
       ${stale ? html`<span part="stale" class="badge">Stale: the last update failed or is late</span>` : nothing}
     </p>`;
   }

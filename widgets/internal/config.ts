@@ -54,7 +54,20 @@ export interface ResolvedConfig {
   timeZone: string | undefined;
 }
 
-/** Attributes first, then the page-level defaults, then the script's origin. */
+/** `tag` when it is a well-formed BCP 47 language tag, canonicalised; else undefined. */
+function locale(tag: string | undefined): string | undefined {
+  try {
+    return tag ? Intl.getCanonicalLocales(tag)[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Attributes first, then the page-level defaults, then the script's origin (API base). The locale
+ * falls back to the page's language (`<html lang>`), then to the browser's (undefined); the time
+ * zone to the browser's.
+ */
 export function resolveConfig(attrs: PageDefaults): ResolvedConfig {
   const page = pageDefaults();
   const pick = (k: keyof PageDefaults) => attrs[k] || page[k] || undefined;
@@ -62,7 +75,7 @@ export function resolveConfig(attrs: PageDefaults): ResolvedConfig {
     apiBase: (pick('apiBase') ?? scriptOrigin).replace(/\/+$/, ''),
     apiKey: pick('apiKey'),
     tenant: pick('tenant'),
-    locale: pick('locale'),
+    locale: locale(attrs.locale) ?? locale(page.locale) ?? locale(document.documentElement.lang),
     timeZone: pick('timeZone'),
   };
 }

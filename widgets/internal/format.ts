@@ -12,10 +12,11 @@ function formatter(opts: FormatOptions, withDate: boolean): Intl.DateTimeFormat 
   const id = `${opts.locale ?? ''}|${opts.timeZone ?? ''}|${withDate}`;
   let f = cache.get(id);
   if (!f) {
+    // No zone name on each time: a view names its one zone once (zoneName), so summer and winter
+    // times of one zone ("GMT" / "BST") do not read as two zones.
     const options: Intl.DateTimeFormatOptions = {
       hour: 'numeric',
       minute: '2-digit',
-      timeZoneName: 'short', // the zone is always named
       ...(withDate ? { year: 'numeric', month: 'short', day: 'numeric' } : {}),
     };
     try {
@@ -36,10 +37,27 @@ export function toDate(value: Timestamp | undefined): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
-/** "Nov 14, 2020, 11:06 AM UTC" in the given locale and zone; `fallback` when absent. */
+/** "Nov 14, 2020, 11:06 AM" in the given locale and zone; `fallback` when absent. */
 export function formatDateTime(value: Timestamp | undefined, opts: FormatOptions = {}, fallback = '—'): string {
   const d = toDate(value);
   return d ? formatter(opts, true).format(d) : fallback;
+}
+
+/**
+ * The name of the zone times are shown in, for the one label of a view: "UTC", else the zone's
+ * generic name in the locale ("Central European Time", "Pacific Time"), else its IANA id.
+ */
+export function zoneName(opts: FormatOptions = {}): string {
+  const tz = formatter(opts, false).resolvedOptions().timeZone ?? 'UTC';
+  if (/^(Etc\/)?(UTC|UCT|GMT|Universal|Zulu)$/i.test(tz)) return 'UTC';
+  try {
+    // In English, as the sentence around it ("times in …"); the dates follow the locale.
+    const en = opts.locale?.toLowerCase().startsWith('en') ? opts.locale : 'en';
+    const parts = new Intl.DateTimeFormat(en, { timeZone: tz, timeZoneName: 'longGeneric' }).formatToParts(0);
+    return parts.find((p) => p.type === 'timeZoneName')?.value ?? tz;
+  } catch {
+    return tz;
+  }
 }
 
 /** ISO text for a `<time datetime>` attribute ('' when absent). */

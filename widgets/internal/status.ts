@@ -116,6 +116,17 @@ export function issueLevel(raw: string, classification: string): Level {
   return classification?.toLowerCase() === 'advisory' ? 'advisory' : 'degraded';
 }
 
+/**
+ * Level of a service: its own status, read with the classification of its active issues (an
+ * advisory-only service whose status says "degradation" is an advisory, as its issues are in
+ * the feed), and never better than its worst active issue. The health tile and the feed thus
+ * give one issue one level and one icon.
+ */
+export function serviceLevel(status: string, active: readonly { status: string; classification: string }[]): Level {
+  const incident = !active.length || active.some((i) => i.classification?.toLowerCase() !== 'advisory');
+  return worst([issueLevel(status, incident ? 'incident' : 'advisory'), ...active.map((i) => issueLevel(i.status, i.classification))]);
+}
+
 /** Sort rank of a level: higher is more severe. */
 export const rank = (level: Level): number => LEVELS.indexOf(level);
 

@@ -40,6 +40,8 @@ export const hostStyles = css`
     --_critical: var(--o365-color-critical, #c50f1f);
     display: block;
     container-type: inline-size;
+    /* The theme's scheme for the widget alone (themes set the token, never the page's color-scheme). */
+    color-scheme: var(--o365-color-scheme, inherit);
     box-sizing: border-box;
     color: var(--_fg);
     font: 400 var(--_size) / 1.45 var(--_font);
@@ -51,8 +53,10 @@ export const hostStyles = css`
     text-transform: none;
     text-shadow: none;
     white-space: normal;
-    /* Data from Microsoft carries unbreakable tokens (error codes, URLs): they wrap, never widen the host. */
-    overflow-wrap: anywhere;
+    /* Data from Microsoft carries unbreakable tokens (error codes, URLs): they wrap, never widen the
+       host. break-word, not anywhere: words that fit a line never break mid-word, and a flex row
+       wraps its items before it squeezes them (anywhere makes every word's minimum one letter). */
+    overflow-wrap: break-word;
     visibility: visible;
     cursor: auto;
   }
@@ -276,5 +280,23 @@ export const hostStyles = css`
       animation-iteration-count: 1 !important;
       transition-duration: 0s !important;
     }
+  }
+`;
+
+/** The post history of an opened issue (both elements show it). */
+export const postStyles = css`
+  .timeline {
+    margin-top: 8px;
+    border-inline-start: 2px solid var(--_border);
+    padding-inline-start: 12px;
+  }
+  .post {
+    margin-bottom: 12px;
+  }
+  .post-body {
+    white-space: pre-line;
+  }
+  .post-body > :first-child {
+    margin-top: 4px;
   }
 `;

@@ -1,5 +1,5 @@
 import type { ServiceHealth } from '../api/types.js';
-import { isHealthy, issueLevel, rank, statusLevel, worst } from '../internal/status.js';
+import { isHealthy, rank, serviceLevel } from '../internal/status.js';
 import type { ServiceRow } from './service-health.types.js';
 
 /** Service rows sorted by severity (worst first), then name. */
@@ -9,7 +9,7 @@ export function serviceRows(services: readonly ServiceHealth[]): ServiceRow[] {
       const active = service.issues.filter((i) => !i.isResolved && !isHealthy(i.status));
       return {
         service,
-        level: worst([statusLevel(service.status), ...active.map((i) => issueLevel(i.status, i.classification))]),
+        level: serviceLevel(service.status, active),
         incidents: active.filter((i) => i.classification?.toLowerCase() !== 'advisory').length,
         advisories: active.filter((i) => i.classification?.toLowerCase() === 'advisory').length,
       };

@@ -86,17 +86,20 @@ export const serviceHealthStyles = css`
     min-width: 0;
   }
   .summary {
-    display: flex;
-    align-items: center;
-    gap: 6px;
     flex-basis: 100%;
   }
-  /* A wide host: services in a grid of cards. */
+  .details {
+    margin-top: 4px;
+  }
+  /* A wide host: services in a grid of cards, every card of a row as tall as the row; an opened
+     card takes the whole row (room for its issues' post history). */
   @container (min-width: 40rem) {
     :host(:not([compact])) .list {
       grid-template-columns: repeat(auto-fill, minmax(min(17rem, 100%), 1fr));
-      align-items: start;
       gap: 8px;
+    }
+    :host(:not([compact])) .item.open {
+      grid-column: 1 / -1;
     }
     :host(:not([compact])) .item {
       border: 1px solid var(--_border);

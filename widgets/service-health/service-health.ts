@@ -1,18 +1,21 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { IssueSummary } from '../api/types.js';
-import { ADMIN_HEALTH_URL, O365Element } from '../internal/base.js';
+import type { IssueSummary, Tenant } from '../api/types.js';
+import { ADMIN_HEALTH_URL, adminIssueUrl, breakable, O365Element } from '../internal/base.js';
+import { IssueDetailsController } from '../internal/details.js';
 import { emit, type HealthLoadDetail } from '../internal/events.js';
-import { chevronIcon, externalIcon, LEVEL_ICONS } from '../internal/icons.js';
+import { chevronIcon, externalIcon, renderStatus } from '../internal/icons.js';
 import { classificationText, isHealthy, issueLevel, rank, statusText, type Level } from '../internal/status.js';
-import { elementTokens, hostStyles } from '../internal/styles.js';
+import { elementTokens, hostStyles, postStyles } from '../internal/styles.js';
 import { countText, filterServices, healthSummary, serviceRows } from './service-health.mapping.js';
 import { serviceHealthStyles } from './service-health.styles.js';
 import type { ServiceHealthData, ServiceRow } from './service-health.types.js';
 
 /**
  * Current health of every Microsoft 365 service of a tenant, worst first, each row expanding to
- * its active issues.
+ * its active issues; an issue opens in place to its post history, with a link to it in the
+ * Microsoft 365 admin center (`admin-center-url`). Status levels and icons are the ones
+ * `<o365-service-messages>` shows for the same issue.
  *
  * Discovery: `api-base`, `api-key` and `tenant` attributes, else the page-level default
  * (`window.O365Health = { apiBase, apiKey, tenant }` or `<meta name="o365-health"
@@ -37,6 +40,11 @@ import type { ServiceHealthData, ServiceRow } from './service-health.types.js';
  * @csspart status - Icon and words of a status.
  * @csspart issues - The active issues of an expanded service.
  * @csspart issue - One active issue.
+ * @csspart details - An opened issue: its post history and admin center link.
+ * @csspart timeline - The posts of an opened issue.
+ * @csspart post - One post.
+ * @csspart admin-link - An opened issue's link to it in the Microsoft 365 admin center.
+ * @csspart time-zone - "times in …": the zone of every time shown.
  * @csspart loading - The loading state.
  * @csspart empty - The empty and no-tenant states (`no-tenant` too).
  * @csspart error - The error state.
@@ -55,11 +63,11 @@ import type { ServiceHealthData, ServiceRow } from './service-health.types.js';
  *
  * @fires {CustomEvent<HealthLoadDetail>} o365-load - Health data loaded (also after each refresh).
  * @fires {CustomEvent<O365ErrorDetail>} o365-error - Loading failed; `detail.status` is the HTTP status (0: network).
- * @fires {CustomEvent<O365IssueSelectDetail>} o365-issue-select - The user chose an active issue; cancel it to stop the default (opening the admin center's service health page).
+ * @fires {CustomEvent<O365IssueSelectDetail>} o365-issue-select - The user opened an active issue; cancel it to stop the default (showing its post history in place).
  */
 @customElement('o365-service-health')
 export class O365ServiceHealth extends O365Element<ServiceHealthData> {
-  static override styles = [elementTokens('service-health'), hostStyles, serviceHealthStyles];
+  static override styles = [elementTokens('service-health'), hostStyles, postStyles, serviceHealthStyles];
 
   /** Tenant id or label to show; else the page default, else the first active tenant. */
   @property() tenant = '';
@@ -73,12 +81,25 @@ export class O365ServiceHealth extends O365Element<ServiceHealthData> {
   /** A dense single-column list, whatever the width. */
   @property({ type: Boolean, reflect: true }) compact = false;
 
+  /**
+   * Admin center link of an opened issue: a URL template with `{issueId}`, `{tenantId}` and
+   * `{tenant}` (the label); default Microsoft's service health issue link.
+   */
+  @property({ attribute: 'admin-center-url' }) adminCenterUrl = '';
+
   @state() private expanded = new Set<string>();
+
+  readonly #details = new IssueDetailsController(
+    this,
+    () => this.store,
+    (issue) => (this.announcement = `New update: ${issue.title}`),
+  );
 
   protected override async fetchData(signal: AbortSignal, maxAge: number): Promise<ServiceHealthData> {
     const tenant = await this.resolveTenant(signal, maxAge);
     if (!tenant) return { tenant: undefined, health: undefined };
     const health = await this.shared(`health/${tenant.tenantId}`, (s) => this.store.client.health(tenant.tenantId, s), signal, maxAge);
+    this.#details.refresh(tenant.tenantId, health.services.flatMap((sv) => sv.issues));
     return { tenant, health };
   }
 
@@ -100,7 +121,7 @@ export class O365ServiceHealth extends O365Element<ServiceHealthData> {
 
   #body(): TemplateResult {
     const { status, value } = this.load;
-    const title = html`<h2 part="title" id="title">Microsoft 365 service health${value?.tenant ? html` <span class="muted">· ${value.tenant.label}</span>` : nothing}</h2>`;
+    const title = html`<h2 part="title" id="title">Microsoft 365 service health${value?.tenant ? html` <span class="muted">· ${breakable(value.tenant.label)}</span>` : nothing}</h2>`;
     if (status === 'error') return html`<div part="header" class="header">${title}</div>${this.renderError('Service health could not be loaded.')}`;
     if (!value) return html`<div part="header" class="header">${title}</div>${this.renderLoading('Loading service health')}`;
     if (!value.tenant) return html`<div part="header" class="header">${title}</div>${this.renderNoTenant()}`;
@@ -110,12 +131,12 @@ export class O365ServiceHealth extends O365Element<ServiceHealthData> {
     return html`
       <div part="header" class="header">
         ${title}
-        <p part="summary" class="summary status level-${summaryLevel}">${LEVEL_ICONS[summaryLevel]} ${healthSummary(all)}</p>
+        <p part="summary" class="summary">${renderStatus(summaryLevel, healthSummary(all))}</p>
         ${this.renderAsOf(value.health.syncedAt ?? value.tenant.lastSyncAt, value.health.stale || value.tenant.stale)}
       </div>
       ${this.renderReauth(value.tenant)}
       ${rows.length
-        ? html`<ul part="list" class="list">${rows.map((r) => this.#row(r, value.tenant.tenantId))}</ul>`
+        ? html`<ul part="list" class="list">${rows.map((r) => this.#row(r, value.tenant))}</ul>`
         : html`<div part="empty" class="state"><p>${this.#emptyText(all.length, value.health.services.length)}</p></div>`}
       <div part="footer" class="footer">
         <a href=${ADMIN_HEALTH_URL} target="_blank" rel="noopener">Service health in the Microsoft 365 admin center ${externalIcon}</a>
@@ -130,23 +151,23 @@ export class O365ServiceHealth extends O365Element<ServiceHealthData> {
     return 'All services are healthy';
   }
 
-  #row(row: ServiceRow, tenantId: string): TemplateResult {
+  #row(row: ServiceRow, tenant: Tenant): TemplateResult {
     const { service, level } = row;
     const open = this.expanded.has(service.id);
     const id = `issues-${service.id.replace(/[^\w-]/g, '_')}`;
     const active = service.issues.filter((i) => !i.isResolved);
     const content = html`
       <span class="name">${service.name}</span>
-      <span part="status" class="status level-${level}">${LEVEL_ICONS[level]} ${this.#statusWords(row)}</span>
+      ${renderStatus(level, this.#statusWords(row))}
       ${row.incidents || row.advisories ? html`<span class="counts muted small">${countText(row.incidents, row.advisories)}</span>` : nothing}
     `;
-    return html`<li part="item item-${level}" class="item">
+    return html`<li part="item item-${level}" class="item ${open ? 'open' : ''}">
       ${active.length
         ? html`<button class="row" type="button" aria-expanded=${open} aria-controls=${id} @click=${() => this.#toggle(service.id)}>
               ${chevronIcon} ${content}
             </button>
             <ul part="issues" class="issues" id=${id} ?hidden=${!open}>
-              ${open ? active.map((i) => this.#issue(i, tenantId)) : nothing}
+              ${open ? active.map((i) => this.#issue(i, tenant)) : nothing}
             </ul>`
         : html`<div class="row">${content}</div>`}
     </li>`;
@@ -162,21 +183,34 @@ export class O365ServiceHealth extends O365Element<ServiceHealthData> {
     return statusText(worstIssue?.status ?? service.status);
   }
 
-  #issue(issue: IssueSummary, tenantId: string): TemplateResult {
-    const level = issueLevel(issue.status, issue.classification);
+  #issue(issue: IssueSummary, tenant: Tenant): TemplateResult {
+    const open = this.#details.open.has(issue.id);
+    const id = `posts-${issue.id.replace(/[^\w-]/g, '_')}`;
     return html`<li part="issue" class="issue">
-      <button class="issue-title" type="button" @click=${() => this.#select(tenantId, issue)}>${issue.title}</button>
+      <button class="issue-title" type="button" aria-expanded=${open} aria-controls=${id} @click=${() => this.#select(tenant.tenantId, issue)}>
+        ${issue.title}
+      </button>
       <div class="issue-meta small">
-        <span part="status" class="status level-${level}">${LEVEL_ICONS[level]} ${statusText(issue.status)}</span>
+        ${renderStatus(issueLevel(issue.status, issue.classification), statusText(issue.status))}
         <span class="badge">${classificationText(issue.classification)}</span>
         <span class="muted">${issue.id} · Updated ${this.date(issue.lastModifiedDateTime)}</span>
+      </div>
+      <div part="details" class="details small" id=${id} ?hidden=${!open}>
+        ${open
+          ? html`${this.renderDetails(this.#details, issue, tenant.tenantId)}
+              <p>
+                <a part="admin-link" href=${adminIssueUrl(this.adminCenterUrl, tenant, issue.id)} target="_blank" rel="noopener"
+                  >${issue.id} in the Microsoft 365 admin center of ${breakable(tenant.label)} ${externalIcon}</a
+                >
+              </p>`
+          : nothing}
       </div>
     </li>`;
   }
 
-  /** Fires `o365-issue-select`; unless a listener cancels it, opens the admin center's service health page. */
+  /** Fires `o365-issue-select` when opening; unless a listener cancels it, the issue opens in place to its post history. */
   #select(tenantId: string, issue: IssueSummary): void {
-    if (emit(this, 'o365-issue-select', { tenantId, issue }, true)) window.open(ADMIN_HEALTH_URL, '_blank', 'noopener');
+    if (this.#details.open.has(issue.id) || emit(this, 'o365-issue-select', { tenantId, issue }, true)) this.#details.toggle(issue, tenantId);
   }
 
   #toggle(id: string): void {

@@ -64,21 +64,6 @@ export const serviceMessagesStyles = css`
   .details {
     margin: 8px 0 0 22px;
   }
-  .timeline {
-    margin-top: 8px;
-    border-inline-start: 2px solid var(--_border);
-    padding-inline-start: 12px;
-  }
-  .post {
-    margin-bottom: 12px;
-  }
-  .post-body {
-    white-space: pre-line;
-    overflow-wrap: anywhere;
-  }
-  .post-body > :first-child {
-    margin-top: 4px;
-  }
   .more {
     margin-top: 12px;
   }

@@ -1,13 +1,13 @@
-import { html, nothing, type TemplateResult } from 'lit';
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { isAbortError, toQuery } from '../api/client.js';
-import type { IssueDetail, IssuesQuery, IssueSummary, IssuesResponse } from '../api/types.js';
-import { ADMIN_HEALTH_URL, errorText, O365Element } from '../internal/base.js';
+import type { IssuesQuery, IssueSummary, IssuesResponse, Tenant } from '../api/types.js';
+import { ADMIN_HEALTH_URL, adminIssueUrl, breakable, errorText, O365Element } from '../internal/base.js';
+import { IssueDetailsController } from '../internal/details.js';
 import { emit, type MessagesLoadDetail } from '../internal/events.js';
-import { toDate } from '../internal/format.js';
-import { chevronIcon, externalIcon, LEVEL_ICONS } from '../internal/icons.js';
+import { chevronIcon, externalIcon, renderStatus } from '../internal/icons.js';
 import { classificationText, issueLevel, statusText } from '../internal/status.js';
-import { elementTokens, hostStyles } from '../internal/styles.js';
+import { elementTokens, hostStyles, postStyles } from '../internal/styles.js';
 import { serviceMessagesStyles } from './service-messages.styles.js';
 import {
   CLASSIFICATION_FILTER_TEXT,
@@ -19,11 +19,14 @@ import {
   type ServiceMessagesData,
 } from './service-messages.types.js';
 
-type Detail = { status: 'loading' } | { status: 'ready'; value: IssueDetail } | { status: 'error'; error: unknown };
+/** The filter properties: a change starts again from the first page. */
+const FILTERS = ['state', 'classification', 'service', 'maxItems', 'query'] as const;
 
 /**
  * A feed of a tenant's incidents and advisories, newest change first, with filters, paging and
- * the full post history of each (the server's sanitised HTML) as a timeline.
+ * the full post history of each (the server's sanitised HTML) as a timeline. A refresh keeps
+ * what the reader is looking at: every page loaded with "Show more", the opened messages, the
+ * focus and the scroll position. "Show more" moves the focus to the first new message.
  *
  * Discovery as for `<o365-service-health>`: attributes, else `window.O365Health` /
  * `<meta name="o365-health">`, else the script's origin and the first active tenant.
@@ -54,6 +57,9 @@ type Detail = { status: 'loading' } | { status: 'ready'; value: IssueDetail } | 
  * @csspart retry - The Retry button.
  * @csspart notice - The re-authorization notice (`reauth` too).
  * @csspart footer - Link to the Microsoft 365 admin center.
+ * @csspart admin-link - An opened message's link to it in the Microsoft 365 admin center.
+ * @csspart clear - The "Clear filters" button of the empty state.
+ * @csspart time-zone - "times in …": the zone of every time shown.
  *
  * @cssprop --o365-service-messages-background - Card background (default `--o365-color-surface`).
  * @cssprop --o365-service-messages-color - Text colour (default `--o365-color-text`).
@@ -70,7 +76,7 @@ type Detail = { status: 'loading' } | { status: 'ready'; value: IssueDetail } | 
  */
 @customElement('o365-service-messages')
 export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
-  static override styles = [elementTokens('service-messages'), hostStyles, serviceMessagesStyles];
+  static override styles = [elementTokens('service-messages'), hostStyles, postStyles, serviceMessagesStyles];
   protected static override reloadOn = ['apiBase', 'apiKey', 'tenant', 'state', 'classification', 'service', 'maxItems', 'query'];
 
   /** Tenant id or label to show; else the page default, else the first active tenant. */
@@ -88,17 +94,27 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
   /** Messages per page ("Show more" loads the next page). */
   @property({ attribute: 'max-items', type: Number }) maxItems = 20;
 
+  /**
+   * Admin center link of an opened message: a URL template with `{issueId}`, `{tenantId}` and
+   * `{tenant}` (the label); default Microsoft's service health issue link.
+   */
+  @property({ attribute: 'admin-center-url' }) adminCenterUrl = '';
+
   /** Text search (the search field). */
   @state() private query = '';
-  @state() private extra: IssueSummary[] = [];
-  @state() private cursor: string | null | undefined;
   @state() private moreBusy = false;
   @state() private moreError: unknown;
-  @state() private open = new Set<string>();
-  @state() private details = new Map<string, Detail>();
 
   #side = new AbortController();
   #debounce?: ReturnType<typeof setTimeout>;
+  /** Pages shown (1 + each "Show more"); a refresh loads as many again. */
+  #pages = 1;
+  #focused?: string;
+  readonly #details = new IssueDetailsController(
+    this,
+    () => this.store,
+    (issue) => (this.announcement = `New update: ${issue.title}`),
+  );
 
   #params(): IssuesQuery {
     return {
@@ -119,15 +135,37 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
   protected override async fetchData(signal: AbortSignal, maxAge: number): Promise<ServiceMessagesData> {
     const tenant = await this.resolveTenant(signal, maxAge);
     if (!tenant) return { tenant: undefined };
+    const params = this.#params();
     const [health, page] = await Promise.all([
       this.shared(`health/${tenant.tenantId}`, (s) => this.store.client.health(tenant.tenantId, s), signal, maxAge),
-      this.#page(tenant.tenantId, this.#params(), signal, maxAge),
+      this.#page(tenant.tenantId, params, signal, maxAge),
     ]);
-    this.extra = [];
-    this.cursor = undefined;
+    // A refresh loads again every page the reader had (also one "Show more" added meanwhile).
+    const more: IssueSummary[] = [];
+    let cursor = page.nextCursor;
+    for (let n = 1; n < this.#pages && cursor; n++) {
+      const next = await this.#page(tenant.tenantId, { ...params, cursor }, signal, maxAge, false);
+      more.push(...next.issues);
+      cursor = next.nextCursor;
+    }
     this.moreError = undefined;
-    this.#refreshDetails(tenant.tenantId, page.issues);
-    return { tenant, services: health.services.map((s) => s.name).sort((a, b) => a.localeCompare(b)), page };
+    const data = { tenant, services: health.services.map((s) => s.name).sort((a, b) => a.localeCompare(b)), page, more: unique(page.issues, more), cursor };
+    this.#details.refresh(tenant.tenantId, [...page.issues, ...more]);
+    return data;
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    // Other filters, or another tenant: back to the first page (a refresh keeps the pages).
+    if (FILTERS.some((k) => changed.has(k)) || changed.has('tenant') || changed.has('apiBase') || changed.has('apiKey')) this.#pages = 1;
+    this.#focused = (this.shadowRoot?.activeElement as HTMLElement | null)?.dataset.issue;
+    super.willUpdate(changed);
+  }
+
+  /** The message whose title had the focus before a render keeps it, wherever a refresh moved it. */
+  protected override updated(): void {
+    const id = this.#focused;
+    if (id && (this.shadowRoot!.activeElement as HTMLElement | null)?.dataset.issue !== id)
+      this.renderRoot.querySelector<HTMLElement>(`.item-title[data-issue="${CSS.escape(id)}"]`)?.focus({ preventScroll: true });
   }
 
   protected override loadDetail(value: ServiceMessagesData): MessagesLoadDetail {
@@ -148,8 +186,6 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
     this.#side = new AbortController();
     clearTimeout(this.#debounce);
     this.moreBusy = false;
-    // An opened message whose posts were loading loads again when opened again.
-    for (const [id, d] of this.details) if (d.status === 'loading') this.details.delete(id);
   }
 
   override render(): TemplateResult {
@@ -166,23 +202,28 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
     if (status === 'error') return html`${header()}${this.renderError('Service messages could not be loaded.')}`;
     if (!value) return html`${header()}${this.renderLoading('Loading service messages')}`;
     if (!value.tenant) return html`${header()}${this.renderNoTenant()}`;
-    const items = [...value.page.issues, ...this.extra];
-    const cursor = this.cursor === undefined ? value.page.nextCursor : this.cursor;
+    const items = [...value.page.issues, ...value.more];
+    const { cursor, tenant } = value;
     return html`
-      ${header(this.renderAsOf(value.tenant.lastSyncAt, value.tenant.stale))}
-      ${this.renderReauth(value.tenant)}
+      ${header(this.renderAsOf(tenant.lastSyncAt, tenant.stale))}
+      ${this.renderReauth(tenant)}
       ${this.#filters(value.services)}
       ${items.length
-        ? html`<ul part="list" class="list" aria-busy=${this.load.busy}>${items.map((i) => this.#item(i, value.tenant.tenantId))}</ul>`
-        : html`<div part="empty" class="state"><p>${this.#filtered() ? 'No messages match these filters.' : 'No active incidents or advisories.'}</p></div>`}
+        ? html`<ul part="list" class="list" aria-busy=${this.load.busy}>${items.map((i) => this.#item(i, tenant))}</ul>`
+        : this.#filtered()
+          ? html`<div part="empty" class="state">
+              <p>No messages match these filters.</p>
+              <button part="clear" class="btn" type="button" @click=${this.#clear}>Clear filters</button>
+            </div>`
+          : html`<div part="empty" class="state"><p>No active incidents or advisories.</p></div>`}
       ${this.moreError
         ? html`<div part="error" class="state" role="alert">
             <p>More messages could not be loaded. ${errorText(this.moreError)}</p>
-            <button part="retry" class="btn" type="button" @click=${() => this.#more(value.tenant.tenantId, cursor)}>Retry</button>
+            <button part="retry" class="btn" type="button" @click=${() => this.#more(tenant.tenantId, cursor)}>Retry</button>
           </div>`
         : nothing}
       ${cursor
-        ? html`<button part="more" class="btn more" type="button" ?disabled=${this.moreBusy} @click=${() => this.#more(value.tenant.tenantId, cursor)}>
+        ? html`<button part="more" class="btn more" type="button" aria-disabled=${this.moreBusy} @click=${() => this.#more(tenant.tenantId, cursor)}>
             ${this.moreBusy ? 'Loading more…' : 'Show more'}
           </button>`
         : nothing}
@@ -196,24 +237,34 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
     return this.state !== 'active' || !!this.classification || !!this.service || !!this.query;
   }
 
+  /** "Clear filters": back to the active messages of every kind and service, no search; focus on the first filter. */
+  #clear = (): void => {
+    clearTimeout(this.#debounce);
+    this.state = 'active';
+    this.classification = '';
+    this.service = '';
+    this.query = '';
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('[part~="filters"] select')?.focus());
+  };
+
   #filters(services: string[]): TemplateResult {
     const options = this.service && !services.includes(this.service) ? [this.service, ...services] : services;
     return html`<form part="filters" class="filters" role="search" aria-label="Filter messages" @submit=${(e: Event) => e.preventDefault()}>
       <label
         >State
-        <select @change=${(e: Event) => (this.state = (e.target as HTMLSelectElement).value as MessageState)}>
+        <select .value=${this.state} @change=${(e: Event) => (this.state = (e.target as HTMLSelectElement).value as MessageState)}>
           ${MESSAGE_STATES.map((s) => html`<option value=${s} ?selected=${s === this.state}>${STATE_TEXT[s]}</option>`)}
         </select>
       </label>
       <label
         >Type
-        <select @change=${(e: Event) => (this.classification = (e.target as HTMLSelectElement).value as MessageClassification)}>
+        <select .value=${this.classification} @change=${(e: Event) => (this.classification = (e.target as HTMLSelectElement).value as MessageClassification)}>
           ${MESSAGE_CLASSIFICATIONS.map((c) => html`<option value=${c} ?selected=${c === this.classification}>${CLASSIFICATION_FILTER_TEXT[c]}</option>`)}
         </select>
       </label>
       <label
         >Service
-        <select @change=${(e: Event) => (this.service = (e.target as HTMLSelectElement).value)}>
+        <select .value=${this.service} @change=${(e: Event) => (this.service = (e.target as HTMLSelectElement).value)}>
           <option value="" ?selected=${!this.service}>All services</option>
           ${options.map((s) => html`<option value=${s} ?selected=${s === this.service}>${s}</option>`)}
         </select>
@@ -237,18 +288,17 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
     this.query = (e.target as HTMLInputElement).value.trim();
   };
 
-  #item(issue: IssueSummary, tenantId: string): TemplateResult {
-    const level = issueLevel(issue.status, issue.classification);
-    const open = this.open.has(issue.id);
+  #item(issue: IssueSummary, tenant: Tenant): TemplateResult {
+    const open = this.#details.open.has(issue.id);
     const id = `details-${issue.id.replace(/[^\w-]/g, '_')}`;
     return html`<li part="item" class="item">
       <h3>
-        <button class="item-title" type="button" aria-expanded=${open} aria-controls=${id} @click=${() => this.#toggle(issue, tenantId)}>
+        <button class="item-title" type="button" data-issue=${issue.id} aria-expanded=${open} aria-controls=${id} @click=${() => this.#toggle(issue, tenant.tenantId)}>
           ${chevronIcon}<span>${issue.title}</span>
         </button>
       </h3>
       <div class="meta small">
-        <span part="status" class="status level-${level}">${LEVEL_ICONS[level]} ${statusText(issue.status)}</span>
+        ${renderStatus(issueLevel(issue.status, issue.classification), statusText(issue.status))}
         <span class="badge">${classificationText(issue.classification)}</span>
         <span>${issue.service}</span>
         <span class="muted">${issue.id}</span>
@@ -258,91 +308,41 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
         <span>Updated ${this.date(issue.lastModifiedDateTime)}</span>
         ${issue.endDateTime ? html`<span>Ended ${this.date(issue.endDateTime)}</span>` : nothing}
       </p>
-      <div part="details" class="details" id=${id} ?hidden=${!open}>${open ? this.#details(issue, tenantId) : nothing}</div>
+      <div part="details" class="details" id=${id} ?hidden=${!open}>
+        ${open
+          ? html`${this.renderDetails(this.#details, issue, tenant.tenantId)}
+              <p class="small">
+                <a part="admin-link" href=${adminIssueUrl(this.adminCenterUrl, tenant, issue.id)} target="_blank" rel="noopener"
+                  >${issue.id} in the Microsoft 365 admin center of ${breakable(tenant.label)} ${externalIcon}</a
+                >
+              </p>`
+          : nothing}
+      </div>
     </li>`;
   }
 
-  #details(issue: IssueSummary, tenantId: string): TemplateResult {
-    const d = this.details.get(issue.id);
-    if (!d || d.status === 'loading') return this.renderLoading('Loading the post history');
-    if (d.status === 'error')
-      return html`<div part="error" class="state" role="alert">
-        <p>The post history could not be loaded. ${errorText(d.error)}</p>
-        <button part="retry" class="btn" type="button" @click=${() => this.#loadDetail(issue, tenantId)}>Retry</button>
-      </div>`;
-    const posts = [...d.value.posts].sort((a, b) => String(b.createdDateTime).localeCompare(String(a.createdDateTime)));
-    return html`
-      ${issue.impactDescription ? html`<p><strong>User impact:</strong> ${issue.impactDescription}</p>` : nothing}
-      <ol part="timeline" class="timeline" aria-label="Post history">
-        ${posts.map(
-          (p) => html`<li part="post" class="post">
-            <p class="small muted">${this.date(p.createdDateTime)}</p>
-            <div class="post-body" .innerHTML=${p.html}></div>
-          </li>`,
-        )}
-      </ol>
-    `;
-  }
-
   #toggle(issue: IssueSummary, tenantId: string): void {
-    const open = new Set(this.open);
-    if (open.delete(issue.id)) {
-      this.open = open;
-      return;
-    }
-    open.add(issue.id);
-    this.open = open;
-    emit(this, 'o365-issue-select', { tenantId, issue });
-    if (this.details.get(issue.id)?.status !== 'ready') void this.#loadDetail(issue, tenantId);
-  }
-
-  /**
-   * After a load (auto-refresh included): a message whose `lastModifiedDateTime` moved on since its
-   * posts were loaded gets them again, at once when it is open (the old posts stay on screen
-   * meanwhile), else when it is next opened.
-   */
-  #refreshDetails(tenantId: string, issues: IssueSummary[]): void {
-    let details: Map<string, Detail> | undefined;
-    for (const issue of issues) {
-      const d = this.details.get(issue.id);
-      if (d?.status !== 'ready' || !changedSince(d.value, issue)) continue;
-      if (this.open.has(issue.id)) void this.#loadDetail(issue, tenantId, true);
-      else (details ??= new Map(this.details)).delete(issue.id);
-    }
-    if (details) this.details = details;
-  }
-
-  /** Loads the posts of `issue`; `quiet` keeps what is shown until the new posts arrive. */
-  async #loadDetail(issue: IssueSummary, tenantId: string, quiet = false): Promise<void> {
-    const set = (d: Detail) => (this.details = new Map(this.details).set(issue.id, d));
-    const key = `issue/${tenantId}/${issue.id}`;
-    const cached = this.store.peek<IssueDetail>(key);
-    const before = this.details.get(issue.id);
-    if (!quiet) set({ status: 'loading' });
-    try {
-      // The HTML of posts was sanitised by the server (allow-list; DESIGN.md, JSON API).
-      const value = await this.store.get(key, (s) => this.store.client.issue(tenantId, issue.id, s), {
-        signal: this.#side.signal,
-        // A cached copy older than the list's entry is not good enough.
-        maxAge: cached && changedSince(cached, issue) ? 0 : Infinity,
-      });
-      set({ status: 'ready', value });
-      if (quiet && before?.status === 'ready' && value.posts.length !== before.value.posts.length) this.announcement = `New update: ${issue.title}`;
-    } catch (error) {
-      if (!isAbortError(error) && !quiet) set({ status: 'error', error });
-    }
+    if (this.#details.toggle(issue, tenantId)) emit(this, 'o365-issue-select', { tenantId, issue });
   }
 
   async #more(tenantId: string, cursor: string | null): Promise<void> {
-    if (!cursor) return;
+    if (!cursor || this.moreBusy) return;
     this.moreBusy = true;
     this.moreError = undefined;
     try {
       const page = await this.#page(tenantId, { ...this.#params(), cursor }, this.#side.signal, Infinity, false);
-      this.extra = [...this.extra, ...page.issues];
-      this.cursor = page.nextCursor;
+      const value = this.load.value;
+      if (!value?.tenant || value.tenant.tenantId !== tenantId) return;
+      // Shown at once, and loaded again by every refresh from now on.
+      this.#pages++;
+      this.load.value = { ...value, more: unique(value.page.issues, [...value.more, ...page.issues]), cursor: page.nextCursor };
       this.announcement = `${page.issues.length} more ${page.issues.length === 1 ? 'message' : 'messages'} loaded`;
-      emit(this, 'o365-load', { element: 'service-messages', tenant: this.load.value?.tenant ?? null, issues: page.issues, nextCursor: page.nextCursor });
+      emit(this, 'o365-load', { element: 'service-messages', tenant: value.tenant, issues: page.issues, nextCursor: page.nextCursor });
+      // The reader goes on where the new messages start (the button may be gone).
+      const first = page.issues[0];
+      this.requestUpdate();
+      await this.updateComplete;
+      if (first) this.renderRoot.querySelector<HTMLElement>(`.item-title[data-issue="${CSS.escape(first.id)}"]`)?.focus();
     } catch (error) {
       if (isAbortError(error)) return;
       this.moreError = error;
@@ -353,9 +353,10 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
   }
 }
 
-/** True when the list says `issue` changed after `detail` was loaded. */
-function changedSince(detail: IssueSummary, issue: IssueSummary): boolean {
-  return toDate(detail.lastModifiedDateTime)?.getTime() !== toDate(issue.lastModifiedDateTime)?.getTime();
+/** `more` without the issues already in `first` (a refresh can move an issue between pages). */
+function unique(first: readonly IssueSummary[], more: readonly IssueSummary[]): IssueSummary[] {
+  const seen = new Set(first.map((i) => i.id));
+  return more.filter((i) => !seen.has(i.id) && seen.add(i.id));
 }
 
 declare global {

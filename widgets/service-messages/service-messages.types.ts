@@ -1,4 +1,4 @@
-import type { IssuesResponse, Tenant } from '../api/types.js';
+import type { IssueSummary, IssuesResponse, Tenant } from '../api/types.js';
 
 /** Values of the `state` filter. */
 export const MESSAGE_STATES = ['active', 'resolved', 'all'] as const;
@@ -15,7 +15,10 @@ export const CLASSIFICATION_FILTER_TEXT = {
   advisory: 'Advisories',
 } as const satisfies Record<MessageClassification, string>;
 
-/** What `<o365-service-messages>` loaded: the tenant, its service names and the first page. */
+/**
+ * What `<o365-service-messages>` loaded: the tenant, its service names, the first page, the issues
+ * of the further pages shown ("Show more") and the cursor after the last of them.
+ */
 export type ServiceMessagesData =
   | { tenant: undefined }
-  | { tenant: Tenant; services: string[]; page: IssuesResponse };
+  | { tenant: Tenant; services: string[]; page: IssuesResponse; more: IssueSummary[]; cursor: string | null };

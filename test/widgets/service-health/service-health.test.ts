@@ -3,7 +3,8 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../../widgets/service-health/service-health.js';
 import type { O365ServiceHealth } from '../../../widgets/service-health/service-health.js';
 import '../../../widgets/service-messages/service-messages.js';
-import { $, $$, CONTOSO, count, FABRIKAM, mount, newSession, overflowing, part, requests, resetVisibility, setVisibility, sleep, text } from '../support/helpers.js';
+import type { O365ServiceMessages } from '../../../widgets/service-messages/service-messages.js';
+import { $, $$, CONTOSO, count, FABRIKAM, midWordBreaks, mount, newSession, overflowing, part, requests, resetVisibility, setVisibility, sleep, text } from '../support/helpers.js';
 
 async function health(attrs: { key?: string; tenant?: string; extra?: Record<string, string> } = {}) {
   const s = newSession();
@@ -133,17 +134,67 @@ describe('<o365-service-health>', () => {
       expect(text($(el, '[part~="summary"]'))).to.equal('2 services have issues');
     });
 
-    it('formats times in `locale` and `time-zone`, naming the zone', async () => {
+    it('formats times in `locale` and `time-zone`, naming the one zone of the view once', async () => {
       const { el } = await health();
       el.locale = 'de-DE';
       el.timeZone = 'Asia/Tokyo';
       await part(el, 'as-of');
       await el.updateComplete;
       const expected = new Intl.DateTimeFormat('de-DE', {
-        timeZone: 'Asia/Tokyo', year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short',
+        timeZone: 'Asia/Tokyo', year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit',
       }).format(new Date('2024-05-02T09:20:00.000Z'));
       expect(text($(el, '[part~="as-of"] time'))).to.equal(expected);
       expect($(el, '[part~="as-of"] time')!.getAttribute('datetime')).to.equal('2024-05-02T09:20:00.000Z');
+      // The sentence is English, so is the zone's name.
+      expect(text($(el, '[part~="time-zone"]'))).to.equal('times in Japan Standard Time');
+      $(el, 'button.row')!.click();
+      await waitUntil(() => $(el, '.issue-meta time'));
+      expect(text($(el, '.issue-meta time'))).to.equal(
+        new Intl.DateTimeFormat('de-DE', { timeZone: 'Asia/Tokyo', year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(
+          new Date('2024-05-02T09:15:24.767Z'),
+        ),
+      );
+    });
+
+    describe('locale, without a `locale` attribute', () => {
+      const lang = document.documentElement.lang;
+      afterEach(() => {
+        document.documentElement.lang = lang;
+        delete window.O365Health;
+      });
+      const asOf = async (el: O365ServiceHealth) => {
+        await part(el, 'as-of');
+        return text($(el, '[part~="as-of"] time'));
+      };
+      const format = (locale: string) =>
+        new Intl.DateTimeFormat(locale, { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(
+          new Date('2024-05-02T09:20:00.000Z'),
+        );
+
+      it('follows the page’s <html lang>, not the browser’s language', async () => {
+        expect(navigator.language).to.not.match(/^de/);
+        document.documentElement.lang = 'de-DE';
+        const { el } = await health({ extra: { 'time-zone': 'UTC' } });
+        expect(await asOf(el)).to.equal(format('de-DE'));
+        expect(text($(el, '[part~="as-of"] .age'))).to.match(/^vor /);
+      });
+
+      it('prefers the page default to <html lang>, and the attribute to both', async () => {
+        document.documentElement.lang = 'de-DE';
+        const s = newSession();
+        window.O365Health = { apiBase: s.apiBase, apiKey: 'admin', locale: 'en-GB' };
+        const { el } = await mount<O365ServiceHealth>(html`<o365-service-health time-zone="UTC"></o365-service-health>`);
+        expect(await asOf(el)).to.equal(format('en-GB'));
+        el.locale = 'fr-FR';
+        await el.updateComplete;
+        expect(await asOf(el)).to.equal(format('fr-FR'));
+      });
+
+      it('skips a malformed <html lang> for the browser’s language', async () => {
+        document.documentElement.lang = 'not a language!';
+        const { el } = await health({ extra: { 'time-zone': 'UTC' } });
+        expect(await asOf(el)).to.equal(format(navigator.language));
+      });
     });
 
     it('lays out a grid when wide and a one-column list in a 200 px tile or when `compact`', async () => {
@@ -232,6 +283,34 @@ describe('<o365-service-health>', () => {
       expect(overflowing(el)).to.deep.equal([]);
     });
 
+    it('gives the cards of one row the same height, and an opened card the whole row', async () => {
+      const { el, wrapper } = await health();
+      wrapper.style.width = '900px';
+      await part(el, 'list');
+      await sleep(30); // container queries apply
+      const rows = new Map<number, number[]>();
+      for (const item of $$(el, '[part~="item"]')) {
+        const r = item.getBoundingClientRect();
+        rows.set(Math.round(r.top), [...(rows.get(Math.round(r.top)) ?? []), Math.round(r.height)]);
+      }
+      expect([...rows.values()].some((heights) => heights.length > 1), 'several cards per row').to.be.true;
+      for (const heights of rows.values()) expect(new Set(heights).size, `heights ${heights}`).to.equal(1);
+      $(el, 'button.row')!.click();
+      await el.updateComplete;
+      const open = $(el, '[part~="item"]')!.getBoundingClientRect();
+      expect(Math.round(open.width)).to.equal(Math.round($(el, '[part~="list"]')!.getBoundingClientRect().width));
+    });
+
+    it('wraps a tenant’s domain between its parts in a 240 px tile, never mid-word', async () => {
+      const { el, wrapper } = await health();
+      wrapper.style.width = '240px';
+      await part(el, 'list');
+      await sleep(30);
+      expect(text($(el, '[part~="title"]'))).to.contain('contoso.onmicrosoft.com');
+      expect($(el, '[part~="title"]')!.getBoundingClientRect().height, 'the title wraps').to.be.greaterThan(40);
+      expect(midWordBreaks(el)).to.deep.equal([]);
+    });
+
     it('puts the status under the name in a small tile', async () => {
       const { el, wrapper } = await health();
       wrapper.style.width = '240px';
@@ -244,7 +323,7 @@ describe('<o365-service-health>', () => {
     it('says how old the data is, in the element’s locale', async () => {
       const { el } = await health();
       await part(el, 'as-of');
-      expect(text($(el, '[part~="as-of"]'))).to.match(/^as of .+ · \d+ years? ago$/);
+      expect(text($(el, '[part~="as-of"]'))).to.match(/^as of .+ · \d+ years? ago · times in .+$/);
       el.locale = 'de-DE';
       await el.updateComplete;
       expect(text($(el, '[part~="as-of"] .age'))).to.match(/^vor \d+ Jahren?$/);
@@ -316,16 +395,82 @@ describe('<o365-service-health>', () => {
       expect(error.detail).to.include({ status: 500, code: 'internal_error' });
     });
 
-    it('fires o365-issue-select when the user chooses an issue', async () => {
+    it('fires o365-issue-select when the user chooses an issue; cancelling it keeps the issue closed', async () => {
       const { el, events, wrapper } = await health();
-      wrapper.addEventListener('o365-issue-select', (e) => e.preventDefault()); // no admin-center tab in tests
+      wrapper.addEventListener('o365-issue-select', (e) => e.preventDefault());
       await part(el, 'list');
       $(el, 'button.row')!.click();
       await el.updateComplete;
       $(el, '.issue-title')!.click();
       const select = events.find((e) => e.type === 'o365-issue-select')!;
+      expect(select.cancelable).to.be.true;
       expect(select.detail.tenantId).to.equal(CONTOSO);
       expect(select.detail.issue.id).to.equal('EX226792');
+      await el.updateComplete;
+      expect($(el, '.issue-title')!.getAttribute('aria-expanded')).to.equal('false');
+      expect($(el, '[part~="timeline"]')).to.be.null;
+    });
+
+    it('opens an issue in place to its post history, with a deep link to it in the admin center', async () => {
+      const { el, events, session } = await health();
+      const opened: unknown[] = [];
+      const open = window.open;
+      window.open = (...args: unknown[]) => (opened.push(args), null);
+      try {
+        await part(el, 'list');
+        $(el, 'button.row')!.click();
+        await el.updateComplete;
+        const title = $(el, '.issue-title')!;
+        title.focus();
+        await sendKeys({ press: 'Enter' });
+        const timeline = await part(el, 'timeline');
+        expect(title.getAttribute('aria-expanded')).to.equal('true');
+        expect($$(el, '[part~="post"]')).to.have.length(2);
+        expect(text(timeline)).to.contain('This information is preliminary');
+        expect(text($(el, '[part~="details"]'))).to.contain('User impact:');
+        expect(opened, 'no new tab').to.deep.equal([]);
+        expect(events.filter((e) => e.type === 'o365-issue-select')).to.have.length(1);
+        expect(await count(session.id, `/api/tenants/${CONTOSO}/issues/EX226792`)).to.equal(1);
+        const link = $(el, '[part~="admin-link"]') as HTMLAnchorElement;
+        expect(link.getAttribute('href')).to.equal('https://admin.microsoft.com/#/servicehealth/:/alerts/EX226792');
+        expect(text(link)).to.equal('EX226792 in the Microsoft 365 admin center of contoso.onmicrosoft.com');
+        expect(link.target).to.equal('_blank');
+        await expect(el).to.be.accessible();
+        await sendKeys({ press: 'Enter' });
+        await el.updateComplete;
+        expect(title.getAttribute('aria-expanded')).to.equal('false');
+      } finally {
+        window.open = open;
+      }
+    });
+
+    it('fills `admin-center-url` with the tenant and issue of each link', async () => {
+      const { el } = await health({ extra: { 'admin-center-url': 'https://portal.example/m365/{tenantId}/{tenant}/alerts/{issueId}' } });
+      await part(el, 'list');
+      $(el, 'button.row')!.click();
+      await el.updateComplete;
+      $(el, '.issue-title')!.click();
+      const link = await part(el, 'admin-link');
+      expect(link.getAttribute('href')).to.equal(`https://portal.example/m365/${CONTOSO}/contoso.onmicrosoft.com/alerts/EX226792`);
+    });
+
+    it('gives an issue the same level and icon as the feed does (an advisory on a "degraded" service)', async () => {
+      const s = newSession();
+      const { wrapper } = await mount(html`
+        <o365-service-health api-base=${s.apiBase} api-key="purview"></o365-service-health>
+        <o365-service-messages api-base=${s.apiBase} api-key="purview"></o365-service-messages>
+      `);
+      const [tile, feed] = [wrapper.children[0] as O365ServiceHealth, wrapper.children[1] as O365ServiceMessages];
+      await part(tile, 'list');
+      await part(feed, 'list');
+      const row = $$(tile, '[part~="item"]').find((li) => text(li.querySelector('.name')) === 'Microsoft 365 suite')!;
+      const item = $$(feed, '[part~="item"]').find((li) => text(li).includes('MO226784'))!;
+      const look = (status: Element | null) => ({ level: [...status!.classList].find((c) => c.startsWith('level-')), icon: status!.querySelector('svg')!.getAttribute('class') });
+      expect(look(item.querySelector('[part~="status"]'))).to.deep.equal({ level: 'level-advisory', icon: 'icon icon-advisory' });
+      expect(look(row.querySelector('[part~="status"]')), 'the service row').to.deep.equal(look(item.querySelector('[part~="status"]')));
+      (row.querySelector('button.row') as HTMLElement).click();
+      await tile.updateComplete;
+      expect(look(row.querySelector('[part~="issue"] [part~="status"]')), 'the issue in the tile').to.deep.equal(look(item.querySelector('[part~="status"]')));
     });
 
     it('fires nothing when only a display property is set from outside', async () => {
@@ -372,7 +517,7 @@ describe('<o365-service-health>', () => {
     it('exposes base, header, list, item, status and footer links to Microsoft', async () => {
       const { el } = await health();
       await part(el, 'list');
-      for (const name of ['base', 'header', 'title', 'summary', 'as-of', 'list', 'item', 'status', 'footer']) expect($(el, `[part~="${name}"]`), name).to.exist;
+      for (const name of ['base', 'header', 'title', 'summary', 'as-of', 'time-zone', 'list', 'item', 'status', 'footer']) expect($(el, `[part~="${name}"]`), name).to.exist;
       const links = $$(el, '[part~="footer"] a').map((a) => a.getAttribute('href'));
       expect(links).to.deep.equal(['https://admin.microsoft.com/#/servicehealth', 'https://admin.microsoft.com/#/healthoverview']);
     });

@@ -1,4 +1,4 @@
-import { expect, html, waitUntil } from '@open-wc/testing';
+import { expect, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../../widgets/service-messages/service-messages.js';
 import type { O365ServiceMessages } from '../../../widgets/service-messages/service-messages.js';
@@ -40,7 +40,7 @@ describe('<o365-service-messages>', () => {
   });
 
   describe('attributes', () => {
-    it('shows active messages newest change first, with service, classification, status and zone-named times', async () => {
+    it('shows active messages newest change first, with service, classification, status and times in one labelled zone', async () => {
       const { el } = await messages();
       el.timeZone = 'UTC';
       await part(el, 'list');
@@ -50,7 +50,10 @@ describe('<o365-service-messages>', () => {
       ]);
       const first = $(el, '[part~="item"]')!;
       expect(text(first)).to.contain('Exchange Online').and.contain('Incident').and.contain('Service degradation');
-      expect(text(first)).to.match(/Started .*UTC/).and.match(/Updated .*UTC/);
+      expect(text(first)).to.match(/Started \w+ \d+, 2024, \d+:\d\d [AP]M/).and.match(/Updated \w+/);
+      // One zone for the whole view, named once rather than on every time.
+      expect(text(first)).to.not.contain('UTC');
+      expect(text($(el, '[part~="as-of"] [part~="time-zone"]'))).to.equal('times in UTC');
     });
 
     it('sets the filters from `state`, `classification` and `service`', async () => {
@@ -72,6 +75,18 @@ describe('<o365-service-messages>', () => {
       await waitUntil(() => titles(el).length === 6);
       expect($(el, '[part~="more"]')).to.be.null;
       expect(events.filter((e) => e.type === 'o365-load').at(-1)!.detail.nextCursor).to.equal(null);
+    });
+
+    it('moves the focus to the first new message after "Show more", also from the last page', async () => {
+      const { el } = await messages({}, 'state=all max-items=3');
+      await waitUntil(() => $(el, '[part~="more"]'));
+      $(el, '[part~="more"]')!.focus();
+      await sendKeys({ press: 'Enter' });
+      await waitUntil(() => titles(el).length === 6, 'the second page never came');
+      expect($(el, '[part~="more"]'), 'that was the last page').to.be.null;
+      await waitUntil(() => el.shadowRoot!.activeElement === $$(el, '.item-title')[3], 'the focus is not on the first new message');
+      expect(document.activeElement).to.equal(el);
+      await expect(el).to.be.accessible();
     });
 
     it('searches on Enter', async () => {
@@ -124,6 +139,42 @@ describe('<o365-service-messages>', () => {
   });
 
   describe('auto-refresh', () => {
+    it('keeps the loaded pages, the opened message, the focus and the scroll position', async () => {
+      const { el, session, wrapper } = await messages({}, 'state=all max-items=2');
+      // Room to scroll: the feed sits below a tall block of the page.
+      const spacer = Object.assign(document.createElement('div'), { style: 'height: 1500px' });
+      wrapper.prepend(spacer);
+      try {
+        await waitUntil(() => titles(el).length === 2 && $(el, '[part~="more"]'));
+        $(el, '[part~="more"]')!.click();
+        await waitUntil(() => titles(el).length === 4, 'the second page never came');
+        const third = $$(el, '.item-title')[2]!; // on page two
+        third.click();
+        await waitUntil(() => third.closest('li')!.querySelectorAll('[part~="post"]').length, 'the posts did not load');
+        third.focus();
+        third.scrollIntoView({ block: 'center' });
+        const scrollY = window.scrollY;
+        expect(scrollY).to.be.greaterThan(1000);
+        const pageTwo = async () => (await requests(session.id)).filter((r) => r.path.includes('/issues?') && r.path.includes('cursor=2')).length;
+        const before = await pageTwo();
+        el.refreshInterval = 1;
+        await oneEvent(el, 'o365-load');
+        el.refreshInterval = 0;
+        await el.updateComplete;
+        expect(await pageTwo(), 'page two was loaded again').to.be.greaterThan(before);
+        expect(titles(el)).to.have.length(4);
+        const again = $$(el, '.item-title')[2]!;
+        expect(again.getAttribute('aria-expanded')).to.equal('true');
+        expect(again.closest('li')!.querySelectorAll('[part~="post"]').length).to.be.greaterThan(0);
+        expect(el.shadowRoot!.activeElement).to.equal(again);
+        expect(window.scrollY).to.equal(scrollY);
+        expect($(el, '[part~="more"]')).to.exist;
+      } finally {
+        el.refreshInterval = 0;
+        spacer.remove();
+      }
+    });
+
     it('loads the posts of an opened message again when the refreshed list says it changed', async () => {
       const { el, session } = await messages();
       await part(el, 'list');
@@ -166,11 +217,32 @@ describe('<o365-service-messages>', () => {
       await expect(el).to.be.accessible();
     });
 
-    it('shows empty when no message matches', async () => {
-      const { el } = await messages({}, 'state=resolved classification=incident');
+    it('shows empty when no message matches, with a way to clear the filters', async () => {
+      const { el } = await messages({}, 'state=resolved');
+      await part(el, 'list');
+      const selects = $$(el, '[part~="filters"] select') as HTMLSelectElement[];
+      selects[1]!.value = 'incident'; // as the user chooses "Incidents" (no resolved incident exists)
+      selects[1]!.dispatchEvent(new Event('change'));
       const empty = await part(el, 'empty');
-      expect(text(empty)).to.equal('No messages match these filters.');
+      expect(text(empty)).to.contain('No messages match these filters.');
       await expect(el).to.be.accessible();
+      (await part(el, 'clear')).click();
+      await waitUntil(() => titles(el).length === 2, 'the filters were not cleared');
+      expect(selects.map((select) => select.value)).to.deep.equal(['active', '', '']);
+      expect(($(el, 'input[type="search"]') as HTMLInputElement).value).to.equal('');
+      expect(el.shadowRoot!.activeElement).to.equal(selects[0]);
+    });
+
+    it('has no Clear button when nothing is filtered', async () => {
+      const { el } = await messages({ tenant: FABRIKAM }, 'classification=incident');
+      await part(el, 'empty');
+      el.classification = '';
+      el.service = 'Exchange Online';
+      await part(el, 'clear');
+      el.service = '';
+      el.state = 'active';
+      await waitUntil(() => titles(el).length === 1);
+      expect($(el, '[part~="clear"]')).to.be.null;
     });
 
     it('shows an error with role=alert and Retry', async () => {

@@ -109,3 +109,31 @@ export function selectFits(select: HTMLSelectElement): boolean {
     probe.remove();
   }
 }
+
+/**
+ * Words of `host`'s shadow tree that a line break cuts in two: a break between two letters or
+ * digits of one text node ("onmicro|soft"). Breaks at spaces, after "." or "-", and at `<wbr>`
+ * (which splits the text node) are fine. Empty when no word is cut.
+ */
+export function midWordBreaks(host: HTMLElement): string[] {
+  const out: string[] = [];
+  const walker = document.createTreeWalker(host.shadowRoot!, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  const wordChar = /[\p{L}\p{N}]/u;
+  for (let node = walker.nextNode() as Text | null; node; node = walker.nextNode() as Text | null) {
+    const t = node.data;
+    let prevTop: number | undefined;
+    for (let i = 0; i < t.length; i++) {
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const r = range.getClientRects()[0];
+      if (!r || !r.width) continue;
+      if (prevTop !== undefined && r.top > prevTop + 2 && wordChar.test(t[i - 1] ?? '') && wordChar.test(t[i]!)) {
+        const start = t.slice(0, i).search(/[\p{L}\p{N}.@_-]+$/u);
+        out.push(`${t.slice(start, i)}|${/^[\p{L}\p{N}.@_-]+/u.exec(t.slice(i))?.[0] ?? ''}`);
+      }
+      prevTop = r.top;
+    }
+  }
+  return out;
+}
