@@ -190,10 +190,12 @@ export async function startProduct(options: { pollCron?: string; env?: Record<st
       return fetch(`${serverUrl}${path}`, { ...init, headers });
     },
     control(method, path, body) {
+      // The control API takes JSON only (a bodiless POST too), so a web page cannot drive it.
+      const json = body !== undefined || method !== 'GET' && method !== 'DELETE';
       return fetch(`${simulatorUrl}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: json ? { 'content-type': 'application/json' } : {},
+        body: json ? JSON.stringify(body ?? {}) : undefined,
       });
     },
     async tenants() {
