@@ -13,7 +13,7 @@ import { acquireInstanceLock } from './instance-lock.js';
 import { IdentityClient } from './microsoft/identity.js';
 import { Poller, type PollerOptions } from './poller.js';
 import { authorizationRoutes, oauthCallbackRoutes } from './routes/authorizations.js';
-import { pruneOAuthRequests } from './tenancy.js';
+import { pruneOAuthRequests } from './store/authorizations.js';
 
 export interface StartServerOptions {
   config: Config;
@@ -23,6 +23,8 @@ export interface StartServerOptions {
   polling?: boolean;
   /** Graph client tuning passed to the poller (tests shorten timeouts and backoff). */
   graph?: PollerOptions['graph'];
+  /** Poller tuning (tests pass a seeded jitter source, a shorter full-resync period or cap). */
+  poller?: Pick<PollerOptions, 'random' | 'fullSyncEveryMs' | 'maxBackoffMs' | 'maxRetryAfterMs' | 'concurrency'>;
   /** Extra routes (simulator mode adds the demo page's configuration). */
   routes?: AppDeps['routes'];
 }
@@ -93,6 +95,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     cron: config.pollCron,
     now,
     log: (line) => log(line),
+    ...options.poller,
     graph: options.graph,
   });
   const tenancy = {

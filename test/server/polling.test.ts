@@ -1,11 +1,13 @@
 /**
  * Polling, visibility and deletion, faults and restarts: the server against the simulator over
  * HTTP, cycles driven by hand (`poller.runCycle()`), Graph traffic checked in the simulator's log.
+ * "Mid-request" moments are made with the simulator's `hold`/`hang` faults and ended by the test;
+ * exact times come from a manual server clock, never from the wall clock.
  */
 import { count, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { authorizations, issues, services, tenants } from '../../server/db/schema.js';
-import { startStack, waitFor, type Stack } from '../support/stack.js';
+import { seededRandom, startStack, waitFor, type Stack, type StackOptions } from '../support/stack.js';
 
 let stack: Stack;
 beforeEach(async () => {
@@ -13,11 +15,26 @@ beforeEach(async () => {
 });
 afterEach(() => stack.close());
 
-const contoso = () => stack.simulator.tenants[0]!;
-const MIN = 60_000;
+/** Replaces the default stack with one started with `options`. */
+async function restack(options: StackOptions) {
+  await stack.close();
+  stack = await startStack(options);
+}
 
-type TenantsBody = { tenants: Array<{ tenantId: string; stale: boolean; lastSyncAt: string | null }> };
+const contoso = () => stack.simulator.tenants[0]!;
+const SEC = 1000;
+const MIN = 60_000;
+const OVERVIEWS = '/v1.0/admin/serviceAnnouncement/healthOverviews';
+const ISSUES = '/v1.0/admin/serviceAnnouncement/issues';
+
+type TenantJson = { tenantId: string; stale: boolean; lastSyncAt: string | null; lastSyncError: string | null; nextSyncAt: string | null };
+type TenantsBody = { tenants: TenantJson[] };
 const tenantsOf = async (key: string) => ((await (await stack.api(key, '/api/tenants')).json()) as TenantsBody).tenants;
+const tenantOf = async (key: string, tenantId: string) => (await tenantsOf(key)).find((t) => t.tenantId === tenantId)!;
+const tenantRow = (tenantId: string) => stack.server.database.db.select().from(tenants).where(eq(tenants.tenantId, tenantId)).get();
+type AuthorizationJson = { id: string; status: string; lastError: string | null };
+const authorizationsOf = async (key: string) =>
+  ((await (await stack.api(key, '/api/authorizations')).json()) as { authorizations: AuthorizationJson[] }).authorizations;
 
 async function authorizedAndSynced(key: string, tenant = 0) {
   const { authorizationId } = await stack.authorize(key, tenant);
@@ -73,14 +90,24 @@ describe('deletion during a sync', () => {
     const key = stack.key('org');
     const tid = contoso().tenantId;
     const auth = await authorizedAndSynced(key);
-    await stack.control('POST', `/_simulator/tenants/${tid}/faults`, { kind: 'delay', count: 1, delayMs: 1000 });
+    await stack.control('POST', `/_simulator/tenants/${tid}/faults`, { kind: 'hold', count: 1 });
     stack.advance(6 * MIN);
-    // runCycle picks the tenant and sends the (delayed) first request before it yields.
+    const before = (await stack.graphRequests(tid)).length;
     const cycle = stack.server.poller.runCycle();
+    // The sync's first Graph request is waiting in the simulator: delete now, then let Graph answer.
+    expect((await stack.held(tid)).map((h) => h.path)).toEqual([OVERVIEWS]);
     expect((await stack.api(key, `/api/authorizations/${auth}`, { method: 'DELETE' })).status).toBe(204);
-    await cycle;
+    expect(stack.server.database.db.select().from(tenants).all()).toEqual([]);
+    expect(await stack.release(tid)).toBe(1);
+    expect(await cycle).toEqual([{ status: 'no-authorization', tenantId: tid }]);
+    // Graph did answer the whole sync; the server kept none of it.
+    expect((await stack.graphRequests(tid)).slice(before).map((r) => [r.path, r.status])).toEqual([
+      [OVERVIEWS, 200],
+      [ISSUES, 200],
+    ]);
     expect(storedIssueCount(tid)).toBe(0);
     expect(stack.server.database.db.select().from(tenants).all()).toEqual([]);
+    expect(stack.server.database.db.select({ n: count() }).from(services).get()!.n).toBe(0);
   });
 });
 
@@ -116,19 +143,27 @@ describe('polling', () => {
   });
 
   it('honours Retry-After on 429 without hammering', async () => {
+    // The Graph client's waits go through an injected sleep, so the test sees each wait asked for.
+    const waits: number[] = [];
+    await restack({ graph: { sleep: async (ms) => void waits.push(ms) } });
     const key = stack.key('org');
     const tid = contoso().tenantId;
     await authorizedAndSynced(key);
-    await stack.control('POST', `/_simulator/tenants/${tid}/faults`, { kind: 'throttle', count: 2, retryAfter: 1 });
+    await stack.control('POST', `/_simulator/tenants/${tid}/faults`, { kind: 'throttle', count: 2, retryAfter: 2 });
     stack.advance(6 * MIN);
+    waits.length = 0;
     const before = (await stack.graphRequests(tid)).length;
     const [outcome] = await stack.server.poller.runCycle();
     expect(outcome!.status).toBe('ok');
     const log = (await stack.graphRequests(tid)).slice(before);
-    expect(log.map((r) => r.status)).toEqual([429, 429, 200, 200]);
-    // Lower bounds only: the client waited at least the second Retry-After asked for.
-    expect(Date.parse(log[1]!.at) - Date.parse(log[0]!.at)).toBeGreaterThanOrEqual(950);
-    expect(Date.parse(log[2]!.at) - Date.parse(log[1]!.at)).toBeGreaterThanOrEqual(950);
+    expect(log.map((r) => [r.path, r.status])).toEqual([
+      [OVERVIEWS, 429],
+      [OVERVIEWS, 429],
+      [OVERVIEWS, 200],
+      [ISSUES, 200],
+    ]);
+    // Before each retry the client waited exactly what Retry-After asked for, and nothing else.
+    expect(waits).toEqual([2000, 2000]);
   });
 
   it('rides out a short 500 burst, backs off after a long one, and keeps serving the last data as stale', async () => {
@@ -156,14 +191,51 @@ describe('polling', () => {
     expect(health.services.length).toBeGreaterThan(0);
   });
 
-  it('times out a hanging Graph response and retries', async () => {
+  it('times out a hanging Graph response, retries it, fails the sync when every try hangs, and recovers next cycle', async () => {
+    // A short client time-out; the simulator's `hang` never answers, so only the time-out ends a try.
+    await restack({ graph: { timeoutMs: 1000, maxRetries: 2 } });
     const key = stack.key('org');
     const tid = contoso().tenantId;
     await authorizedAndSynced(key);
-    await stack.control('POST', `/_simulator/tenants/${tid}/faults`, { kind: 'delay', count: 1, delayMs: 4000 });
+    const statuses = async (from: number) => (await stack.graphRequests(tid)).slice(from).map((r) => [r.path, r.status]);
+
+    // One hanging answer: the try times out and the retry succeeds inside the same sync.
+    await stack.control('POST', `/_simulator/tenants/${tid}/faults`, { kind: 'hang', count: 1 });
     stack.advance(6 * MIN);
-    const [outcome] = await stack.server.poller.runCycle();
-    expect(outcome!.status).toBe('ok');
+    let before = (await stack.graphRequests(tid)).length;
+    let cycle = stack.server.poller.runCycle();
+    expect((await stack.held(tid)).map((h) => [h.kind, h.path])).toEqual([['hang', OVERVIEWS]]);
+    expect(await cycle).toEqual([expect.objectContaining({ status: 'ok', tenantId: tid })]);
+    // Status 0: the simulator never answered the first try.
+    expect(await statuses(before)).toEqual([
+      [OVERVIEWS, 0],
+      [OVERVIEWS, 200],
+      [ISSUES, 200],
+    ]);
+
+    // Every try hangs (1 + 2 retries): the sync fails with a time-out, and says so.
+    await stack.control('POST', `/_simulator/tenants/${tid}/faults`, { kind: 'hang', count: 3 });
+    stack.advance(6 * MIN);
+    before = (await stack.graphRequests(tid)).length;
+    cycle = stack.server.poller.runCycle();
+    expect((await stack.held(tid)).map((h) => h.kind)).toEqual(['hang']);
+    const [failed] = await cycle;
+    expect(failed).toMatchObject({ status: 'failed', tenantId: tid, error: expect.stringMatching(/did not answer \/v1\.0\/admin\/serviceAnnouncement\/healthOverviews: .*timeout/i) });
+    await waitFor(async () => (await statuses(before)).length === 3, 'the three unanswered tries in the log');
+    expect(await statuses(before)).toEqual([
+      [OVERVIEWS, 0],
+      [OVERVIEWS, 0],
+      [OVERVIEWS, 0],
+    ]);
+    expect((await tenantOf(key, tid)).lastSyncError).toMatch(/did not answer.*timeout/i);
+    expect(tenantRow(tid)!.consecutiveFailures).toBe(1);
+    expect(stack.server.database.db.select().from(authorizations).get()!.status).toBe('active');
+
+    // The faults are used up: the next cycle syncs and clears the error.
+    stack.advance(6 * MIN);
+    expect(await stack.server.poller.runCycle()).toEqual([expect.objectContaining({ status: 'ok', tenantId: tid })]);
+    expect((await tenantOf(key, tid)).lastSyncError).toBeNull();
+    expect(tenantRow(tid)!.consecutiveFailures).toBe(0);
   });
 
   it('refreshes expired tokens without bothering anyone', async () => {
@@ -227,19 +299,230 @@ describe('restart', () => {
       services: stack.server.database.db.select({ n: count() }).from(services).where(eq(services.tenantId, tid)).get()!.n,
     });
     const before = counts();
-    await stack.control('POST', `/_simulator/tenants/${tid}/faults`, { kind: 'delay', count: 1, delayMs: 3000 });
+    await stack.control('POST', `/_simulator/tenants/${tid}/faults`, { kind: 'hold', count: 1 });
     stack.advance(6 * MIN);
+    const rowBefore = tenantRow(tid)!;
     const cycle = stack.server.poller.runCycle();
-    await waitFor(async () => (await stack.graphRequests(tid)).length > 0, 'a request in flight', 2000).catch(() => null);
+    expect((await stack.held(tid)).map((h) => h.path)).toEqual([OVERVIEWS]);
+    // Stopped while Graph has not answered: the sync ends as "stopped", not as a failure.
     await stack.restart();
-    await cycle;
+    expect(await cycle).toEqual([{ status: 'failed', tenantId: tid, error: 'stopped' }]);
+    // The held request's client went away with the old server.
+    await waitFor(async () => ((await (await fetch(`${stack.simulator.url}/_simulator/held?tenantId=${tid}`)).json()) as { held: unknown[] }).held.length === 0, 'the simulator to see the aborted request go');
     expect(counts()).toEqual(before);
-    const row = stack.server.database.db.select().from(tenants).where(eq(tenants.tenantId, tid)).get()!;
-    expect(row.nextPollAt.getTime()).toBeLessThanOrEqual(Date.now() + 6 * MIN);
-    await stack.control('DELETE', `/_simulator/tenants/${tid}/faults`);
+    // Nothing of the interrupted sync was written: no failure counted, still due at the same time.
+    const row = tenantRow(tid)!;
+    expect(row).toMatchObject({ consecutiveFailures: 0, lastError: null, nextPollAt: rowBefore.nextPollAt, lastSyncAt: rowBefore.lastSyncAt, issuesWatermark: rowBefore.issuesWatermark });
+
+    // The restarted server picks the tenant up at once (it is still due) with an incremental sync.
     const [outcome] = await stack.server.poller.runCycle();
-    expect(outcome).toMatchObject({ status: 'ok', tenantId: tid });
-    expect(counts().services).toBe(before.services);
+    expect(outcome).toMatchObject({ status: 'ok', tenantId: tid, full: false, requests: 2 });
+    expect(counts()).toEqual(before);
     expect(stack.server.database.db.select().from(authorizations).get()!.status).toBe('active');
+  });
+
+  it('answers every read the same after a restart on the same database', async () => {
+    const key = stack.key('org');
+    const tid = contoso().tenantId;
+    await authorizedAndSynced(key);
+    const created = await stack.control('POST', `/_simulator/tenants/${tid}/issues`, {
+      title: 'Mail delivery delays for some users',
+      service: 'Exchange Online',
+      classification: 'incident',
+      status: 'serviceDegradation',
+      post: { html: 'We are investigating <b>delays</b>.' },
+    });
+    const { id } = (await created.json()) as { id: string };
+    stack.advance(6 * MIN);
+    expect((await stack.server.poller.runCycle())[0]).toMatchObject({ status: 'ok' });
+    const paths = ['/api/tenants', `/api/tenants/${tid}/health`, `/api/tenants/${tid}/issues?limit=100`, `/api/tenants/${tid}/issues?state=active&q=${id}`, `/api/tenants/${tid}/issues/${id}`];
+    const read = async () => {
+      const out: Record<string, unknown> = {};
+      for (const path of paths) {
+        const res = await stack.api(key, path);
+        expect(res.status, path).toBe(200);
+        out[path] = { body: await res.json(), etag: res.headers.get('etag') };
+      }
+      out.authorizations = await authorizationsOf(key);
+      return out;
+    };
+    const before = await read();
+    // The reads carry real data (the new issue with its post), so an empty answer cannot match.
+    expect((before[`/api/tenants/${tid}/issues/${id}`] as { body: { posts: Array<{ html: string }> } }).body.posts[0]!.html).toContain('delays');
+    await stack.restart();
+    expect(await read()).toEqual(before);
+  });
+});
+
+describe('failure backoff', () => {
+  /**
+   * The waits after 1…8 failures in a row with jitter from `seededRandom(15)`, written out:
+   * 30 s · 2^(n−1), capped at 30 min, times (0.5 + r/2) for the n-th draw r of the seeded source
+   * (r = 0.2378, 0.4041, 0.4028, 0.4462, 0.2228, 0.6611, 0.9395, 0.3055), in whole milliseconds.
+   * Failures 7 and 8 hit the cap: without it they would be 1 861 894 ms and 2 506 620 ms.
+   */
+  const WAITS_MS = [18_567, 42_123, 84_167, 173_540, 293_460, 797_309, 1_745_525, 1_174_978];
+
+  it('backs off exponentially with seeded jitter up to 30 minutes, skips the tenant until then, and resets after a success', async () => {
+    // A schedule that ticks every second, so the backoff (not the next tick) decides when the
+    // tenant is due; one try per sync; a clock that moves only when the test moves it.
+    await restack({ manualClock: true, env: { POLL_CRON: '* * * * * *' }, graph: { maxRetries: 0 }, poller: { random: seededRandom(15) } });
+    const key = stack.key('org');
+    const tid = contoso().tenantId;
+    await authorizedAndSynced(key);
+    const lastSyncAt = (await tenantOf(key, tid)).lastSyncAt;
+    await stack.control('POST', `/_simulator/tenants/${tid}/faults`, { kind: 'error', count: 1000, status: 503 });
+    stack.advance(SEC);
+    const graphCalls = async () => (await stack.graphRequests(tid)).length;
+
+    for (const [i, wait] of WAITS_MS.entries()) {
+      const at = stack.now().getTime();
+      const calls = await graphCalls();
+      const [outcome] = await stack.server.poller.runCycle();
+      const next = new Date(at + wait);
+      expect(outcome, `failure ${i + 1}`).toMatchObject({ status: 'failed', tenantId: tid, nextAttemptAt: next });
+      expect(await graphCalls()).toBe(calls + 1);
+      expect(tenantRow(tid)).toMatchObject({ consecutiveFailures: i + 1, nextPollAt: next });
+      const shown = await tenantOf(key, tid);
+      expect(shown).toMatchObject({ nextSyncAt: next.toISOString(), lastSyncAt, lastSyncError: expect.stringMatching(/503/) });
+      expect(wait).toBeLessThanOrEqual(30 * MIN);
+
+      // Every cycle until then leaves the tenant alone (the schedule ticks every second).
+      stack.advance(wait - 1);
+      expect(await stack.server.poller.runCycle(), `cycle before try ${i + 2}`).toEqual([]);
+      expect(await graphCalls()).toBe(calls + 1);
+      stack.advance(1);
+    }
+
+    // Graph is back: the next try succeeds and the backoff starts again from the schedule.
+    await stack.control('DELETE', `/_simulator/tenants/${tid}/faults`);
+    const at = stack.now().getTime();
+    expect(await stack.server.poller.runCycle()).toEqual([expect.objectContaining({ status: 'ok', tenantId: tid })]);
+    const nextTick = new Date(Math.floor(at / SEC) * SEC + SEC);
+    expect(tenantRow(tid)).toMatchObject({ consecutiveFailures: 0, lastError: null, nextPollAt: nextTick });
+    expect(await tenantOf(key, tid)).toMatchObject({ nextSyncAt: nextTick.toISOString(), lastSyncError: null, lastSyncAt: new Date(at).toISOString() });
+  });
+});
+
+describe('failure isolation', () => {
+  it('syncs the healthy tenants of a cycle on time while one fails with 503 and another hangs', async () => {
+    // One try per sync, so the hanging tenant fails after one client time-out.
+    await restack({ manualClock: true, graph: { timeoutMs: 1000, maxRetries: 0 } });
+    const key = stack.key('org');
+    const [erroring, hanging, healthy] = stack.simulator.tenants.slice(0, 3).map((t) => t.tenantId);
+    for (const i of [0, 1, 2]) await authorizedAndSynced(key, i);
+    const before = Object.fromEntries((await tenantsOf(key)).map((t) => [t.tenantId, t]));
+    await stack.control('POST', `/_simulator/tenants/${erroring}/faults`, { kind: 'error', count: 50, status: 503 });
+    await stack.control('POST', `/_simulator/tenants/${hanging}/faults`, { kind: 'hang', count: 1 });
+    stack.advance(6 * MIN);
+    const at = stack.now();
+    // The next tick of the */5 schedule after `at`.
+    const nextTick = new Date(Math.floor(at.getTime() / (5 * MIN)) * 5 * MIN + 5 * MIN);
+
+    const cycle = stack.server.poller.runCycle();
+    // While the hanging tenant waits for its time-out, the healthy one has already synced.
+    await stack.held(hanging);
+    await waitFor(async () => (await tenantOf(key, healthy)).lastSyncAt === at.toISOString(), 'the healthy tenant to sync');
+    const outcomes = Object.fromEntries((await cycle).map((o) => [o.tenantId, o]));
+    expect(Object.keys(outcomes).sort()).toEqual([erroring, hanging, healthy].sort());
+    expect(outcomes[healthy]).toMatchObject({ status: 'ok' });
+    expect(outcomes[erroring]).toMatchObject({ status: 'failed', error: expect.stringMatching(/503/) });
+    expect(outcomes[hanging]).toMatchObject({ status: 'failed', error: expect.stringMatching(/did not answer.*timeout/i) });
+
+    const after = Object.fromEntries((await tenantsOf(key)).map((t) => [t.tenantId, t]));
+    expect(after[healthy]).toMatchObject({ lastSyncAt: at.toISOString(), lastSyncError: null, nextSyncAt: nextTick.toISOString() });
+    for (const tid of [erroring, hanging]) {
+      expect(after[tid]!.lastSyncAt).toBe(before[tid]!.lastSyncAt);
+      expect(after[tid]!.lastSyncError).not.toBeNull();
+    }
+    expect(tenantRow(healthy)!.consecutiveFailures).toBe(0);
+
+    // Faults over: all three sync at the next tick.
+    await stack.control('DELETE', `/_simulator/tenants/${erroring}/faults`);
+    stack.advance(nextTick.getTime() - at.getTime());
+    const next = await stack.server.poller.runCycle();
+    expect(Object.fromEntries(next.map((o) => [o.tenantId, o.status]))).toEqual({ [erroring]: 'ok', [hanging]: 'ok', [healthy]: 'ok' });
+  });
+});
+
+describe('full resync', () => {
+  it('reads /issues unfiltered once 6 hours have passed since the last full sync, and then drops an issue Graph no longer returns', async () => {
+    await restack({ manualClock: true });
+    const key = stack.key('org');
+    const tid = contoso().tenantId;
+    const firstSyncAt = stack.now().getTime(); // the first sync after consent is a full one
+    await authorizedAndSynced(key);
+    expect(tenantRow(tid)!.lastFullSyncAt!.getTime()).toBe(firstSyncAt);
+    const issuesCall = async (from: number) => (await stack.graphRequests(tid)).slice(from).filter((r) => r.path === ISSUES);
+
+    const created = await stack.control('POST', `/_simulator/tenants/${tid}/issues`, {
+      title: 'Some users cannot open shared mailboxes',
+      service: 'Exchange Online',
+      classification: 'incident',
+      status: 'investigating',
+    });
+    const { id } = (await created.json()) as { id: string };
+    stack.advance(6 * MIN);
+    expect((await stack.server.poller.runCycle())[0]).toMatchObject({ status: 'ok', full: false });
+    expect((await stack.api(key, `/api/tenants/${tid}/issues/${id}`)).status).toBe(200);
+
+    // Graph stops returning the issue. An incremental sync cannot notice: the issue stays.
+    expect((await stack.control('DELETE', `/_simulator/tenants/${tid}/issues/${id}`)).status).toBe(204);
+    stack.advance(firstSyncAt + 6 * 60 * MIN - 1 - stack.now().getTime());
+    let from = (await stack.graphRequests(tid)).length;
+    expect((await stack.server.poller.runCycle())[0]).toMatchObject({ status: 'ok', full: false });
+    const filtered = await issuesCall(from);
+    expect(filtered).toHaveLength(1);
+    expect(decodeURIComponent(filtered[0]!.query)).toMatch(/^\?\$filter=lastModifiedDateTime ge \d{4}-/);
+    expect((await stack.api(key, `/api/tenants/${tid}/issues/${id}`)).status).toBe(200);
+
+    // The next tick is 6 hours or more after the last full sync: it reads every issue, and the
+    // dropped one goes.
+    const nextTick = tenantRow(tid)!.nextPollAt.getTime();
+    expect(nextTick).toBeGreaterThanOrEqual(firstSyncAt + 6 * 60 * MIN);
+    stack.advance(nextTick - stack.now().getTime());
+    from = (await stack.graphRequests(tid)).length;
+    expect((await stack.server.poller.runCycle())[0]).toMatchObject({ status: 'ok', full: true });
+    expect((await issuesCall(from)).map((r) => r.query)).toEqual(['']);
+    expect(tenantRow(tid)!.lastFullSyncAt!.getTime()).toBe(nextTick);
+    expect((await stack.api(key, `/api/tenants/${tid}/issues/${id}`)).status).toBe(404);
+    const all = (await (await stack.api(key, `/api/tenants/${tid}/issues?limit=100`)).json()) as { issues: Array<{ id: string }> };
+    expect(all.issues.length).toBeGreaterThan(0);
+    expect(all.issues.map((i) => i.id)).not.toContain(id);
+  });
+});
+
+describe('Graph refusing access', () => {
+  it('marks the authorization reauth_required when Graph answers 403, or 401 again after a working token refresh', async () => {
+    const key = stack.key('org');
+    const forbidden = contoso().tenantId;
+    const unauthorized = stack.simulator.tenants[1]!.tenantId;
+    const authForbidden = await authorizedAndSynced(key, 0);
+    const authUnauthorized = await authorizedAndSynced(key, 1);
+    await stack.control('POST', `/_simulator/tenants/${forbidden}/faults`, { kind: 'error', count: 1, status: 403 });
+    await stack.control('POST', `/_simulator/tenants/${unauthorized}/faults`, { kind: 'error', count: 2, status: 401 });
+    stack.advance(6 * MIN);
+    const from = { [forbidden]: (await stack.requests(forbidden)).length, [unauthorized]: (await stack.requests(unauthorized)).length };
+
+    const outcomes = await stack.server.poller.runCycle();
+    // Each tenant's only authorization is gone: nobody can read it now.
+    expect(Object.fromEntries(outcomes.map((o) => [o.tenantId, o.status]))).toEqual({ [forbidden]: 'no-authorization', [unauthorized]: 'no-authorization' });
+
+    const calls = async (tid: string) => (await stack.requests(tid)).slice(from[tid]).map((r) => [r.method, r.path.replace(tid, '{tenant}'), r.status]);
+    // 403: no token problem to fix; not retried.
+    expect(await calls(forbidden)).toEqual([['GET', OVERVIEWS, 403]]);
+    // 401: the server refreshes the token (Microsoft issues one), tries again, and is refused again.
+    expect(await calls(unauthorized)).toEqual([
+      ['GET', OVERVIEWS, 401],
+      ['POST', '/{tenant}/oauth2/v2.0/token', 200],
+      ['GET', OVERVIEWS, 401],
+    ]);
+
+    const listed = Object.fromEntries((await authorizationsOf(key)).map((a) => [a.id, a]));
+    expect(listed[authForbidden]).toMatchObject({ status: 'reauth_required', lastError: expect.stringMatching(/refused access \(403.*Authorize again/) });
+    expect(listed[authUnauthorized]).toMatchObject({ status: 'reauth_required', lastError: expect.stringMatching(/refused access \(401.*Authorize again/) });
+    // No longer polled.
+    stack.advance(6 * MIN);
+    expect(await stack.server.poller.runCycle()).toEqual([]);
   });
 });

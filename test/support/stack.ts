@@ -8,9 +8,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILT_IN_APP, startSimulator, type RunningSimulator } from '../../demo/simulator/index.js';
 import { loadConfig } from '../../server/config.js';
-import { startServer, type RunningServer } from '../../server/server.js';
+import type { GraphClientOptions } from '../../server/microsoft/graph.js';
+import { startServer, type RunningServer, type StartServerOptions } from '../../server/server.js';
 import { walkSimulatedConsent } from '../../server/simulated-consent.js';
 import { createApiKey } from '../../server/store/keys.js';
+
+/** One entry of the simulator's request log (`GET /_simulator/requests`). */
+export interface LoggedRequest {
+  at: string;
+  method: string;
+  path: string;
+  /** The query string as sent, with its `?` (empty when none). */
+  query: string;
+  tenantId: string;
+  /** 0 when the connection was closed without an answer (a `hang`, or a client that gave up). */
+  status: number;
+}
+
+/** A Graph request that a `delay`, `hold` or `hang` fault keeps waiting (`GET /_simulator/held`). */
+export interface HeldRequest {
+  id: string;
+  kind: 'delay' | 'hold' | 'hang';
+  tenantId: string;
+  method: string;
+  path: string;
+  query: string;
+}
 
 export interface Stack {
   simulator: RunningSimulator;
@@ -18,6 +41,8 @@ export interface Stack {
   dir: string;
   /** Moves the server's clock (OAuth expiry, staleness, backoff) forward. */
   advance(ms: number): void;
+  /** The server's clock now (with `manualClock`, it moves only through `advance`). */
+  now(): Date;
   /** Creates an API key for an org (created when new). */
   key(org: string, role?: 'admin' | 'viewer', user?: string): string;
   /** `fetch` on the server with a bearer key. */
@@ -25,9 +50,23 @@ export interface Stack {
   /** The simulator's control API. */
   control(method: string, path: string, body?: unknown): Promise<Response>;
   /** Graph requests the simulator logged for a tenant. */
-  graphRequests(tenantId: string): Promise<Array<{ at: string; method: string; path: string; tenantId: string; status: number }>>;
-  /** Runs the whole consent flow for an org as a simulated tenant's admin; returns the callback response. */
-  authorize(key: string, tenant: number, options?: { decision?: 'Accept' | 'Cancel'; returnTo?: string; label?: string }): Promise<{ authorizationId: string; callback: Response; authorizeUrl: string }>;
+  graphRequests(tenantId: string): Promise<LoggedRequest[]>;
+  /** Every request (Graph and token calls) the simulator logged for a tenant. */
+  requests(tenantId: string): Promise<LoggedRequest[]>;
+  /**
+   * Waits (in the simulator, no polling here) until at least `atLeast` of the tenant's Graph
+   * requests are held by a `delay`, `hold` or `hang` fault, and lists them; throws when they do not
+   * arrive within 10 s.
+   */
+  held(tenantId: string, atLeast?: number): Promise<HeldRequest[]>;
+  /** Ends the tenant's held requests (`hold`/`delay` are answered, `hang` is dropped). */
+  release(tenantId: string): Promise<number>;
+  /**
+   * Runs the whole consent flow for an org as a simulated tenant's admin; returns the callback
+   * response. `origin` is sent as the `Origin` of the `POST /api/authorizations` (the page that
+   * opened the popup).
+   */
+  authorize(key: string, tenant: number, options?: { decision?: 'Accept' | 'Cancel'; returnTo?: string; label?: string; origin?: string }): Promise<{ authorizationId: string; callback: Response; authorizeUrl: string }>;
   /** Restarts the server on the same database file. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -35,11 +74,28 @@ export interface Stack {
 
 export const quiet = () => {};
 
-export async function startStack(options: { polling?: boolean; env?: Record<string, string>; log?: (line: string) => void } = {}): Promise<Stack> {
+export interface StackOptions {
+  polling?: boolean;
+  env?: Record<string, string>;
+  log?: (line: string) => void;
+  /** Graph client tuning over the stack's defaults (time-out 1.5 s, 2 retries, 20 ms backoff base). */
+  graph?: Partial<Omit<GraphClientOptions, 'baseUrl' | 'getToken' | 'signal'>>;
+  /** Poller tuning (a seeded `random`, `fullSyncEveryMs`, `maxBackoffMs`, …). */
+  poller?: StartServerOptions['poller'];
+  /**
+   * A server clock that stands still until `advance` moves it (from the real time at start), so a
+   * test can state exact times (`nextSyncAt`, backoff). By default the clock runs with real time
+   * plus what `advance` added.
+   */
+  manualClock?: boolean;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'o365-health-test-'));
   const simulator = await startSimulator({ log: false, seed: 7 });
   let offset = 0;
-  const now = () => new Date(Date.now() + offset);
+  const startedAt = Date.now();
+  const now = options.manualClock ? () => new Date(startedAt + offset) : () => new Date(Date.now() + offset);
   const base = loadConfig({ DATABASE_PATH: join(dir, 'o365-health.db'), PORT: '0', POLL_CRON: '*/5 * * * *', ...options.env });
   const config = {
     ...base,
@@ -47,7 +103,15 @@ export async function startStack(options: { polling?: boolean; env?: Record<stri
     graphUrl: simulator.url,
     microsoft: { clientId: BUILT_IN_APP.clientId, clientSecret: BUILT_IN_APP.clientSecret },
   };
-  const start = () => startServer({ config, now, log: options.log ?? quiet, polling: options.polling ?? false, graph: { timeoutMs: 1500, backoffBaseMs: 20, maxRetries: 2 } });
+  const start = () =>
+    startServer({
+      config,
+      now,
+      log: options.log ?? quiet,
+      polling: options.polling ?? false,
+      graph: { timeoutMs: 1500, backoffBaseMs: 20, maxRetries: 2, ...options.graph },
+      ...(options.poller ? { poller: options.poller } : {}),
+    });
   let server = await start();
 
   const stack: Stack = {
@@ -59,6 +123,7 @@ export async function startStack(options: { polling?: boolean; env?: Record<stri
     advance: (ms) => {
       offset += ms;
     },
+    now,
     key(org, role = 'admin', user = `${org}-${role}`) {
       return createApiKey(server.database.db, { orgName: org, role, userName: user }).key;
     },
@@ -79,15 +144,28 @@ export async function startStack(options: { polling?: boolean; env?: Record<stri
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     },
-    async graphRequests(tenantId) {
+    async requests(tenantId) {
       const res = await fetch(`${simulator.url}/_simulator/requests?tenantId=${tenantId}`);
-      const { requests } = (await res.json()) as { requests: Array<{ at: string; method: string; path: string; tenantId: string; status: number }> };
-      return requests.filter((r) => r.path.startsWith('/v1.0/'));
+      return ((await res.json()) as { requests: LoggedRequest[] }).requests;
+    },
+    async graphRequests(tenantId) {
+      return (await stack.requests(tenantId)).filter((r) => r.path.startsWith('/v1.0/'));
+    },
+    async held(tenantId, atLeast = 1) {
+      const res = await fetch(`${simulator.url}/_simulator/held?tenantId=${tenantId}&atLeast=${atLeast}&timeoutMs=10000`);
+      const { held } = (await res.json()) as { held: HeldRequest[] };
+      if (held.length < atLeast) throw new Error(`Timed out waiting for ${atLeast} held request(s) of ${tenantId}; ${held.length} held`);
+      return held;
+    },
+    async release(tenantId) {
+      const res = await stack.control('POST', `/_simulator/tenants/${tenantId}/release`, {});
+      return ((await res.json()) as { released: number }).released;
     },
     async authorize(key, tenant, opts = {}) {
       const t = simulator.tenants[tenant]!;
       const res = await stack.api(key, '/api/authorizations', {
         method: 'POST',
+        headers: opts.origin ? { origin: opts.origin } : {},
         json: { label: opts.label ?? t.domain, ...(opts.returnTo ? { returnTo: opts.returnTo } : {}) },
       });
       if (res.status !== 201) throw new Error(`POST /api/authorizations answered ${res.status}: ${await res.text()}`);
@@ -108,6 +186,21 @@ export async function startStack(options: { polling?: boolean; env?: Record<stri
   };
   simulator.registerApp({ clientId: BUILT_IN_APP.clientId, clientSecret: BUILT_IN_APP.clientSecret, redirectUris: [`${server.config.publicUrl}/oauth/callback`] });
   return stack;
+}
+
+/**
+ * A small seeded pseudo-random source in [0, 1) (mulberry32), so a test of jitter knows every
+ * value the code under test will draw. Two sources with the same seed give the same sequence.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** Polls `check` until it returns a truthy value (no fixed sleeps in tests). */
