@@ -242,6 +242,14 @@ describe('GET /api/tenants/:tenantId/issues', () => {
     expect(ids(await list('?q=zzz-no-such-text'))).toEqual([]);
   });
 
+  it('matches issue ids in q, whole or in part, in any case', async () => {
+    expect(ids(await list('?q=EX900001'))).toEqual(['EX900001']);
+    expect(ids(await list('?q=mo900003'))).toEqual(['MO900003']);
+    expect(ids(await list('?q=EX9000'))).toEqual(['EX900002', 'EX900001']);
+    expect(ids(await list('?q=900003&state=resolved'))).toEqual([]);
+    expect(ids(await list('?q=EX226'))).toEqual(['EX226574', 'EX226792']);
+  });
+
   it('filters by since', async () => {
     expect(ids(await list('?since=2024-05-01T09:30:00Z'))).toEqual(['EX900002', 'EX900001']);
     expect(ids(await list('?since=2024-05-01T11:35:00%2B02:00'))).toEqual(['EX900002']);
@@ -428,6 +436,49 @@ describe('HTTP behaviour', () => {
 
     const own = await get('/api/tenants', keys.acmeViewer, { Origin: 'http://127.0.0.1:8787' });
     expect(own.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8787');
+  });
+
+  it('answers the CORS preflight of POST and DELETE for an allowed origin only', async () => {
+    for (const [path, method, headers] of [
+      ['/api/authorizations', 'POST', 'authorization, content-type'],
+      ['/api/authorizations/00000000-0000-4000-8000-000000000000', 'DELETE', 'authorization'],
+    ] as const) {
+      const preflight = await app.request(path, {
+        method: 'OPTIONS',
+        headers: { Origin: PORTAL, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': headers },
+      });
+      expect(preflight.status, method).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin'), method).toBe(PORTAL);
+      const methods = preflight.headers.get('access-control-allow-methods')!.split(',').map((m) => m.trim());
+      expect(methods, method).toContain(method);
+      const allowed = preflight.headers.get('access-control-allow-headers')!.toLowerCase().split(',').map((h) => h.trim());
+      for (const h of headers.split(', ')) expect(allowed, `${method} ${h}`).toContain(h);
+      expect(preflight.headers.get('access-control-max-age')).toBe('600');
+
+      const foreign = await app.request(path, { method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': method } });
+      expect(foreign.headers.get('access-control-allow-origin'), method).toBeNull();
+    }
+  });
+
+  it('keeps the CORS headers on error answers, so a portal can read why a call failed', async () => {
+    const cases: Array<[string, Response | Promise<Response>, number, string]> = [
+      ['no key', get('/api/tenants', null, { Origin: PORTAL }), 401, 'unauthorized'],
+      ['viewer on an admin path', get('/api/admin-probe', keys.acmeViewer, { Origin: PORTAL }), 403, 'forbidden'],
+      ['unknown tenant', get('/api/tenants/00000000-0000-0000-0000-000000000000/health', keys.acmeViewer, { Origin: PORTAL }), 404, 'not_found'],
+      ['unknown path', get('/api/nothing-here', keys.acmeViewer, { Origin: PORTAL }), 404, 'not_found'],
+      ['bad query', get(`/api/tenants/${T1}/issues?limit=1000`, keys.acmeViewer, { Origin: PORTAL }), 400, 'validation_failed'],
+      ['wrong method', app.request('/api/tenants', { method: 'DELETE', headers: { Authorization: `Bearer ${keys.acmeViewer}`, Origin: PORTAL } }), 405, 'method_not_allowed'],
+    ];
+    for (const [what, pending, status, code] of cases) {
+      const res = await pending;
+      await expectError(res, status, code);
+      expect(res.headers.get('access-control-allow-origin'), what).toBe(PORTAL);
+      expect(res.headers.get('vary'), what).toContain('Origin');
+    }
+    // …and never for a foreign origin.
+    const foreign = await get('/api/tenants', null, { Origin: 'https://evil.example' });
+    await expectError(foreign, 401, 'unauthorized');
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('keeps the CORS headers on a 304', async () => {

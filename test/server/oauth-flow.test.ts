@@ -8,13 +8,24 @@ import { eq } from 'drizzle-orm';
 import { authorizations, issues } from '../../server/db/schema.js';
 import { startStack, waitFor, type Stack } from '../support/stack.js';
 
+/** Two portals allowed to embed the widgets besides the server's own origin. */
+const PORTAL = 'https://portal.example.com';
+const INTRANET = 'https://intranet.example.org';
+
 let stack: Stack;
 let admin: string;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ env: { ALLOWED_ORIGINS: `${PORTAL},${INTRANET}` } });
   admin = stack.key('acme', 'admin', 'alex@acme.example');
 });
 afterAll(() => stack.close());
+
+/** The `{ message, targetOrigin }` the popup page hands to `window.opener.postMessage`. */
+function popupPayload(page: string): { message: { type: string; status: string; authorizationId: string | null }; targetOrigin: string } {
+  const json = /var d=(\{.*?\});if\(window\.opener\)/.exec(page)?.[1];
+  if (!json) throw new Error(`no postMessage payload in the page: ${page.slice(0, 300)}`);
+  return JSON.parse(json);
+}
 
 type AuthList = { authorizations: Array<{ id: string; label: string; status: string; tenantId: string | null; lastError: string | null; createdBy: string; lastSuccessAt: string | null }> };
 const list = async (key: string) => ((await (await stack.api(key, '/api/authorizations')).json()) as AuthList).authorizations;
@@ -140,6 +151,44 @@ describe('adding an authorization', () => {
     expect(location.searchParams.get('tab')).toBe('oauth');
     expect(location.searchParams.get('o365_authorization')).toBe('active');
     expect(location.searchParams.get('o365_authorization_id')).toBe(authorizationId);
+  });
+
+  it('accepts a returnTo on a second allowed origin and refuses near misses of it', async () => {
+    for (const returnTo of [
+      'https://intranet.example.org.evil.example/health',
+      'http://intranet.example.org/health',
+      'https://intranet.example.org:8443/health',
+      'https://evil.example/?next=https://intranet.example.org/',
+      'javascript:alert(1)//https://intranet.example.org/',
+    ]) {
+      const res = await stack.api(admin, '/api/authorizations', { method: 'POST', json: { label: 'x.example.com', returnTo } });
+      expect(res.status, returnTo).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message, returnTo).toContain('returnTo');
+    }
+    const returnTo = `${INTRANET}/it/health?view=tiles`;
+    const { callback, authorizationId } = await stack.authorize(admin, 2, { returnTo });
+    expect(callback.status).toBe(303);
+    const location = new URL(callback.headers.get('location')!);
+    expect(`${location.origin}${location.pathname}`).toBe(`${INTRANET}/it/health`);
+    expect(Object.fromEntries(location.searchParams)).toEqual({ view: 'tiles', o365_authorization: 'active', o365_authorization_id: authorizationId });
+  });
+
+  it("posts the popup's result to the opening page's origin when it is allowed, else only to the server's own origin", async () => {
+    for (const [origin, expected] of [
+      [INTRANET, INTRANET],
+      [PORTAL, PORTAL],
+      ['https://evil.example', new URL(stack.server.config.publicUrl).origin],
+      ['null', new URL(stack.server.config.publicUrl).origin],
+    ] as const) {
+      const { callback, authorizationId } = await stack.authorize(admin, 1, { origin });
+      expect(callback.status, origin).toBe(200);
+      const page = await callback.text();
+      expect(popupPayload(page), origin).toEqual({
+        message: { type: 'o365-health:authorization', status: 'active', authorizationId, error: null },
+        targetOrigin: expected,
+      });
+      if (expected !== origin) expect(page).not.toContain(origin === 'null' ? '"targetOrigin":"null"' : origin);
+    }
   });
 
   it('validates the label and the api', async () => {
