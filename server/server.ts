@@ -13,7 +13,7 @@ import { acquireInstanceLock } from './instance-lock.js';
 import { IdentityClient } from './microsoft/identity.js';
 import { Poller, type PollerOptions } from './poller.js';
 import { authorizationRoutes, oauthCallbackRoutes } from './routes/authorizations.js';
-import { pruneOAuthRequests } from './store/authorizations.js';
+import { pruneOAuthRequests } from './tenancy.js';
 
 export interface StartServerOptions {
   config: Config;
