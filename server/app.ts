@@ -1,14 +1,16 @@
 /**
- * `createApp(deps)`: the Hono app, composed from injected dependencies so tests pass their own
- * database, configuration and clock. Start-up (listening, polling, the simulator) lives in main.
+ * `createApp({ config, core })`: the Hono app, every route of the product mounted as a sub-app,
+ * built from injected dependencies so tests pass their own core (database, clock, Microsoft
+ * clients). Start-up (listening, polling, the simulator) lives in main / server.
  *
- * Composition, outermost first: request log → security headers → body limit → `/api/*`
- * (CORS → ETag → API key) → routes → static files (widget bundle, demo portal) → JSON 404/errors.
+ * Composition, outermost first: request log → security headers → body limit → `/healthz` →
+ * `/api` (CORS → ETag → Cache-Control → API key → tenants, authorizations) → `/oauth/callback` →
+ * demo configuration (simulator mode) → static files (widget bundle, demo portal, README) →
+ * JSON 405/404/errors. `type AppType` is the whole app for Hono's typed client.
  */
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -16,10 +18,10 @@ import { etag, RETAINED_304_HEADERS } from 'hono/etag';
 import { secureHeaders } from 'hono/secure-headers';
 import { apiKeyAuth, type AppEnv } from './auth.js';
 import type { Config } from './config.js';
-import type { Db } from './db/index.js';
+import type { Core } from './core/index.js';
 import { ApiError, errorResponse, handleError } from './errors.js';
-import { pollIntervalMs } from './freshness.js';
-import { TENANT_ROUTE_PATHS, tenantRoutes } from './routes/tenants.js';
+import { authorizationRoutes, oauthCallbackRoutes } from './routes/authorizations.js';
+import { tenantRoutes } from './routes/tenants.js';
 import { createLineLogger, escapeControl, type Log } from './log.js';
 import { renderReadme } from './readme.js';
 
@@ -29,15 +31,13 @@ export type { Log } from './log.js';
 
 /** What the app is built from. */
 export interface AppDeps {
-  db: Db;
   config: Config;
-  /** The clock (tests pass a fixed one). */
-  now?: () => Date;
+  core: Core;
   log?: Log;
-  /** Extra route registrations (authorizations, OAuth callback), run after auth is in place on `/api/*`. */
-  routes?: Array<(app: Hono<AppEnv>) => void>;
   /** Folder holding `dist/widgets/` and `demo/`; the repository root by default. */
   rootDir?: string;
+  /** Simulator mode: the demo page's key, handed out by `/demo/config.js`. */
+  demoKey?: () => string;
 }
 
 /** Largest request body accepted anywhere (the API's bodies are small JSON objects). */
@@ -83,14 +83,47 @@ export {};
 
 const defaultLog: Log = createLineLogger();
 
+/**
+ * `/api`: CORS for the allowed origins, ETags (answering 304), `Cache-Control`, the API key, then
+ * the tenants and authorizations sub-apps.
+ */
+function apiRoutes(deps: { config: Config; core: Core }) {
+  const allowed = new Set(deps.config.allowedOrigins);
+  return (
+    new Hono<AppEnv>()
+      .use(
+        '*',
+        cors({
+          origin: (origin) => (allowed.has(origin) ? origin : null),
+          allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
+          allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match'],
+          exposeHeaders: ['ETag'],
+          credentials: false,
+          maxAge: 600,
+        }),
+      )
+      .use('*', etags)
+      // Answers depend on the API key: never stored by shared caches, always revalidated (ETag) by browsers.
+      .use('*', async (c, next) => {
+        await next();
+        if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'private, no-cache');
+      })
+      .use('*', apiKeyAuth(deps.core.keys))
+      .route('/tenants', tenantRoutes(deps))
+      .route('/authorizations', authorizationRoutes(deps))
+  );
+}
+
+/** A 304 must keep the CORS headers, or a cross-origin conditional request fails in the browser. */
+const etags = etag({
+  retainedHeaders: [...RETAINED_304_HEADERS, 'access-control-allow-origin', 'access-control-expose-headers'],
+});
+
 /** Builds the application. */
-export function createApp(deps: AppDeps): Hono<AppEnv> {
-  const { db, config } = deps;
-  const now = deps.now ?? (() => new Date());
+export function createApp(deps: AppDeps) {
+  const { config, core } = deps;
   const log = deps.log ?? defaultLog;
   const rootDir = deps.rootDir ?? REPO_ROOT;
-  const interval = pollIntervalMs(config.pollCron, now());
-  const allowed = new Set(config.allowedOrigins);
 
   const app = new Hono<AppEnv>();
 
@@ -135,7 +168,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.get('/healthz', (c) => {
     try {
-      db.get(sql`select 1`);
+      core.ping();
       return c.json({ ok: true });
     } catch (err) {
       log('healthz: the database does not answer', err);
@@ -143,35 +176,21 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }
   });
 
-  app.use(
-    '/api/*',
-    cors({
-      origin: (origin) => (allowed.has(origin) ? origin : null),
-      allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
-      allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match'],
-      exposeHeaders: ['ETag'],
-      credentials: false,
-      maxAge: 600,
-    }),
-  );
-  // A 304 must keep the CORS headers, or a cross-origin conditional request fails in the browser.
-  const etags = etag({
-    retainedHeaders: [...RETAINED_304_HEADERS, 'access-control-allow-origin', 'access-control-expose-headers'],
-  });
-  app.use('/api/*', etags);
-  // Answers depend on the API key: never stored by shared caches, always revalidated (ETag) by browsers.
-  app.use('/api/*', async (c, next) => {
-    await next();
-    if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'private, no-cache');
-  });
-  app.use('/api/*', apiKeyAuth({ db, now, log: (line) => log(line) }));
+  const routes = app
+    .route('/api', apiRoutes({ config, core }))
+    .route('/oauth/callback', oauthCallbackRoutes({ core }));
 
-  app.route('/api/tenants', tenantRoutes({ db, now, pollIntervalMs: interval }));
-  for (const path of TENANT_ROUTE_PATHS) {
-    app.on(['POST', 'PUT', 'PATCH', 'DELETE'], `/api/tenants${path === '/' ? '' : path}`, methodNotAllowed('GET, HEAD'));
+  if (deps.demoKey) {
+    const demoKey = deps.demoKey;
+    // Simulator mode: hands the demo page its key through the widgets' page-level default. The
+    // key belongs to the throw-away demo org.
+    app.get('/demo/config.js', (c) => {
+      c.header('Cache-Control', 'no-store');
+      c.header('Content-Type', 'text/javascript; charset=utf-8');
+      const script = JSON.stringify({ apiKey: demoKey(), simulated: true });
+      return c.body(`window.O365Health = Object.assign(window.O365Health || {}, ${script});\n`);
+    });
   }
-
-  for (const register of deps.routes ?? []) register(app);
 
   // Static files.
   app.use('/widgets/*', etags);
@@ -225,15 +244,39 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     });
   });
 
-  app.notFound((c) => errorResponse(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
+  // A path that exists for other methods is a 405 with `Allow`, from the routes Hono knows.
+  const allowFor = methodsByPath(app);
+  app.notFound((c) => {
+    const allow = allowFor(c.req.path);
+    if (allow.length > 0 && !allow.includes(c.req.method)) {
+      c.header('Allow', allow.join(', '));
+      return errorResponse(c, 405, 'method_not_allowed', `${c.req.method} is not allowed here; use ${allow.join(', ')}.`);
+    }
+    return errorResponse(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`);
+  });
   app.onError((err, c) => handleError(err, c, log));
-  return app;
+  return routes;
 }
 
-function methodNotAllowed(allow: string) {
-  return (c: Context) => {
-    c.header('Allow', allow);
-    return errorResponse(c, 405, 'method_not_allowed', `${c.req.method} is not allowed here; use ${allow}.`);
+/** The whole app's type, for Hono's typed client (`hc<AppType>`) and the widgets' contract types. */
+export type AppType = ReturnType<typeof createApp>;
+
+/**
+ * The methods each registered path answers (handlers, not middleware), matched against a request
+ * path; computed from `app.routes` on first use, so it follows every route without a hand list.
+ */
+function methodsByPath(app: Hono<AppEnv>): (path: string) => string[] {
+  let table: Array<{ pattern: RegExp; method: string }> | null = null;
+  return (path) => {
+    table ??= app.routes
+      .filter((r) => r.method !== 'ALL' && !r.path.endsWith('*'))
+      .map((r) => ({
+        method: r.method,
+        pattern: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\/:[^/]+/g, '/[^/]+')}/?$`),
+      }));
+    const methods = new Set(table.filter((r) => r.pattern.test(path)).map((r) => r.method));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
   };
 }
 

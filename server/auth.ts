@@ -4,9 +4,9 @@
  */
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { Db } from './db/index.js';
+import type { KeysCore } from './core/keys.js';
 import { errorResponse, forbidden } from './errors.js';
-import { authenticateApiKey, createKeyUseRecorder, type Principal } from './store/keys.js';
+import type { Principal } from './store/keys.js';
 
 export type { Principal } from './store/keys.js';
 
@@ -25,16 +25,13 @@ function challenge(c: Context, message: string, error?: 'invalid_token') {
  * Requires a valid, unrevoked API key and sets `c.var.principal`. Answers 401 with the JSON error
  * shape and `WWW-Authenticate: Bearer` otherwise.
  */
-export function apiKeyAuth(options: { db: Db; now?: () => Date; log?: (line: string) => void }) {
-  const now = options.now ?? (() => new Date());
-  // lastUsedAt is written off the request path and best-effort: a read never fails for it.
-  const usage = createKeyUseRecorder(options.db, options.log);
+export function apiKeyAuth(keys: Pick<KeysCore, 'authenticate'>) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header('Authorization');
     if (!header) return challenge(c, 'A valid API key is required: send "Authorization: Bearer <key>".');
     const match = BEARER.exec(header);
     if (!match) return challenge(c, 'The Authorization header must be "Bearer <key>".', 'invalid_token');
-    const principal = authenticateApiKey(options.db, match[1], now(), usage.record);
+    const principal = keys.authenticate(match[1]);
     if (!principal) return challenge(c, 'This API key is not valid or has been revoked.', 'invalid_token');
     c.set('principal', principal);
     await next();

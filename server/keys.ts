@@ -13,7 +13,8 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/index.js';
 import { isStorageUnavailable } from './errors.js';
 import { ROLES, type Role } from './db/schema.js';
-import { AmbiguousKeyError, createApiKey, listApiKeys, revokeApiKey } from './store/keys.js';
+import { createKeysCore, type KeysCore } from './core/keys.js';
+import { AmbiguousKeyError } from './store/keys.js';
 
 export const USAGE = `Usage:
   npm run keys -- create --org NAME --role admin|viewer [--user NAME]
@@ -78,7 +79,7 @@ export function runKeysCli(argv: string[], io: Io): number {
     // Listing only reads: it works on a database whose disk is full or read-only.
     const database = openDatabase(config.databasePath, { readonly: command === 'list' });
     try {
-      return run(database.db, io);
+      return run(createKeysCore({ db: database.db, now: () => new Date() }), io);
     } finally {
       database.close();
     }
@@ -96,7 +97,7 @@ export function runKeysCli(argv: string[], io: Io): number {
   }
 }
 
-type Command = (db: ReturnType<typeof openDatabase>['db'], io: Io) => number;
+type Command = (keys: KeysCore, io: Io) => number;
 
 function plan(
   command: string | undefined,
@@ -114,8 +115,8 @@ function plan(
       }
       const role = values.role as Role;
       const userName = values.user?.trim() || null;
-      return (db, io) => {
-        const created = createApiKey(db, { orgName, role, userName });
+      return (keys, io) => {
+        const created = keys.create({ orgName, role, userName });
         io.out(`Created ${role === 'admin' ? 'an' : 'a'} ${role} API key for org "${orgName}"${userName ? ` (user ${userName})` : ''}.`);
         io.out(`id ${created.id}, prefix ${created.prefix}`);
         io.out('The key is shown only this once; only its hash is stored. Send it as "Authorization: Bearer <key>".');
@@ -126,8 +127,8 @@ function plan(
     case 'list': {
       if (rest.length) throw new UsageError(`Unexpected argument: ${rest[0]}`);
       if (values.role !== undefined || values.user !== undefined) throw new UsageError('list takes only --org.');
-      return (db, io) => {
-        const keys = listApiKeys(db, values.org);
+      return (core, io) => {
+        const keys = core.list(values.org);
         if (keys.length === 0) {
           io.out(values.org ? `No API keys for org "${values.org}".` : 'No API keys.');
           return 0;
@@ -146,9 +147,9 @@ function plan(
         throw new UsageError('revoke takes no options.');
       }
       const ref = rest[0].trim();
-      return (db, io) => {
+      return (keys, io) => {
         try {
-          const key = revokeApiKey(db, ref);
+          const key = keys.revoke(ref);
           if (!key) {
             io.err(`No API key has the id or prefix ${ref}.`);
             return 1;

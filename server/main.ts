@@ -4,7 +4,7 @@
  */
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startServer } from './server.js';
-import { demoConfigRoute, issueDemoKey, preauthorizeDemoTenant, simulatorModeFiles, startSimulatorFor } from './simulator-mode.js';
+import { issueDemoKey, preauthorizeDemoTenant, simulatorModeFiles, startSimulatorFor } from './simulator-mode.js';
 import type { RunningSimulator } from '../demo/simulator/index.js';
 
 async function main() {
@@ -30,7 +30,7 @@ async function main() {
   let demoKey = '';
   const running = await startServer({
     config,
-    routes: simulator ? [demoConfigRoute(() => demoKey)] : [],
+    ...(simulator ? { demoKey: () => demoKey } : {}),
   });
 
   if (simulator) {
@@ -40,10 +40,10 @@ async function main() {
       redirectUris: [`${running.config.publicUrl}/oauth/callback`],
       displayName: 'O365 Health (simulator)',
     });
-    const demo = issueDemoKey(running.database.db, new Date(), simulatorModeFiles(running.config.databasePath).demoKey);
+    const demo = issueDemoKey(running.core, simulatorModeFiles(running.config.databasePath).demoKey);
     demoKey = demo.key;
     try {
-      await preauthorizeDemoTenant({ db: running.database.db, orgId: demo.orgId, serverUrl: running.url, apiKey: demo.key, simulator, log: console.log });
+      await preauthorizeDemoTenant({ core: running.core, orgId: demo.orgId, serverUrl: running.url, apiKey: demo.key, simulator, log: console.log });
     } catch (err) {
       console.error('simulator mode: could not pre-authorize a demo tenant:', (err as Error).message);
     }

@@ -11,25 +11,13 @@
  * grant is gone becomes `reauth_required` and the next active one of the tenant is tried.
  */
 import { Cron } from 'croner';
-import { and, asc, eq, exists, lte } from 'drizzle-orm';
-import type { Db } from './db/index.js';
-import { authorizations, tenants } from './db/schema.js';
-import type { SecretBox } from './crypto.js';
+import type { SyncCore } from './core/sync.js';
 import type { IssueRecord } from './domain.js';
 import { GraphClient, GraphError, GraphThrottledError, type GraphClientOptions } from './microsoft/graph.js';
 import { TokenError, type IdentityClient } from './microsoft/identity.js';
-import { applySync } from './store/sync.js';
-import {
-  activeAuthorizationsForTenant,
-  getAuthorization,
-  recordAuthorizationSuccess,
-  setAuthorizationStatus,
-  tokenCacheStore,
-} from './tenancy.js';
-
 export interface PollerOptions {
-  db: Db;
-  box: SecretBox;
+  /** The sync operations of the core (due tenants, candidates, recording results). */
+  sync: SyncCore;
   identity: IdentityClient;
   graphUrl: string;
   cron: string;
@@ -154,17 +142,6 @@ export class Poller {
     this.#abort = new AbortController();
   }
 
-  /** Tenants whose `nextPollAt` has passed and that hold an active authorization, earliest first. */
-  #dueTenants(now: Date): string[] {
-    return this.#o.db
-      .select({ tenantId: tenants.tenantId })
-      .from(tenants)
-      .where(and(lte(tenants.nextPollAt, now), hasActiveAuthorization(this.#o.db)))
-      .orderBy(asc(tenants.nextPollAt))
-      .all()
-      .map((r) => r.tenantId);
-  }
-
   /**
    * Starts a sync of every due tenant that is not already syncing, at most `concurrency` at once
    * (shared with syncs still running from earlier cycles), and resolves with the outcomes of every
@@ -172,7 +149,7 @@ export class Poller {
    */
   async runCycle(): Promise<SyncOutcome[]> {
     if (this.#stopped) return [];
-    const due = this.#dueTenants(this.#o.now());
+    const due = this.#o.sync.due(this.#o.now());
     // A tenant still syncing (a first sync, or a slow one from an earlier tick) is joined, not
     // started twice; the schedule itself never waits for it (the cron tick does not await this).
     const outcomes = await Promise.all(
@@ -212,15 +189,9 @@ export class Poller {
     if (!this.#job || this.#stopped) return;
     if (this.#wake) clearTimeout(this.#wake);
     this.#wake = null;
-    let earliest: Date | null | undefined;
+    let earliest: Date | null;
     try {
-      earliest = this.#o.db
-        .select({ at: tenants.nextPollAt })
-        .from(tenants)
-        .where(hasActiveAuthorization(this.#o.db))
-        .orderBy(asc(tenants.nextPollAt))
-        .limit(1)
-        .get()?.at;
+      earliest = this.#o.sync.earliestDue();
     } catch {
       return; // the database is closing or unreadable; the next tick tries again
     }
@@ -237,13 +208,12 @@ export class Poller {
   }
 
   async #sync(tenantId: string): Promise<SyncOutcome> {
-    const { db, box, identity } = this.#o;
-    const tenant = db.select().from(tenants).where(eq(tenants.tenantId, tenantId)).get();
+    const { sync, identity } = this.#o;
+    const tenant = sync.tenant(tenantId);
     if (!tenant) return { status: 'no-authorization', tenantId };
-    const candidates = activeAuthorizationsForTenant(db, tenantId);
-    for (const auth of candidates) {
+    for (const auth of sync.candidates(tenantId)) {
       if (this.#stopped) break;
-      const store = tokenCacheStore(db, box, auth.id, this.#o.now);
+      const store = sync.tokenStore(auth.id);
       const client = new GraphClient({
         ...this.#o.graph,
         baseUrl: this.#o.graphUrl,
@@ -259,14 +229,16 @@ export class Poller {
         const changed = await client.issues(since);
         const organization = tenant.displayName ? undefined : ((await client.organization().catch(() => null)) ?? undefined);
         if (this.#stopped) break;
-        // The authorization may have been deleted while Graph answered (and with the last one the
-        // tenant purged): then nothing may be written back. No await between here and the write.
-        if (!getAuthorization(db, auth.id)) continue;
         const issues = mergeIssues(overview.issues, changed);
-        const now = this.#o.now();
-        applySync(db, tenantId, { services: overview.services, issues, fullIssueSync: full, organization }, now);
-        recordAuthorizationSuccess(db, auth.id, now);
-        db.update(tenants).set({ nextPollAt: this.nextRun(now) }).where(eq(tenants.tenantId, tenantId)).run();
+        // Nothing is written when the authorization was deleted while Graph answered (and with
+        // the last one the tenant purged): the core checks it inside the write's transaction.
+        const written = sync.apply({
+          tenantId,
+          authorizationId: auth.id,
+          snapshot: { services: overview.services, issues, fullIssueSync: full, organization },
+          nextPollAt: this.nextRun(this.#o.now()),
+        });
+        if (!written) continue;
         return { status: 'ok', tenantId, requests: client.stats.requests, issues: issues.length, full };
       } catch (err) {
         if (this.#stopped) break;
@@ -275,7 +247,7 @@ export class Poller {
             err instanceof TokenError
               ? err.message
               : `Microsoft Graph refused access (${err.status}${err.code ? ` ${err.code}` : ''}); the consent may have been removed in Microsoft Entra. Authorize again.`;
-          setAuthorizationStatus(db, auth.id, 'reauth_required', reason, this.#o.now());
+          sync.requireReauthorization(auth.id, reason);
           this.#o.log(`tenant ${tenantId}: authorization ${auth.id} needs re-authorization: ${reason}`);
           continue;
         }
@@ -284,8 +256,9 @@ export class Poller {
       }
     }
     if (this.#stopped) return { status: 'failed', tenantId, error: 'stopped' };
+    if (!sync.tenant(tenantId)) return { status: 'no-authorization', tenantId };
     const reason = 'No active authorization can read this tenant; an administrator must authorize it again.';
-    db.update(tenants).set({ lastError: reason, nextPollAt: this.nextRun(this.#o.now()) }).where(eq(tenants.tenantId, tenantId)).run();
+    sync.recordAttempt(tenantId, { lastError: reason, nextPollAt: this.nextRun(this.#o.now()) });
     return { status: 'no-authorization', tenantId };
   }
 
@@ -295,7 +268,7 @@ export class Poller {
     const waitMs = Math.min(err.retryAfterMs, this.#o.maxRetryAfterMs);
     const next = new Date(now.getTime() + waitMs);
     const message = `Microsoft Graph is throttling this tenant (${err.status}) and asked to wait ${Math.ceil(err.retryAfterMs / 1000)} s; the next attempt is at ${next.toISOString()}.`;
-    this.#o.db.update(tenants).set({ lastError: message, nextPollAt: next }).where(eq(tenants.tenantId, tenantId)).run();
+    this.#o.sync.recordAttempt(tenantId, { lastError: message, nextPollAt: next });
     this.#o.log(`tenant ${tenantId}: throttled by Graph, next try ${next.toISOString()}`);
     return { status: 'throttled', tenantId, error: message, nextAttemptAt: next };
   }
@@ -306,24 +279,10 @@ export class Poller {
     // Exponential backoff with jitter, never earlier than the next scheduled tick.
     const backoff = failureBackoffMs(failures, this.#o.maxBackoffMs, this.#o.random);
     const next = new Date(Math.max(this.nextRun(now).getTime(), now.getTime() + backoff));
-    this.#o.db
-      .update(tenants)
-      .set({ consecutiveFailures: failures, lastError: message, nextPollAt: next })
-      .where(eq(tenants.tenantId, tenantId))
-      .run();
+    this.#o.sync.recordAttempt(tenantId, { lastError: message, nextPollAt: next, consecutiveFailures: failures });
     this.#o.log(`tenant ${tenantId}: sync failed (${failures} in a row), next try ${next.toISOString()}: ${message}`);
     return { status: 'failed', tenantId, error: message, nextAttemptAt: next };
   }
-}
-
-/** `exists (an active authorization for tenants.tenant_id)`. */
-function hasActiveAuthorization(db: Db) {
-  return exists(
-    db
-      .select({ one: authorizations.id })
-      .from(authorizations)
-      .where(and(eq(authorizations.tenantId, tenants.tenantId), eq(authorizations.status, 'active'))),
-  );
 }
 
 /** Union of issue lists by id; the most recently modified copy wins. */

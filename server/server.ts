@@ -7,13 +7,12 @@ import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps } from './app.js';
 import { createLineLogger, type LineLogger, type Log } from './log.js';
 import { defaultPublicUrl, ownOrigins, type Config } from './config.js';
+import { createCore, type Core } from './core/index.js';
 import { loadOrCreateSecretKey, SecretBox } from './crypto.js';
 import { openDatabase, type OpenDatabase } from './db/index.js';
 import { acquireInstanceLock } from './instance-lock.js';
 import { IdentityClient } from './microsoft/identity.js';
 import { Poller, type PollerOptions } from './poller.js';
-import { authorizationRoutes, oauthCallbackRoutes } from './routes/authorizations.js';
-import { pruneOAuthRequests } from './tenancy.js';
 
 export interface StartServerOptions {
   config: Config;
@@ -25,8 +24,8 @@ export interface StartServerOptions {
   graph?: PollerOptions['graph'];
   /** Poller tuning (tests pass a seeded jitter source, a shorter full-resync period or cap). */
   poller?: Pick<PollerOptions, 'random' | 'fullSyncEveryMs' | 'maxBackoffMs' | 'maxRetryAfterMs' | 'concurrency'>;
-  /** Extra routes (simulator mode adds the demo page's configuration). */
-  routes?: AppDeps['routes'];
+  /** Simulator mode: the demo page's key, served by `/demo/config.js`. */
+  demoKey?: AppDeps['demoKey'];
 }
 
 export interface RunningServer {
@@ -36,6 +35,8 @@ export interface RunningServer {
   config: Config;
   database: OpenDatabase;
   box: SecretBox;
+  /** The domain operations (what the routes, the poller and simulator mode call). */
+  core: Core;
   poller: Poller;
   /** Stops polling, stops listening, waits for in-flight syncs, closes the database. */
   close(): Promise<void>;
@@ -87,9 +88,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     loginUrl: config.loginUrl,
     redirectUri: `${config.publicUrl}/oauth/callback`,
   });
+  const core = createCore({ db: database.db, box, identity, config, now, log: (line) => log(line) });
   const poller = new Poller({
-    db: database.db,
-    box,
+    sync: core.sync,
     identity,
     graphUrl: config.graphUrl,
     cron: config.pollCron,
@@ -98,28 +99,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...options.poller,
     graph: options.graph,
   });
-  const tenancy = {
-    db: database.db,
-    box,
-    identity,
-    config,
-    now,
-    log: (line: string) => log(line),
-    syncNow: (tenantId: string) => void poller.syncNow(tenantId),
-  };
-  const app = createApp({
-    db: database.db,
-    config,
-    now,
-    log,
-    routes: [
-      (a) => a.route('/', authorizationRoutes(tenancy)),
-      (a) => a.route('/', oauthCallbackRoutes(tenancy)),
-      ...(options.routes ?? []),
-    ],
-  });
+  // A new authorization's first sync starts at once, not at the next tick.
+  core.onTenantActivated((tenantId) => void poller.syncNow(tenantId));
+  const app = createApp({ config, core, log, demoKey: options.demoKey });
   handler = (req) => app.fetch(req);
-  pruneOAuthRequests(database.db, now());
+  core.prune();
   if (options.polling !== false) poller.start();
 
   let closing: Promise<void> | null = null;
@@ -128,6 +112,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     config,
     database,
     box,
+    core,
     poller,
     close() {
       closing ??= (async () => {
@@ -137,6 +122,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
         await stopped;
+        core.keys.flush();
         database.close();
         lock?.release();
         (log as Partial<LineLogger>).flush?.();

@@ -4,17 +4,13 @@
  * registers its app there, a `demo` org gets an admin key for the demo page, and one simulated
  * tenant is authorized through the real consent flow so the dashboard has data at first load.
  */
-import { and, eq, isNull } from 'drizzle-orm';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Hono } from 'hono';
 import { BUILT_IN_APP, startSimulator, type RunningSimulator } from '../demo/simulator/index.js';
-import type { AppEnv, Log } from './app.js';
+import type { Log } from './app.js';
 import type { Config } from './config.js';
-import type { Db } from './db/index.js';
-import { apiKeys, authorizations } from './db/schema.js';
+import type { Core } from './core/index.js';
 import { walkSimulatedConsent } from './simulated-consent.js';
-import { authenticateApiKey, createApiKey, findOrCreateOrg } from './store/keys.js';
 
 export const DEMO_ORG = 'demo';
 /** The user name on the demo page's key; older ones are revoked at each start. */
@@ -57,43 +53,25 @@ export function simulatorModeFiles(databasePath: string): { simulatorState: stri
  * it still authenticates for the demo org (so an open demo page survives a restart); otherwise the
  * previous demo-page keys are revoked, a fresh one is created and written there (mode 0600).
  */
-export function issueDemoKey(db: Db, now: Date, keyFile?: string): { key: string; orgId: string } {
-  const org = findOrCreateOrg(db, DEMO_ORG);
+export function issueDemoKey(core: Pick<Core, 'keys'>, keyFile?: string): { key: string; orgId: string } {
+  const org = core.keys.org(DEMO_ORG);
   if (keyFile && existsSync(keyFile)) {
     const kept = readFileSync(keyFile, 'utf8').trim();
-    const principal = authenticateApiKey(db, kept, now);
+    const principal = core.keys.authenticate(kept);
     if (principal && principal.orgId === org.id && principal.userName === DEMO_KEY_USER && principal.role === 'admin') return { key: kept, orgId: org.id };
   }
-  db.update(apiKeys)
-    .set({ revokedAt: now })
-    .where(and(eq(apiKeys.orgId, org.id), eq(apiKeys.userName, DEMO_KEY_USER), isNull(apiKeys.revokedAt)))
-    .run();
-  const { key } = createApiKey(db, { orgName: DEMO_ORG, role: 'admin', userName: DEMO_KEY_USER });
+  core.keys.revokeUserKeys(org.id, DEMO_KEY_USER);
+  const { key } = core.keys.create({ orgName: DEMO_ORG, role: 'admin', userName: DEMO_KEY_USER });
   if (keyFile) writeFileSync(keyFile, key + '\n', { mode: 0o600 });
   return { key, orgId: org.id };
-}
-
-/**
- * `/demo/config.js`: hands the demo page its key through the widgets' page-level default.
- * Served only in simulator mode, where the key belongs to the throw-away demo org.
- */
-export function demoConfigRoute(getKey: () => string) {
-  return (app: Hono<AppEnv>) =>
-    app.get('/demo/config.js', (c) => {
-      c.header('Cache-Control', 'no-store');
-      c.header('Content-Type', 'text/javascript; charset=utf-8');
-      const config = JSON.stringify({ apiKey: getKey(), simulated: true });
-      return c.body(`window.O365Health = Object.assign(window.O365Health || {}, ${config});\n`);
-    });
 }
 
 /**
  * Authorizes the first simulated tenant for the demo org through the server's own API and the
  * simulator's consent pages, unless the demo org already holds an authorization.
  */
-export async function preauthorizeDemoTenant(p: { db: Db; orgId: string; serverUrl: string; apiKey: string; simulator: RunningSimulator; log: Log }): Promise<string | null> {
-  const existing = p.db.select({ id: authorizations.id }).from(authorizations).where(eq(authorizations.orgId, p.orgId)).limit(1).get();
-  if (existing) return null;
+export async function preauthorizeDemoTenant(p: { core: Pick<Core, 'authorizations'>; orgId: string; serverUrl: string; apiKey: string; simulator: RunningSimulator; log: Log }): Promise<string | null> {
+  if (p.core.authorizations.list(p.orgId).length > 0) return null;
   const tenant = p.simulator.tenants[0]!;
   const res = await fetch(`${p.serverUrl}/api/authorizations`, {
     method: 'POST',

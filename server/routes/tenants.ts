@@ -4,32 +4,15 @@
  * a tenant that does not exist and one that is not visible get the same 404.
  *
  * Mounted at `/api/tenants` by `createApp`, behind API key authentication. Handlers are chained so
- * `hc<TenantRoutes>` gets typed paths, queries and responses.
+ * `hc<AppType>` gets typed paths, queries and responses. HTTP only: reads go through the core.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../auth.js';
-import type { Db } from '../db/index.js';
+import type { Core } from '../core/index.js';
 import { notFound } from '../errors.js';
-import { isStale } from '../freshness.js';
-import {
-  decodeIssueCursor,
-  getIssue,
-  getTenantHealth,
-  listIssues,
-  listVisibleTenants,
-  resolveVisibleTenant,
-  tenantLastSyncAt,
-  type TenantHealth,
-} from '../store/tenants.js';
+import { decodeIssueCursor } from '../store/tenants.js';
 import { validate } from '../validation.js';
-
-export interface TenantRoutesDeps {
-  db: Db;
-  now: () => Date;
-  /** The poll interval; data older than two of them is `stale`. */
-  pollIntervalMs: number;
-}
 
 /** Longest accepted `q`; longer searches are refused rather than silently cut. */
 export const MAX_QUERY_LENGTH = 200;
@@ -75,68 +58,50 @@ const issuesQuery = z.object({
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /** The tenants sub-app. */
-export function tenantRoutes(deps: TenantRoutesDeps) {
-  const { db, now, pollIntervalMs } = deps;
-
-  /**
-   * Health per tenant, kept until the tenant's next successful sync: stored health changes only in
-   * a sync, and every sync moves `lastSyncAt`. One cheap lookup then replaces the services and
-   * issues queries on the hot path.
-   */
-  const healthCache = new Map<string, TenantHealth>();
-  const cachedHealth = (tenantId: string): TenantHealth => {
-    const syncedAt = tenantLastSyncAt(db, tenantId)?.getTime() ?? null;
-    const cached = healthCache.get(tenantId);
-    if (cached && (cached.syncedAt?.getTime() ?? null) === syncedAt) return cached;
-    const fresh = getTenantHealth(db, tenantId);
-    if (healthCache.size >= 10_000) healthCache.clear();
-    healthCache.set(tenantId, fresh);
-    return fresh;
-  };
+export function tenantRoutes(deps: { core: Core }) {
+  const { tenants } = deps.core;
 
   /** The visible tenant named by the path, or a 404 that does not say whether it exists. */
   const visibleTenant = (orgId: string, ref: string) => {
-    const tenant = resolveVisibleTenant(db, orgId, ref);
+    const tenant = tenants.resolve(orgId, ref);
     if (!tenant) throw notFound('No tenant with this id or label is available to this API key.');
     return tenant;
   };
 
   return new Hono<AppEnv>()
-    .get('/', (c) => {
-      const at = now();
-      const tenants = listVisibleTenants(db, c.var.principal.orgId).map((t) => ({
-        tenantId: t.tenantId,
-        label: t.label,
-        displayName: t.displayName,
-        status: t.status,
-        lastSyncAt: iso(t.lastSyncAt),
-        stale: isStale(t.lastSyncAt, at, pollIntervalMs),
-        lastSyncError: t.lastSyncError,
-        nextSyncAt: iso(t.nextSyncAt),
-      }));
-      return c.json({ tenants });
-    })
+    .get('/', (c) =>
+      c.json({
+        tenants: tenants.visible(c.var.principal.orgId).map((t) => ({
+          tenantId: t.tenantId,
+          label: t.label,
+          displayName: t.displayName,
+          status: t.status,
+          lastSyncAt: iso(t.lastSyncAt),
+          stale: tenants.isStale(t.lastSyncAt),
+          lastSyncError: t.lastSyncError,
+          nextSyncAt: iso(t.nextSyncAt),
+        })),
+      }),
+    )
     .get('/:tenantId/health', validate('param', tenantParam), (c) => {
       const tenant = visibleTenant(c.var.principal.orgId, c.req.valid('param').tenantId);
-      const health = cachedHealth(tenant.tenantId);
+      const health = tenants.health(tenant.tenantId);
       return c.json({
         tenantId: tenant.tenantId,
         label: tenant.label,
         authorizationStatus: tenant.status,
         syncedAt: iso(health.syncedAt),
-        stale: isStale(health.syncedAt, now(), pollIntervalMs),
+        stale: tenants.isStale(health.syncedAt),
         services: health.services,
       });
     })
     .get('/:tenantId/issues', validate('param', tenantParam), validate('query', issuesQuery), (c) => {
       const tenant = visibleTenant(c.var.principal.orgId, c.req.valid('param').tenantId);
-      const query = c.req.valid('query');
-      const page = listIssues(db, tenant.tenantId, query);
-      const syncedAt = tenantLastSyncAt(db, tenant.tenantId);
+      const page = tenants.issues(tenant.tenantId, c.req.valid('query'));
       return c.json({
         tenantId: tenant.tenantId,
-        syncedAt: iso(syncedAt),
-        stale: isStale(syncedAt, now(), pollIntervalMs),
+        syncedAt: iso(page.syncedAt),
+        stale: tenants.isStale(page.syncedAt),
         issues: page.issues,
         nextCursor: page.nextCursor,
       });
@@ -144,7 +109,7 @@ export function tenantRoutes(deps: TenantRoutesDeps) {
     .get('/:tenantId/issues/:issueId', validate('param', issueParam), (c) => {
       const params = c.req.valid('param');
       const tenant = visibleTenant(c.var.principal.orgId, params.tenantId);
-      const issue = getIssue(db, tenant.tenantId, params.issueId);
+      const issue = tenants.issue(tenant.tenantId, params.issueId);
       if (!issue) throw notFound('This tenant has no issue with this id.');
       return c.json(issue);
     });
@@ -152,6 +117,3 @@ export function tenantRoutes(deps: TenantRoutesDeps) {
 
 /** The typed sub-app, for `hc<TenantRoutes>()`. */
 export type TenantRoutes = ReturnType<typeof tenantRoutes>;
-
-/** Paths of this sub-app (relative to its mount point) that only answer GET/HEAD; others get a 405. */
-export const TENANT_ROUTE_PATHS = ['/', '/:tenantId/health', '/:tenantId/issues', '/:tenantId/issues/:issueId'] as const;

@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import { randomToken, sha256 } from '../crypto.js';
 import type { Db } from '../db/index.js';
-import { prepared } from '../db/prepared.js';
 import { apiKeys, orgs, ROLES, type Role } from '../db/schema.js';
 
 export const API_KEY_PREFIX = 'o365_';
@@ -165,37 +164,52 @@ export function createKeyUseRecorder(db: Db, log: (line: string) => void = () =>
   };
 }
 
+/** The key lookup by hash, prepared once by its owner (the core) and reused. */
+export function prepareKeyLookup(db: Db) {
+  return db
+    .select({
+      keyId: apiKeys.id,
+      orgId: apiKeys.orgId,
+      orgName: orgs.name,
+      role: apiKeys.role,
+      userName: apiKeys.userName,
+      lastUsedAt: apiKeys.lastUsedAt,
+    })
+    .from(apiKeys)
+    .innerJoin(orgs, eq(orgs.id, apiKeys.orgId))
+    .where(and(eq(apiKeys.keyHash, sql.placeholder('keyHash')), isNull(apiKeys.revokedAt)))
+    .prepare();
+}
+
+export type KeyLookup = ReturnType<typeof prepareKeyLookup>;
+
 /**
  * Looks up a key. Returns its principal, or `null` when the key is unknown or revoked.
  * Records `lastUsedAt` at most once per {@link LAST_USED_RESOLUTION_MS} through `recordUse`
- * (synchronously by default; the server passes a {@link createKeyUseRecorder}).
+ * (synchronously by default; the core passes a {@link createKeyUseRecorder}).
  */
 export function authenticateApiKey(
   db: Db,
   key: string,
   now: Date,
   recordUse: (keyId: string, at: Date) => void = (keyId, at) => recordKeyUse(db, keyId, at),
+  lookup: KeyLookup = prepareKeyLookup(db),
 ): Principal | null {
   if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) return null;
-  const row = prepared(db, 'authenticateApiKey', () =>
-    db
-      .select({
-        keyId: apiKeys.id,
-        orgId: apiKeys.orgId,
-        orgName: orgs.name,
-        role: apiKeys.role,
-        userName: apiKeys.userName,
-        lastUsedAt: apiKeys.lastUsedAt,
-      })
-      .from(apiKeys)
-      .innerJoin(orgs, eq(orgs.id, apiKeys.orgId))
-      .where(and(eq(apiKeys.keyHash, sql.placeholder('keyHash')), isNull(apiKeys.revokedAt)))
-      .prepare(),
-  ).get({ keyHash: sha256(key) });
+  const row = lookup.get({ keyHash: sha256(key) });
   if (!row) return null;
   if (row.lastUsedAt === null || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     recordUse(row.keyId, now);
   }
   const { lastUsedAt: _ignored, ...principal } = row;
   return principal;
+}
+
+/** Revokes the org's unrevoked keys of one user name; returns how many. */
+export function revokeUserKeys(db: Db, orgId: string, userName: string, now: Date): number {
+  return db
+    .update(apiKeys)
+    .set({ revokedAt: now })
+    .where(and(eq(apiKeys.orgId, orgId), eq(apiKeys.userName, userName), isNull(apiKeys.revokedAt)))
+    .run().changes;
 }

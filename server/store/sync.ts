@@ -1,9 +1,9 @@
 /**
  * Writing what a sync learned from Graph, and purging a tenant.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, exists, inArray, lte } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
-import { issuePosts, issues, services, serviceStatusHistory, tenants } from '../db/schema.js';
+import { authorizations, issuePosts, issues, services, serviceStatusHistory, tenants } from '../db/schema.js';
 import type { IssueRecord, SyncSnapshot } from '../domain.js';
 import { renderPostBody } from '../sanitize.js';
 
@@ -69,7 +69,15 @@ function issueRow(tenantId: string, issue: IssueRecord) {
  * @throws InvalidRecordError (or a database error) — and then nothing of the snapshot is written.
  */
 export function applySync(db: Db, tenantId: string, snapshot: SyncSnapshot, now: Date): void {
-  db.transaction((tx) => {
+  db.transaction((tx) => applySyncIn(tx, tenantId, snapshot, now));
+}
+
+/** A transaction of {@link Db}. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** {@link applySync} inside a transaction the caller holds. */
+function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date): void {
+  {
     tx.insert(tenants).values({ tenantId, nextPollAt: now }).onConflictDoNothing().run();
 
     // Services.
@@ -149,7 +157,77 @@ export function applySync(db: Db, tenantId: string, snapshot: SyncSnapshot, now:
       })
       .where(eq(tenants.tenantId, tenantId))
       .run();
+  }
+}
+
+/**
+ * Writes a successful sync of `tenantId` read through `authorizationId` in one transaction: the
+ * snapshot ({@link applySync}), the authorization's `lastSuccessAt` and the tenant's next poll.
+ * When the authorization was deleted while Graph answered (with the last one the tenant is
+ * purged), nothing is written and `false` is returned.
+ */
+export function recordSyncSuccess(
+  db: Db,
+  p: { tenantId: string; authorizationId: string; snapshot: SyncSnapshot; now: Date; nextPollAt: Date },
+): boolean {
+  return db.transaction((tx) => {
+    const auth = tx.select({ id: authorizations.id }).from(authorizations).where(eq(authorizations.id, p.authorizationId)).get();
+    if (!auth) return false;
+    applySyncIn(tx, p.tenantId, p.snapshot, p.now);
+    tx.update(authorizations).set({ lastSuccessAt: p.now, lastError: null, updatedAt: p.now }).where(eq(authorizations.id, p.authorizationId)).run();
+    tx.update(tenants).set({ nextPollAt: p.nextPollAt }).where(eq(tenants.tenantId, p.tenantId)).run();
+    return true;
   });
+}
+
+/**
+ * Records a sync that did not succeed: the reason shown as `lastSyncError`, the next attempt, and
+ * (for failures that count towards the backoff) the new number of failures in a row.
+ */
+export function recordSyncAttempt(db: Db, tenantId: string, p: { lastError: string; nextPollAt: Date; consecutiveFailures?: number }): void {
+  db.update(tenants)
+    .set({ lastError: p.lastError, nextPollAt: p.nextPollAt, ...(p.consecutiveFailures === undefined ? {} : { consecutiveFailures: p.consecutiveFailures }) })
+    .where(eq(tenants.tenantId, tenantId))
+    .run();
+}
+
+/** Tenants whose `nextPollAt` has passed and that hold an active authorization, earliest first. */
+export function dueTenantIds(db: Db, now: Date): string[] {
+  return db
+    .select({ tenantId: tenants.tenantId })
+    .from(tenants)
+    .where(and(lte(tenants.nextPollAt, now), hasActiveAuthorization(db)))
+    .orderBy(asc(tenants.nextPollAt))
+    .all()
+    .map((r) => r.tenantId);
+}
+
+/** The earliest `nextPollAt` of the tenants that hold an active authorization; null when none. */
+export function earliestDueAt(db: Db): Date | null {
+  return (
+    db
+      .select({ at: tenants.nextPollAt })
+      .from(tenants)
+      .where(hasActiveAuthorization(db))
+      .orderBy(asc(tenants.nextPollAt))
+      .limit(1)
+      .get()?.at ?? null
+  );
+}
+
+/** `exists (an active authorization for tenants.tenant_id)`. */
+function hasActiveAuthorization(db: Db) {
+  return exists(
+    db
+      .select({ one: authorizations.id })
+      .from(authorizations)
+      .where(and(eq(authorizations.tenantId, tenants.tenantId), eq(authorizations.status, 'active'))),
+  );
+}
+
+/** The tenant's polling row, or undefined. */
+export function getTenantRow(db: Db, tenantId: string) {
+  return db.select().from(tenants).where(eq(tenants.tenantId, tenantId)).get();
 }
 
 /**

@@ -7,7 +7,6 @@ import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, or, sql, type SQL 
 import type { Db } from '../db/index.js';
 import { foldForSearch } from '../db/functions.js';
 import type { IssueRecord } from '../domain.js';
-import { prepared } from '../db/prepared.js';
 import { authorizations, issuePosts, issues, services, tenants, type AuthorizationStatus } from '../db/schema.js';
 
 /** The issue fields the API serves (DESIGN.md `IssueSummary`): a stored issue without its posts. */
@@ -77,9 +76,13 @@ interface AuthorizationRef {
   createdAt: Date;
 }
 
-function orgAuthorizations(db: Db, orgId: string): AuthorizationRef[] {
-  return prepared(db, 'orgAuthorizations', () =>
-    db
+/**
+ * The statements of the read path, prepared once by their owner (the core's tenants part) and
+ * reused for every request; the functions below prepare their own when given none.
+ */
+export function prepareTenantReads(db: Db) {
+  return {
+    orgAuthorizations: db
       .select({
         tenantId: sql<string>`${authorizations.tenantId}`,
         label: authorizations.label,
@@ -89,7 +92,26 @@ function orgAuthorizations(db: Db, orgId: string): AuthorizationRef[] {
       .from(authorizations)
       .where(and(eq(authorizations.orgId, sql.placeholder('orgId')), isNotNull(authorizations.tenantId)))
       .prepare(),
-  ).all({ orgId });
+    lastSyncAt: db.select({ lastSyncAt: tenants.lastSyncAt }).from(tenants).where(eq(tenants.tenantId, sql.placeholder('tenantId'))).prepare(),
+    services: db
+      .select({ id: services.serviceId, name: services.name, status: services.status })
+      .from(services)
+      .where(eq(services.tenantId, sql.placeholder('tenantId')))
+      .orderBy(asc(services.name), asc(services.serviceId))
+      .prepare(),
+    activeIssues: db
+      .select(summaryColumns)
+      .from(issues)
+      .where(and(eq(issues.tenantId, sql.placeholder('tenantId')), eq(issues.isResolved, false)))
+      .orderBy(desc(issues.lastModifiedDateTime), asc(issues.id))
+      .prepare(),
+  };
+}
+
+export type TenantReads = ReturnType<typeof prepareTenantReads>;
+
+function orgAuthorizations(db: Db, orgId: string, reads?: TenantReads): AuthorizationRef[] {
+  return (reads ?? prepareTenantReads(db)).orgAuthorizations.all({ orgId });
 }
 
 /** Best status first, then the oldest authorization, so the answer is stable. */
@@ -98,9 +120,9 @@ function better(a: AuthorizationRef, b: AuthorizationRef): number {
 }
 
 /** Every tenant this org may see, ordered by label. */
-export function listVisibleTenants(db: Db, orgId: string): VisibleTenant[] {
+export function listVisibleTenants(db: Db, orgId: string, reads?: TenantReads): VisibleTenant[] {
   const best = new Map<string, AuthorizationRef>();
-  for (const auth of orgAuthorizations(db, orgId)) {
+  for (const auth of orgAuthorizations(db, orgId, reads)) {
     const current = best.get(auth.tenantId);
     if (!current || better(auth, current) < 0) best.set(auth.tenantId, auth);
   }
@@ -144,10 +166,11 @@ export function resolveVisibleTenant(
   db: Db,
   orgId: string,
   ref: string,
+  reads?: TenantReads,
 ): { tenantId: string; label: string; status: AuthorizationStatus } | null {
   const wanted = ref.trim().toLowerCase();
   if (wanted === '') return null;
-  const auths = orgAuthorizations(db, orgId).sort(better);
+  const auths = orgAuthorizations(db, orgId, reads).sort(better);
   const match =
     auths.find((a) => a.tenantId === ref) ??
     auths.find((a) => a.tenantId.toLowerCase() === wanted) ??
@@ -158,31 +181,14 @@ export function resolveVisibleTenant(
 }
 
 /** When the tenant last synced successfully; `null` when never (or no row yet). */
-export function tenantLastSyncAt(db: Db, tenantId: string): Date | null {
-  const statement = prepared(db, 'tenantLastSyncAt', () =>
-    db.select({ lastSyncAt: tenants.lastSyncAt }).from(tenants).where(eq(tenants.tenantId, sql.placeholder('tenantId'))).prepare(),
-  );
-  return statement.get({ tenantId })?.lastSyncAt ?? null;
+export function tenantLastSyncAt(db: Db, tenantId: string, reads?: TenantReads): Date | null {
+  return (reads ?? prepareTenantReads(db)).lastSyncAt.get({ tenantId })?.lastSyncAt ?? null;
 }
 
 /** Every service of the tenant with its unresolved issues (matched on the service name). */
-export function getTenantHealth(db: Db, tenantId: string): TenantHealth {
-  const serviceRows = prepared(db, 'tenantServices', () =>
-    db
-      .select({ id: services.serviceId, name: services.name, status: services.status })
-      .from(services)
-      .where(eq(services.tenantId, sql.placeholder('tenantId')))
-      .orderBy(asc(services.name), asc(services.serviceId))
-      .prepare(),
-  ).all({ tenantId });
-  const active = prepared(db, 'tenantActiveIssues', () =>
-    db
-      .select(summaryColumns)
-      .from(issues)
-      .where(and(eq(issues.tenantId, sql.placeholder('tenantId')), eq(issues.isResolved, false)))
-      .orderBy(desc(issues.lastModifiedDateTime), asc(issues.id))
-      .prepare(),
-  ).all({ tenantId });
+export function getTenantHealth(db: Db, tenantId: string, reads: TenantReads = prepareTenantReads(db)): TenantHealth {
+  const serviceRows = reads.services.all({ tenantId });
+  const active = reads.activeIssues.all({ tenantId });
   const byService = new Map<string, IssueSummary[]>();
   for (const issue of active) {
     const key = issue.service.toLowerCase();
@@ -191,7 +197,7 @@ export function getTenantHealth(db: Db, tenantId: string): TenantHealth {
     else byService.set(key, [issue]);
   }
   return {
-    syncedAt: tenantLastSyncAt(db, tenantId),
+    syncedAt: tenantLastSyncAt(db, tenantId, reads),
     services: serviceRows.map((s) => {
       const list = byService.get(s.name.toLowerCase()) ?? [];
       return { ...s, activeIssueCount: list.length, issues: list };

@@ -11,7 +11,8 @@ import type { Hono } from 'hono';
 import { hc } from 'hono/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, HTML_CSP, MAX_BODY_BYTES } from '../../server/app.js';
-import { requireAdmin, type AppEnv } from '../../server/auth.js';
+import { testCore } from './support/core.js';
+import type { AppEnv } from '../../server/auth.js';
 import type { TenantRoutes } from '../../server/routes/tenants.js';
 import { loadConfig } from '../../server/config.js';
 import type { IssueRecord } from '../../server/domain.js';
@@ -79,12 +80,10 @@ beforeAll(() => {
 
   const config = loadConfig({ PUBLIC_URL: 'http://127.0.0.1:8787', ALLOWED_ORIGINS: PORTAL, DATABASE_PATH: store.path });
   app = createApp({
-    db,
     config,
-    now: () => clock,
+    core: testCore(db, config, () => clock),
     log: (line) => logLines.push(line),
     rootDir: root,
-    routes: [(a) => a.get('/api/admin-probe', requireAdmin, (c) => c.json({ ok: true, org: c.var.principal.orgName }))],
   });
 });
 
@@ -128,11 +127,13 @@ describe('authentication and roles', () => {
     expect(res.status).toBe(200);
   });
 
-  it('requireAdmin lets admins through and answers 403 to viewers', async () => {
-    await expectError(await get('/api/admin-probe', keys.acmeViewer), 403, 'forbidden');
-    const ok = await get('/api/admin-probe', keys.acmeAdmin);
+  it('lets admins through to the admin routes and answers 403 to viewers', async () => {
+    await expectError(await get('/api/authorizations', keys.acmeViewer), 403, 'forbidden');
+    const ok = await get('/api/authorizations', keys.acmeAdmin);
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual({ ok: true, org: 'acme' });
+    const { authorizations } = (await ok.json()) as { authorizations: Array<{ label: string }> };
+    // The admin's own org only: acme's four, none of globex's.
+    expect(authorizations.map((a) => a.label).sort()).toEqual(['Northwind EU', 'contoso.onmicrosoft.com', 'northwind', 'pending.example']);
   });
 });
 
@@ -463,7 +464,7 @@ describe('HTTP behaviour', () => {
   it('keeps the CORS headers on error answers, so a portal can read why a call failed', async () => {
     const cases: Array<[string, Response | Promise<Response>, number, string]> = [
       ['no key', get('/api/tenants', null, { Origin: PORTAL }), 401, 'unauthorized'],
-      ['viewer on an admin path', get('/api/admin-probe', keys.acmeViewer, { Origin: PORTAL }), 403, 'forbidden'],
+      ['viewer on an admin path', get('/api/authorizations', keys.acmeViewer, { Origin: PORTAL }), 403, 'forbidden'],
       ['unknown tenant', get('/api/tenants/00000000-0000-0000-0000-000000000000/health', keys.acmeViewer, { Origin: PORTAL }), 404, 'not_found'],
       ['unknown path', get('/api/nothing-here', keys.acmeViewer, { Origin: PORTAL }), 404, 'not_found'],
       ['bad query', get(`/api/tenants/${T1}/issues?limit=1000`, keys.acmeViewer, { Origin: PORTAL }), 400, 'validation_failed'],
@@ -506,7 +507,8 @@ describe('HTTP behaviour', () => {
 
     const other = tempDatabase();
     const errors: unknown[] = [];
-    const broken = createApp({ db: other.db, config: loadConfig({}), log: (_line, err) => err && errors.push(err) });
+    const brokenConfig = loadConfig({});
+    const broken = createApp({ config: brokenConfig, core: testCore(other.db, brokenConfig), log: (_line, err) => err && errors.push(err) });
     other.close();
     try {
       await expectError(await broken.request('/healthz'), 503, 'service_unavailable');

@@ -3,11 +3,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { headingSlug } from '../../server/readme.js';
+import { testCore } from './support/core.js';
 import { tempDatabase } from './support/db.js';
 
 const database = tempDatabase();
 afterAll(() => database.dispose());
-const app = createApp({ db: database.db, config: loadConfig({}), log: () => {} });
+const config = loadConfig({});
+const app = createApp({ config, core: testCore(database.db, config), log: () => {} });
 
 describe('/readme', () => {
   it('serves the README as HTML with GitHub-style heading anchors the demo links to', async () => {

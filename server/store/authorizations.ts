@@ -5,11 +5,11 @@
  */
 import { and, asc, desc, eq, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
-import type { Db } from './db/index.js';
-import { authorizations, oauthRequests, tenants, type AuthorizationApi } from './db/schema.js';
-import { sha256, type SecretBox } from './crypto.js';
-import type { TokenCacheStore } from './microsoft/identity.js';
-import { isStorageUnavailable } from './errors.js';
+import type { Db } from '../db/index.js';
+import { authorizations, oauthRequests, tenants, type AuthorizationApi } from '../db/schema.js';
+import { sha256, type SecretBox } from '../crypto.js';
+import type { TokenCacheStore } from '../microsoft/identity.js';
+import { isStorageUnavailable } from '../errors.js';
 
 export type AuthorizationRow = typeof authorizations.$inferSelect;
 

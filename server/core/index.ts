@@ -1,0 +1,67 @@
+/**
+ * The core: the domain operations every edge calls — HTTP routes, the poller, the keys CLI and
+ * simulator mode. It is created once at start-up from the database, the secret box, the
+ * Microsoft identity client and the clock, and owns the prepared statements and per-process
+ * caches of the read path. Nothing outside `core/` and `store/` writes SQL.
+ */
+import { sql } from 'drizzle-orm';
+import type { Config } from '../config.js';
+import type { SecretBox } from '../crypto.js';
+import type { Db } from '../db/index.js';
+import { pollIntervalMs } from '../freshness.js';
+import type { IdentityClient } from '../microsoft/identity.js';
+import { pruneOAuthRequests } from '../store/authorizations.js';
+import { createAuthorizationsCore, type AuthorizationsCore } from './authorizations.js';
+import { createKeysCore, type KeysCore } from './keys.js';
+import { createSyncCore, type SyncCore } from './sync.js';
+import { createTenantsCore, type TenantsCore } from './tenants.js';
+
+export type { AuthorizationsCore, KeysCore, SyncCore, TenantsCore };
+
+export interface CoreDeps {
+  db: Db;
+  box: SecretBox;
+  identity: IdentityClient;
+  config: Pick<Config, 'allowedOrigins' | 'publicUrl' | 'pollCron'>;
+  now?: () => Date;
+  log?: (line: string) => void;
+}
+
+export interface Core {
+  keys: KeysCore;
+  authorizations: AuthorizationsCore;
+  tenants: TenantsCore;
+  sync: SyncCore;
+  /** The clock every operation uses. */
+  now(): Date;
+  /** Throws when the database does not answer (`/healthz`). */
+  ping(): void;
+  /** Registers what happens when a tenant gets an active authorization (the poller's first sync). */
+  onTenantActivated(listener: (tenantId: string) => void): void;
+  /** Start-up housekeeping: OAuth requests that expired more than a day ago. */
+  prune(): void;
+}
+
+export function createCore(deps: CoreDeps): Core {
+  const now = deps.now ?? (() => new Date());
+  const log = deps.log ?? (() => {});
+  const listeners: Array<(tenantId: string) => void> = [];
+  return {
+    keys: createKeysCore({ db: deps.db, now, log }),
+    authorizations: createAuthorizationsCore({
+      db: deps.db,
+      box: deps.box,
+      identity: deps.identity,
+      config: deps.config,
+      now,
+      log,
+      onActivated: (tenantId) => listeners.forEach((listener) => listener(tenantId)),
+    }),
+    tenants: createTenantsCore({ db: deps.db, now, pollIntervalMs: pollIntervalMs(deps.config.pollCron, now()) }),
+    sync: createSyncCore({ db: deps.db, box: deps.box, now }),
+    now,
+    ping: () => void deps.db.get(sql`select 1`),
+    onTenantActivated: (listener) => void listeners.push(listener),
+    prune: () => void pruneOAuthRequests(deps.db, now()),
+  };
+}

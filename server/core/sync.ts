@@ -1,0 +1,46 @@
+/**
+ * The polling side of the domain: which tenants are due, which authorizations can read them, and
+ * recording what a sync learned (one transaction) or why it did not succeed. The poller decides
+ * when and talks to Microsoft; it writes nothing itself.
+ */
+import type { SecretBox } from '../crypto.js';
+import type { Db } from '../db/index.js';
+import type { SyncSnapshot } from '../domain.js';
+import type { TokenCacheStore } from '../microsoft/identity.js';
+import { activeAuthorizationsForTenant, setAuthorizationStatus, tokenCacheStore, type AuthorizationRow } from '../store/authorizations.js';
+import { dueTenantIds, earliestDueAt, getTenantRow, recordSyncAttempt, recordSyncSuccess } from '../store/sync.js';
+
+/** A tenant's polling state. */
+export type TenantSyncRow = NonNullable<ReturnType<typeof getTenantRow>>;
+
+export interface SyncCore {
+  /** Tenants due at `now` that an active authorization can read, earliest first. */
+  due(now: Date): string[];
+  /** The earliest next poll of a readable tenant (for the poller's wake-up timer). */
+  earliestDue(): Date | null;
+  tenant(tenantId: string): TenantSyncRow | undefined;
+  /** Active authorizations of the tenant, most recently successful first (the failover order). */
+  candidates(tenantId: string): AuthorizationRow[];
+  /** The sealed msal token cache of an authorization. */
+  tokenStore(authorizationId: string): TokenCacheStore;
+  /** Writes a successful sync; false (nothing written) when the authorization was deleted meanwhile. */
+  apply(p: { tenantId: string; authorizationId: string; snapshot: SyncSnapshot; nextPollAt: Date }): boolean;
+  /** The grant behind this authorization is gone: it needs an administrator again. */
+  requireReauthorization(authorizationId: string, reason: string): void;
+  /** A failed attempt: the reason, the next attempt, and optionally the failures in a row. */
+  recordAttempt(tenantId: string, p: { lastError: string; nextPollAt: Date; consecutiveFailures?: number }): void;
+}
+
+export function createSyncCore(deps: { db: Db; box: SecretBox; now: () => Date }): SyncCore {
+  const { db, box, now } = deps;
+  return {
+    due: (at) => dueTenantIds(db, at),
+    earliestDue: () => earliestDueAt(db),
+    tenant: (tenantId) => getTenantRow(db, tenantId),
+    candidates: (tenantId) => activeAuthorizationsForTenant(db, tenantId),
+    tokenStore: (authorizationId) => tokenCacheStore(db, box, authorizationId, now),
+    apply: (p) => recordSyncSuccess(db, { ...p, now: now() }),
+    requireReauthorization: (authorizationId, reason) => setAuthorizationStatus(db, authorizationId, 'reauth_required', reason, now()),
+    recordAttempt: (tenantId, p) => recordSyncAttempt(db, tenantId, p),
+  };
+}
