@@ -12,6 +12,8 @@
  *   - its element never shows the shadow part the story names in `parameters.o365.expectPart`
  *     (stories/support/element.ts), or renders nothing (no text, no size);
  *   - its content is wider than the tile it was given (`parameters.o365.width`);
+ *   - a line break cuts a word in two (between two letters or digits of one text node; breaks at
+ *     spaces, after "." or "-" and at `<wbr>` are fine);
  *   - the page asks for anything that is not on 127.0.0.1 (the stories must work offline).
  *
  * Writes `{ passed, failed, skipped }` to $CI_REPORT_DIR/stories.json when that is set (.ci/run).
@@ -168,7 +170,24 @@ async function checkStory(tab: Tab, origin: string, entry: IndexEntry): Promise<
         const frame = document.querySelector<HTMLElement>('#storybook-root .story-frame')!;
         const el = frame.querySelector<HTMLElement>(frame.dataset.tag!)!;
         const box = el.getBoundingClientRect();
+        const cut: string[] = [];
+        const walker = document.createTreeWalker(el.shadowRoot!, NodeFilter.SHOW_TEXT);
+        const range = document.createRange();
+        const word = /[\p{L}\p{N}]/u;
+        for (let node = walker.nextNode() as Text | null; node; node = walker.nextNode() as Text | null) {
+          let top: number | undefined;
+          for (let i = 0; i < node.data.length; i++) {
+            range.setStart(node, i);
+            range.setEnd(node, i + 1);
+            const r = range.getClientRects()[0];
+            if (!r || !r.width) continue;
+            if (top !== undefined && r.top > top + 2 && word.test(node.data[i - 1] ?? '') && word.test(node.data[i]!))
+              cut.push(`${node.data.slice(Math.max(0, i - 12), i)}|${node.data.slice(i, i + 12)}`);
+            top = r.top;
+          }
+        }
         return {
+          cut,
           text: (el.shadowRoot!.textContent ?? '').replace(/\s+/g, ' ').trim().length,
           width: box.width,
           height: box.height,
@@ -178,6 +197,7 @@ async function checkStory(tab: Tab, origin: string, entry: IndexEntry): Promise<
         };
       });
       if (shape.error) problems.push('Storybook error display shown after render');
+      if (shape.cut.length) problems.push(`words cut mid-word by a line break: ${shape.cut.join(', ')}`);
       if (!shape.text || shape.width < 1 || shape.height < 1) problems.push(`the element renders nothing (${shape.width}×${shape.height}, ${shape.text} characters)`);
       if (shape.frameWidth !== null && shape.scrollWidth > shape.frameWidth + 1)
         problems.push(`content overflows its ${shape.frameWidth} px tile (${shape.scrollWidth} px wide)`);

@@ -71,6 +71,12 @@ export const NeedsReauthorization: Story = {
   parameters: expectPart('reauth'),
 };
 
+/** A status the widgets do not know (Fabrikam's `plannedMaintenance`): shown as "Unknown status (plannedMaintenance)", never dropped. */
+export const UnknownStatus: Story = {
+  args: { ...baseArgs('unknown-status'), tenant: 'fabrikam.onmicrosoft.com' },
+  parameters: expectPart('status'),
+};
+
 /** widgets/themes/dark.css on a dark page. */
 export const DarkTheme: Story = {
   args: baseArgs('degraded'),

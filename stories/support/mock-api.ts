@@ -43,8 +43,11 @@ export const FABRIKAM = '9b1e7c42-6a0d-4e35-8f21-5d7c9e0a4b63';
  * - `no-tenancy`: no tenant connected, no authorization.
  * - `reauth`: Fabrikam's authorization needs re-authorization (consent removed in Entra).
  * - `viewer`: a viewer key (403 on `/api/authorizations`).
+ * - `unknown-status`: Fabrikam's SharePoint advisory carries `plannedMaintenance`, a status the
+ *   widgets do not know (the fixture's value; every other scenario shows it as the advisory's
+ *   documented `serviceDegradation`, so only this story is about unknown values).
  */
-export const SCENARIOS = ['loaded', 'healthy', 'degraded', 'loading', 'empty', 'error', 'unauthorized', 'unreachable', 'stale', 'no-tenancy', 'reauth', 'viewer'] as const;
+export const SCENARIOS = ['loaded', 'healthy', 'degraded', 'loading', 'empty', 'error', 'unauthorized', 'unreachable', 'stale', 'no-tenancy', 'reauth', 'viewer', 'unknown-status'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** The `api-base` of a scenario. */
@@ -84,8 +87,15 @@ function attachIssues(services: ServiceHealth[], issues: IssueSummary[]): Servic
   });
 }
 
+/** A status the widgets know in place of the fixture's unknown one (see `unknown-status`). */
+const known = <T extends { status: string }>(x: T): T => (x.status === 'plannedMaintenance' ? { ...x, status: 'serviceDegradation' } : x);
+
 function makeWorld(scenario: Scenario): World {
   const w = baseWorld();
+  if (scenario !== 'unknown-status') {
+    w.issues[FABRIKAM] = w.issues[FABRIKAM].map(known);
+    w.health[FABRIKAM].services = w.health[FABRIKAM].services.map((s) => ({ ...known(s), issues: s.issues.map(known) }));
+  }
   switch (scenario) {
     case 'healthy': {
       for (const id of [CONTOSO, FABRIKAM]) {

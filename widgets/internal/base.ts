@@ -8,7 +8,7 @@ import { ClockController, LoadController, RefreshController } from './controller
 import { emit } from './events.js';
 import { renderPosts, type IssueDetailsController } from './details.js';
 import { formatDateTime, formatRelative, isoString, zoneName } from './format.js';
-import { LEVEL_ICONS } from './icons.js';
+import { externalIcon, LEVEL_ICONS } from './icons.js';
 
 /** How old (ms) shared data may be and still count as "just refreshed" by another widget. */
 export const REFRESH_WINDOW = 500;
@@ -206,12 +206,18 @@ export abstract class O365Element<T> extends LitElement {
   protected renderDetails(details: IssueDetailsController, issue: IssueSummary, tenantId: string): TemplateResult {
     return renderPosts(issue, details.details.get(issue.id), {
       loading: () => this.renderLoading('Loading the post history'),
-      error: (error) => html`<div part="error" class="state" role="alert">
-        <p>The post history could not be loaded. ${errorText(error)}</p>
-        <button part="retry" class="btn" type="button" @click=${() => details.load(issue, tenantId)}>Retry</button>
-      </div>`,
+      error: (error) => this.renderError('The post history could not be loaded.', () => void details.load(issue, tenantId), error),
       date: (value) => this.date(value),
     });
+  }
+
+  /** An opened issue's link to it in the Microsoft 365 admin center (`template`: the `admin-center-url`). */
+  protected renderAdminLink(template: string, tenant: Tenant, issueId: string): TemplateResult {
+    return html`<p class="small">
+      <a part="admin-link" href=${adminIssueUrl(template, tenant, issueId)} target="_blank" rel="noopener"
+        >${issueId} in the Microsoft 365 admin center of ${breakable(tenant.label)} ${externalIcon}</a
+      >
+    </p>`;
   }
 
   /** The polite live region; present from the first render so screen readers track it. */
@@ -226,10 +232,10 @@ export abstract class O365Element<T> extends LitElement {
     </div>`;
   }
 
-  protected renderError(what: string, retry = () => void this.load.run()): TemplateResult {
+  protected renderError(what: string, retry = () => void this.load.run(), error: unknown = this.load.error): TemplateResult {
     return html`<div part="error" class="state" role="alert">
       <p><strong>${what}</strong></p>
-      <p class="muted">${errorText(this.load.error)}</p>
+      <p class="muted">${errorText(error)}</p>
       <button part="retry" class="btn" type="button" @click=${retry}>Retry</button>
     </div>`;
   }

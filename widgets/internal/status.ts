@@ -6,26 +6,7 @@
  */
 
 /** Graph `serviceHealthStatus` values known to the widgets. */
-export const SERVICE_HEALTH_STATUSES = [
-  'serviceOperational',
-  'investigating',
-  'restoringService',
-  'verifyingService',
-  'serviceRestored',
-  'postIncidentReviewPublished',
-  'serviceDegradation',
-  'serviceInterruption',
-  'extendedRecovery',
-  'falsePositive',
-  'investigationSuspended',
-  'resolved',
-  'mitigatedExternal',
-  'mitigated',
-  'resolvedExternal',
-  'confirmed',
-  'reported',
-] as const;
-export type ServiceHealthStatus = (typeof SERVICE_HEALTH_STATUSES)[number];
+export type ServiceHealthStatus = 'serviceOperational' | 'investigating' | 'restoringService' | 'verifyingService' | 'serviceRestored' | 'postIncidentReviewPublished' | 'serviceDegradation' | 'serviceInterruption' | 'extendedRecovery' | 'falsePositive' | 'investigationSuspended' | 'resolved' | 'mitigatedExternal' | 'mitigated' | 'resolvedExternal' | 'confirmed' | 'reported';
 
 /** Severity levels, least severe first. */
 export const LEVELS = ['healthy', 'unknown', 'advisory', 'degraded', 'critical'] as const;
@@ -73,6 +54,9 @@ export const CLASSIFICATION_TEXT = {
   incident: 'Incident',
   advisory: 'Advisory',
 } as const satisfies Record<Classification, string>;
+
+/** Graph `serviceHealthStatus` values known to the widgets (the keys of {@link STATUS_INFO}). */
+export const SERVICE_HEALTH_STATUSES = Object.keys(STATUS_INFO) as ServiceHealthStatus[];
 
 const lower = new Map<string, ServiceHealthStatus>(SERVICE_HEALTH_STATUSES.map((s) => [s.toLowerCase(), s]));
 

@@ -23,8 +23,8 @@ export function elementTokens(element: string): CSSResult {
 
 /**
  * Host style shared by every element: block display, a size container, and a reset of every
- * inherited property so the host page's global CSS (fonts, line heights, text transforms…)
- * cannot leak in through inheritance.
+ * inherited property (`all: initial`) so the host page's global CSS (fonts, line heights, text
+ * transforms…) cannot leak in through inheritance.
  */
 export const hostStyles = css`
   :host {
@@ -38,6 +38,9 @@ export const hostStyles = css`
     --_advisory: var(--o365-color-advisory, #0f6cbd);
     --_degraded: var(--o365-color-degraded, #bc4b09);
     --_critical: var(--o365-color-critical, #c50f1f);
+    /* Every inherited property back to its initial value (custom properties are not affected)… */
+    all: initial;
+    /* …then ours. A rule of the page on the element itself still wins over these. */
     display: block;
     container-type: inline-size;
     /* The theme's scheme for the widget alone (themes set the token, never the page's color-scheme). */
@@ -45,20 +48,10 @@ export const hostStyles = css`
     box-sizing: border-box;
     color: var(--_fg);
     font: 400 var(--_size) / 1.45 var(--_font);
-    font-style: normal;
-    letter-spacing: normal;
-    word-spacing: normal;
-    text-align: start;
-    text-indent: 0;
-    text-transform: none;
-    text-shadow: none;
-    white-space: normal;
     /* Data from Microsoft carries unbreakable tokens (error codes, URLs): they wrap, never widen the
        host. break-word, not anywhere: words that fit a line never break mid-word, and a flex row
        wraps its items before it squeezes them (anywhere makes every word's minimum one letter). */
     overflow-wrap: break-word;
-    visibility: visible;
-    cursor: auto;
   }
   [hidden] {
     display: none !important;

@@ -375,35 +375,22 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
   async #closed(p: Pending): Promise<void> {
     await this.load.run(0);
     if (this.pending !== p) return; // the message came meanwhile
-    this.pending = undefined;
     const value = this.load.value;
-    const a = this.load.status === 'ready' && value && !value.readOnly ? value.authorizations.find((x) => x.id === p.id) : undefined;
-    if (this.load.status !== 'ready') {
-      this.message = { level: 'critical', text: `The sign-in window was closed; whether “${p.label}” was authorized is not known yet. ${errorText(this.load.error)}` };
-    } else if (a?.status === 'pending') {
-      try {
-        await this.store.client.deleteAuthorization(p.id, this.#side.signal);
-      } catch (error) {
-        if (isAbortError(error)) return;
-        // Gone already (expired, or removed elsewhere): cancelled all the same.
-        if (!(error instanceof ApiError && error.status === 404)) {
-          this.message = { level: 'critical', text: `The sign-in window was closed, but the pending authorization “${p.label}” could not be removed. ${errorText(error)}` };
-          this.emitError(error);
-          return;
-        }
-      }
-      this.#finished.add(p.id);
-      this.message = { level: 'advisory', text: `The sign-in window was closed before “${p.label}” was authorized, so it was cancelled. Add it again to retry.` };
-      this.announcement = this.message.text;
-      this.#changed({ action: p.action, authorizationId: p.id, status: 'cancelled' });
-    } else {
+    const a = value && !value.readOnly ? value.authorizations.find((x) => x.id === p.id) : undefined;
+    if (a?.status !== 'pending')
       // Gone: the server removes a consent cancelled at Microsoft.
-      this.#finish(p.id, a?.status === 'active' ? 'active' : 'failed', a ? a.lastError : 'The sign-in or consent was cancelled at Microsoft, so nothing was authorized.');
+      return this.#finish(p.id, a?.status === 'active' ? 'active' : 'failed', a ? a.lastError : 'The sign-in or consent was cancelled at Microsoft, so nothing was authorized.');
+    try {
+      await this.store.client.deleteAuthorization(p.id, this.#side.signal);
+    } catch (error) {
+      // Gone already (expired, or removed elsewhere) is cancelled all the same.
+      if (!(error instanceof ApiError && error.status === 404)) return isAbortError(error) ? undefined : this.#finish(p.id, 'failed', errorText(error));
     }
+    this.#finish(p.id, 'cancelled');
   }
 
   /** Tells the outcome of an authorization once, whichever of the message or the status check knew it first. */
-  #finish(id: string, status: 'active' | 'failed', error?: string | null): void {
+  #finish(id: string, status: 'active' | 'failed' | 'cancelled', error?: string | null): void {
     if (this.pending?.id === id) {
       this.pending = undefined;
       this.#stopWatching();
@@ -418,7 +405,9 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
     this.message =
       status === 'active'
         ? { level: 'healthy', text: `Authorization “${label}” is active. Its service health appears within a minute.` }
-        : { level: 'critical', text: `The authorization of “${label}” failed.`, ...(error ? { reason: error } : {}) };
+        : status === 'cancelled'
+          ? { level: 'advisory', text: `The sign-in window was closed before “${label}” was authorized, so it was cancelled.` }
+          : { level: 'critical', text: `The authorization of “${label}” failed.`, ...(error ? { reason: error } : {}) };
     this.announcement = this.message.reason ? `${this.message.text} Reason: ${this.message.reason}` : this.message.text;
     this.#changed({ action: started?.action ?? 'add', authorizationId: id, status, ...(error ? { error } : {}) });
   }

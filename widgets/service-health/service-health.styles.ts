@@ -22,7 +22,8 @@ export const serviceHealthStyles = css`
   .row {
     display: grid;
     /* The status keeps its words on one line unless it would take more than 60% of the row. */
-    grid-template-columns: 1.15em minmax(0, 1fr) fit-content(60%);
+    /* The name is never narrower than its longest word ("SharePoint"): the status wraps first. */
+    grid-template-columns: 1.15em minmax(min-content, 1fr) fit-content(60%);
     grid-template-areas: 'icon name status' '. counts counts';
     align-items: start;
     gap: 2px 8px;

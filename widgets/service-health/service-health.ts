@@ -1,7 +1,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { IssueSummary, Tenant } from '../api/types.js';
-import { ADMIN_HEALTH_URL, adminIssueUrl, breakable, O365Element } from '../internal/base.js';
+import { ADMIN_HEALTH_URL, breakable, O365Element } from '../internal/base.js';
 import { IssueDetailsController } from '../internal/details.js';
 import { emit, type HealthLoadDetail } from '../internal/events.js';
 import { chevronIcon, externalIcon, renderStatus } from '../internal/icons.js';
@@ -198,11 +198,7 @@ export class O365ServiceHealth extends O365Element<ServiceHealthData> {
       <div part="details" class="details small" id=${id} ?hidden=${!open}>
         ${open
           ? html`${this.renderDetails(this.#details, issue, tenant.tenantId)}
-              <p>
-                <a part="admin-link" href=${adminIssueUrl(this.adminCenterUrl, tenant, issue.id)} target="_blank" rel="noopener"
-                  >${issue.id} in the Microsoft 365 admin center of ${breakable(tenant.label)} ${externalIcon}</a
-                >
-              </p>`
+              ${this.renderAdminLink(this.adminCenterUrl, tenant, issue.id)}`
           : nothing}
       </div>
     </li>`;

@@ -67,13 +67,9 @@ export const serviceMessagesStyles = css`
   .more {
     margin-top: 12px;
   }
-  .impact {
-    margin: 4px 0 0 22px;
-  }
   @container (max-width: 20rem) {
     .meta,
-    .details,
-    .impact {
+    .details {
       margin-inline-start: 0;
     }
     .base {

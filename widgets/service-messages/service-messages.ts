@@ -2,7 +2,7 @@ import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { isAbortError, toQuery } from '../api/client.js';
 import type { IssuesQuery, IssueSummary, IssuesResponse, Tenant } from '../api/types.js';
-import { ADMIN_HEALTH_URL, adminIssueUrl, breakable, errorText, O365Element } from '../internal/base.js';
+import { ADMIN_HEALTH_URL, breakable, errorText, O365Element } from '../internal/base.js';
 import { IssueDetailsController } from '../internal/details.js';
 import { emit, type MessagesLoadDetail } from '../internal/events.js';
 import { chevronIcon, externalIcon, renderStatus } from '../internal/icons.js';
@@ -196,7 +196,7 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
     const { status, value } = this.load;
     const header = (extra: unknown = nothing) =>
       html`<div part="header" class="header">
-        <h2 part="title" id="title">Service messages${value?.tenant ? html` <span class="muted">· ${value.tenant.label}</span>` : nothing}</h2>
+        <h2 part="title" id="title">Service messages${value?.tenant ? html` <span class="muted">· ${breakable(value.tenant.label)}</span>` : nothing}</h2>
         ${extra}
       </div>`;
     if (status === 'error') return html`${header()}${this.renderError('Service messages could not be loaded.')}`;
@@ -311,11 +311,7 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
       <div part="details" class="details" id=${id} ?hidden=${!open}>
         ${open
           ? html`${this.renderDetails(this.#details, issue, tenant.tenantId)}
-              <p class="small">
-                <a part="admin-link" href=${adminIssueUrl(this.adminCenterUrl, tenant, issue.id)} target="_blank" rel="noopener"
-                  >${issue.id} in the Microsoft 365 admin center of ${breakable(tenant.label)} ${externalIcon}</a
-                >
-              </p>`
+              ${this.renderAdminLink(this.adminCenterUrl, tenant, issue.id)}`
           : nothing}
       </div>
     </li>`;

@@ -311,6 +311,19 @@ describe('<o365-service-health>', () => {
       expect(midWordBreaks(el)).to.deep.equal([]);
     });
 
+    for (const width of [900, 660, 375]) {
+      it(`cuts no word in two at ${width} px (a long status next to "SharePoint Online")`, async () => {
+        for (const tenant of [CONTOSO, FABRIKAM]) {
+          const { el, wrapper } = await health({ tenant });
+          wrapper.style.width = `${width}px`;
+          await part(el, 'list');
+          await sleep(30);
+          expect(midWordBreaks(el), tenant).to.deep.equal([]);
+          expect(overflowing(el)).to.deep.equal([]);
+        }
+      });
+    }
+
     it('puts the status under the name in a small tile', async () => {
       const { el, wrapper } = await health();
       wrapper.style.width = '240px';

@@ -1,8 +1,8 @@
 import { expect } from '@open-wc/testing';
 import { toQuery } from '../../../widgets/api/client.js';
 import { pickTenant, resolveConfig, scriptOrigin } from '../../../widgets/internal/config.js';
-import { formatDateTime, formatRelative } from '../../../widgets/internal/format.js';
-import { isHealthy, issueLevel, statusLevel, statusText } from '../../../widgets/internal/status.js';
+import { formatDateTime, formatRelative, zoneName } from '../../../widgets/internal/format.js';
+import { isHealthy, issueLevel, serviceLevel, statusLevel, statusText } from '../../../widgets/internal/status.js';
 import { countText, healthSummary, serviceRows } from '../../../widgets/service-health/service-health.mapping.js';
 import type { IssueSummary, ServiceHealth, Tenant } from '../../../widgets/api/types.js';
 
@@ -30,6 +30,15 @@ describe('mapping (pure functions)', () => {
     expect(issueLevel('serviceRestored', 'incident')).to.equal('healthy');
   });
 
+  it('reads a service status with its active issues\' classification: one level for one issue everywhere', () => {
+    expect(serviceLevel('serviceDegradation', [issue('serviceDegradation', 'advisory')])).to.equal(issueLevel('serviceDegradation', 'advisory')).and.equal('advisory');
+    expect(serviceLevel('serviceDegradation', [issue('investigating', 'advisory'), issue('investigating', 'incident')])).to.equal('degraded');
+    expect(serviceLevel('serviceDegradation', []), 'no issue known: as an incident').to.equal('degraded');
+    expect(serviceLevel('serviceInterruption', [issue('investigating', 'advisory')])).to.equal('critical');
+    expect(serviceLevel('serviceOperational', [issue('investigating', 'advisory')])).to.equal('advisory');
+    expect(serviceLevel('plannedMaintenance', [])).to.equal('unknown');
+  });
+
   it('sorts services by severity then name, and summarises', () => {
     const svc = (name: string, status: string, issues: IssueSummary[] = []): ServiceHealth => ({ id: name, name, status, activeIssueCount: issues.length, issues });
     const rows = serviceRows([
@@ -44,8 +53,12 @@ describe('mapping (pure functions)', () => {
     expect(healthSummary(rows.slice(3))).to.equal('All services are healthy');
   });
 
-  it('formats dates with the zone named, and survives a bad time zone', () => {
-    expect(formatDateTime('2024-05-02T09:20:00Z', { locale: 'en-US', timeZone: 'UTC' })).to.equal('May 2, 2024, 9:20 AM UTC');
+  it('formats dates without a zone on each, names the zone of a view once, and survives a bad time zone', () => {
+    expect(formatDateTime('2024-05-02T09:20:00Z', { locale: 'en-US', timeZone: 'UTC' })).to.equal('May 2, 2024, 9:20 AM');
+    expect(formatDateTime('2024-01-10T10:00:00Z', { locale: 'en-GB', timeZone: 'Europe/London' })).to.equal('10 Jan 2024, 10:00');
+    expect(zoneName({ locale: 'en-GB', timeZone: 'Etc/UTC' })).to.equal('UTC');
+    expect(zoneName({ locale: 'en-US', timeZone: 'Europe/Berlin' })).to.match(/^Central European/);
+    expect(zoneName({ locale: 'de-DE', timeZone: 'Europe/Berlin' }), 'in English, as the sentence').to.match(/^Central European/);
     expect(formatDateTime('2024-05-02T09:20:00Z', { locale: 'en-US', timeZone: 'Not/AZone' })).to.match(/2024/);
     expect(formatDateTime(null)).to.equal('—');
   });
