@@ -23,7 +23,7 @@ import { IdentityClient } from '../../server/microsoft/identity.js';
 import { domainHintFromLabel } from '../../server/routes/authorizations.js';
 import { walkSimulatedConsent } from '../../server/simulated-consent.js';
 import { findOrCreateOrg } from '../../server/store/keys.js';
-import { activateAuthorization, beginAuthorization, consumeOAuthRequest, tokenCacheStore } from '../../server/tenancy.js';
+import { activateAuthorization, beginAuthorization, consumeOAuthRequest, tokenCacheStore } from '../../server/store/authorizations.js';
 import { serveCommands } from '../lib/rpc.js';
 
 let database: OpenDatabase | null = null;
