@@ -31,7 +31,8 @@ describe('mapping (pure functions)', () => {
   });
 
   it('reads a service status with its active issues\' classification: one level for one issue everywhere', () => {
-    expect(serviceLevel('serviceDegradation', [issue('serviceDegradation', 'advisory')])).to.equal(issueLevel('serviceDegradation', 'advisory')).and.equal('advisory');
+    expect(serviceLevel('serviceDegradation', [issue('serviceDegradation', 'advisory')])).to.equal(issueLevel('serviceDegradation', 'advisory'));
+    expect(issueLevel('serviceDegradation', 'advisory')).to.equal('advisory');
     expect(serviceLevel('serviceDegradation', [issue('investigating', 'advisory'), issue('investigating', 'incident')])).to.equal('degraded');
     expect(serviceLevel('serviceDegradation', []), 'no issue known: as an incident').to.equal('degraded');
     expect(serviceLevel('serviceInterruption', [issue('investigating', 'advisory')])).to.equal('critical');
