@@ -406,8 +406,9 @@ describe('failure backoff', () => {
 
 describe('failure isolation', () => {
   it('syncs the healthy tenants of a cycle on time while one fails with 503 and another hangs', async () => {
-    // One try per sync, so the hanging tenant fails after one client time-out.
-    await restack({ manualClock: true, graph: { timeoutMs: 1000, maxRetries: 0 } });
+    // One try per sync, so the hanging tenant fails after one client time-out (long enough for the
+    // others to finish well before it).
+    await restack({ manualClock: true, graph: { timeoutMs: 3000, maxRetries: 0 } });
     const key = stack.key('org');
     const [erroring, hanging, healthy] = stack.simulator.tenants.slice(0, 3).map((t) => t.tenantId);
     for (const i of [0, 1, 2]) await authorizedAndSynced(key, i);
@@ -423,6 +424,8 @@ describe('failure isolation', () => {
     // While the hanging tenant waits for its time-out, the healthy one has already synced.
     await stack.held(hanging);
     await waitFor(async () => (await tenantOf(key, healthy)).lastSyncAt === at.toISOString(), 'the healthy tenant to sync');
+    const stillHeld = (await (await fetch(`${stack.simulator.url}/_simulator/held?tenantId=${hanging}`)).json()) as { held: unknown[] };
+    expect(stillHeld.held).toHaveLength(1);
     const outcomes = Object.fromEntries((await cycle).map((o) => [o.tenantId, o]));
     expect(Object.keys(outcomes).sort()).toEqual([erroring, hanging, healthy].sort());
     expect(outcomes[healthy]).toMatchObject({ status: 'ok' });
