@@ -1,7 +1,7 @@
-import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { isAbortError } from '../api/client.js';
 import type { HealthStore } from '../api/store.js';
-import type { IssueDetail, IssueSummary, Timestamp } from '../api/types.js';
+import type { IssueDetail, IssueSummary } from '../api/types.js';
 import { toDate } from './format.js';
 
 /** The posts of one opened issue. */
@@ -87,30 +87,4 @@ export class IssueDetailsController implements ReactiveController {
       if (!isAbortError(error) && !quiet) set({ status: 'error', error });
     }
   }
-}
-
-/** The post history of an opened issue: user impact, then the posts newest first. */
-export function renderPosts(
-  issue: IssueSummary,
-  d: Detail | undefined,
-  parts: {
-    loading: () => TemplateResult;
-    error: (error: unknown) => TemplateResult;
-    date: (value: Timestamp) => TemplateResult;
-  },
-): TemplateResult {
-  if (!d || d.status === 'loading') return parts.loading();
-  if (d.status === 'error') return parts.error(d.error);
-  const posts = [...d.value.posts].sort((a, b) => String(b.createdDateTime).localeCompare(String(a.createdDateTime)));
-  return html`
-    ${issue.impactDescription ? html`<p><strong>User impact:</strong> ${issue.impactDescription}</p>` : nothing}
-    <ol part="timeline" class="timeline" aria-label="Post history">
-      ${posts.map(
-        (p) => html`<li part="post" class="post">
-          <p class="small muted">${parts.date(p.createdDateTime)}</p>
-          <div class="post-body" .innerHTML=${p.html}></div>
-        </li>`,
-      )}
-    </ol>
-  `;
 }

@@ -43,21 +43,10 @@ export function formatDateTime(value: Timestamp | undefined, opts: FormatOptions
   return d ? formatter(opts, true).format(d) : fallback;
 }
 
-/**
- * The name of the zone times are shown in, for the one label of a view: "UTC", else the zone's
- * generic name in the locale ("Central European Time", "Pacific Time"), else its IANA id.
- */
+/** The zone times are shown in, for the one label of a view: "UTC", else its IANA id ("Europe/Berlin"). */
 export function zoneName(opts: FormatOptions = {}): string {
   const tz = formatter(opts, false).resolvedOptions().timeZone ?? 'UTC';
-  if (/^(Etc\/)?(UTC|UCT|GMT|Universal|Zulu)$/i.test(tz)) return 'UTC';
-  try {
-    // In English, as the sentence around it ("times in …"); the dates follow the locale.
-    const en = opts.locale?.toLowerCase().startsWith('en') ? opts.locale : 'en';
-    const parts = new Intl.DateTimeFormat(en, { timeZone: tz, timeZoneName: 'longGeneric' }).formatToParts(0);
-    return parts.find((p) => p.type === 'timeZoneName')?.value ?? tz;
-  } catch {
-    return tz;
-  }
+  return /^(Etc\/)?(UTC|UCT|GMT|Universal|Zulu)$/i.test(tz) ? 'UTC' : tz;
 }
 
 /** ISO text for a `<time datetime>` attribute ('' when absent). */

@@ -94,7 +94,6 @@ export const hostStyles = css`
     font-weight: 600;
     flex: 1 1 auto;
     min-width: 0;
-    overflow-wrap: anywhere;
   }
   h3 {
     font-size: 1em;

@@ -42,7 +42,6 @@ export const oauthSettingsStyles = css`
   }
   .item-label {
     font-weight: 600;
-    overflow-wrap: anywhere;
   }
   dl {
     display: grid;

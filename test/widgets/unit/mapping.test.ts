@@ -58,8 +58,8 @@ describe('mapping (pure functions)', () => {
     expect(formatDateTime('2024-05-02T09:20:00Z', { locale: 'en-US', timeZone: 'UTC' })).to.equal('May 2, 2024, 9:20 AM');
     expect(formatDateTime('2024-01-10T10:00:00Z', { locale: 'en-GB', timeZone: 'Europe/London' })).to.equal('10 Jan 2024, 10:00');
     expect(zoneName({ locale: 'en-GB', timeZone: 'Etc/UTC' })).to.equal('UTC');
-    expect(zoneName({ locale: 'en-US', timeZone: 'Europe/Berlin' })).to.match(/^Central European/);
-    expect(zoneName({ locale: 'de-DE', timeZone: 'Europe/Berlin' }), 'in English, as the sentence').to.match(/^Central European/);
+    expect(zoneName({ locale: 'en-US', timeZone: 'Europe/Berlin' })).to.equal('Europe/Berlin');
+    expect(zoneName({ locale: 'de-DE', timeZone: 'Not/AZone' }), 'a bad zone: the browser’s').to.equal(Intl.DateTimeFormat().resolvedOptions().timeZone.replace(/^(Etc\/)?UTC$/, 'UTC'));
     expect(formatDateTime('2024-05-02T09:20:00Z', { locale: 'en-US', timeZone: 'Not/AZone' })).to.match(/2024/);
     expect(formatDateTime(null)).to.equal('—');
   });
