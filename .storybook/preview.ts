@@ -3,7 +3,7 @@
  * light theme's tokens, and the dark theme when the story (or the toolbar) asks for it.
  */
 import { setCustomElementsManifest, type Decorator, type Preview } from '@storybook/web-components-vite';
-import manifest from '../custom-elements.json';
+import manifest from '../widgets/custom-elements.json';
 import darkTheme from '../widgets/themes/dark.css?raw';
 import '../widgets/themes/light.css';
 import { installMockApi } from '../stories/support/mock-api.js';

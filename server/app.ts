@@ -34,7 +34,7 @@ export interface AppDeps {
   config: Config;
   core: Core;
   log?: Log;
-  /** Folder holding `dist/widgets/` and `demo/`; the repository root by default. */
+  /** Folder holding `widgets/dist/` and `demo/`; the repository root by default. */
   rootDir?: string;
   /** Simulator mode: the demo page's key, handed out by `/demo/config.js`. */
   demoKey?: () => string;
@@ -197,7 +197,7 @@ export function createApp(deps: AppDeps) {
   app.get('/widgets/:file', async (c) => {
     const file = c.req.param('file');
     if (!/^[A-Za-z0-9][\w.-]*\.(js|mjs|map|css)$/.test(file)) throw new ApiError(404, 'not_found', 'Not found.');
-    const body = await readSafe(join(rootDir, 'dist', 'widgets'), [file]);
+    const body = await readSafe(join(rootDir, 'widgets', 'dist'), [file]);
     const placeholder = body === null && file === 'o365-health.js';
     if (body === null && !placeholder) throw new ApiError(404, 'not_found', 'Not found.');
     return new Response(placeholder ? PLACEHOLDER_WIDGET_MODULE : body, {
@@ -211,10 +211,18 @@ export function createApp(deps: AppDeps) {
   });
 
   // The documentation, for the demo's links: the README and the screenshots it shows.
-  let readme: string | null = null;
-  app.get('/readme', (c) => {
-    readme ??= renderReadme(rootDir);
-    return c.html(readme);
+  const rendered = new Map<string, string>();
+  const page = (document: 'README.md' | 'widgets/README.md') => {
+    let html = rendered.get(document);
+    if (html === undefined) rendered.set(document, (html = renderReadme(rootDir, document)));
+    return html;
+  };
+  app.get('/readme', (c) => c.html(page('README.md')));
+  app.get('/readme/widgets', (c) => c.html(page('widgets/README.md')));
+  app.get('/LICENSE', async (c) => {
+    const text = await readSafe(rootDir, ['LICENSE']);
+    if (text === null) throw new ApiError(404, 'not_found', 'Not found.');
+    return c.body(text.toString('utf8'), 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
   });
   app.get('/docs/screenshots/:file', async (c) => {
     const file = c.req.param('file');

@@ -23,16 +23,46 @@ th,td{border:1px solid #d1d1d1;padding:.3rem .5rem;text-align:left;vertical-alig
 code{background:#f3f3f3;padding:0 .2rem;border-radius:3px}pre{background:#f3f3f3;padding:.8rem;overflow-x:auto}pre code{padding:0}
 @media (prefers-color-scheme:dark){body{background:#111;color:#eee}code,pre{background:#222}th,td,img{border-color:#444}a{color:#6cb8f6}}`;
 
-/** Renders README.md of `rootDir` as a complete HTML page. */
-export function renderReadme(rootDir: string): string {
+/** The documents the server renders, by the path they have in the repository. */
+export const DOCUMENTS = {
+  'README.md': { route: '/readme', title: 'o365-health — README' },
+  'widgets/README.md': { route: '/readme/widgets', title: '@o365-health/widgets — README' },
+  LICENSE: { route: '/LICENSE', title: 'LICENSE' },
+} as const;
+
+export type DocumentPath = keyof typeof DOCUMENTS;
+
+/**
+ * Where a relative link of the document at `from` points on this server: a link to another
+ * served document (`LICENSE`, `widgets/README.md`, `../README.md#…`) becomes its route, keeping
+ * the fragment; anything else is left as written.
+ */
+export function serverLink(href: string, from: DocumentPath): string {
+  if (/^[a-z][a-z0-9+.-]*:|^\/|^#/i.test(href)) return href;
+  const [path = '', fragment] = href.split('#', 2);
+  const base = from.includes('/') ? from.slice(0, from.lastIndexOf('/') + 1) : '';
+  const parts: string[] = [];
+  for (const part of (base + path).split('/')) {
+    if (part === '..') parts.pop();
+    else if (part !== '.' && part !== '') parts.push(part);
+  }
+  const target = DOCUMENTS[parts.join('/') as DocumentPath];
+  return target ? `${target.route}${fragment ? `#${fragment}` : ''}` : href;
+}
+
+/** Renders a Markdown document of `rootDir` (README.md by default) as a complete HTML page. */
+export function renderReadme(rootDir: string, document: Exclude<DocumentPath, 'LICENSE'> = 'README.md'): string {
   const marked = new Marked({
     gfm: true,
+    walkTokens(token) {
+      if (token.type === 'link') token.href = serverLink(token.href, document);
+    },
     renderer: {
       heading({ tokens, depth, text }) {
         return `<h${depth} id="${headingSlug(text)}">${this.parser.parseInline(tokens)}</h${depth}>\n`;
       },
     },
   });
-  const body = marked.parse(readFileSync(join(rootDir, 'README.md'), 'utf8'), { async: false });
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>o365-health — README</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
+  const body = marked.parse(readFileSync(join(rootDir, document), 'utf8'), { async: false });
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${DOCUMENTS[document].title}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
 }

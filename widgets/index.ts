@@ -1,9 +1,9 @@
 /**
  * o365-health widgets: importing this module registers all three elements.
  * Bundled (Lit included) as `/widgets/o365-health.js` for one script tag; bundler users can
- * import the per-element modules instead (see package.json `exports`).
+ * import the per-element modules instead (see widgets/package.json `exports`).
  * The light and dark themes are served next to the bundle, `/widgets/light.css` and
- * `/widgets/dark.css`, and exported as `o365-health/themes/light.css` and `…/dark.css`.
+ * `/widgets/dark.css`, and exported as `@o365-health/widgets/themes/light.css` and `…/dark.css`.
  */
 export { O365ServiceHealth } from './service-health/service-health.js';
 export { O365ServiceMessages } from './service-messages/service-messages.js';

@@ -30,16 +30,12 @@ import {
   type AuthorizationJson,
 } from '../store/authorizations.js';
 import type { Principal } from '../store/keys.js';
+import type { AuthorizationMessage } from '../../widgets/api/types.js';
 
 export type { AuthorizationJson } from '../store/authorizations.js';
 
-/** The message a popup posts to its opener when the consent flow ends (widgets listen for it). */
-export interface AuthorizationMessage {
-  type: 'o365-health:authorization';
-  status: 'active' | 'failed';
-  authorizationId: string | null;
-  error: string | null;
-}
+/** The message a popup posts to its opener when the consent flow ends (the widgets' contract). */
+export type { AuthorizationMessage } from '../../widgets/api/types.js';
 
 /** The sign-in response of Microsoft's redirect, as received (untrusted). */
 export interface CallbackQuery {

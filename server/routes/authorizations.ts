@@ -15,6 +15,7 @@ import { randomToken } from '../crypto.js';
 import { AUTHORIZATION_APIS } from '../db/schema.js';
 import { notFound } from '../errors.js';
 import { validate } from '../validation.js';
+import type { AuthorizationResponse, AuthorizationsResponse, CreateAuthorizationResponse } from '../../widgets/api/types.js';
 
 export type { AuthorizationMessage } from '../core/authorizations.js';
 export { domainHintFromLabel, isAllowedReturnTo } from '../core/authorizations.js';
@@ -44,12 +45,12 @@ export function authorizationRoutes(deps: { core: Core; config: Pick<Config, 'al
 
   return new Hono<AppEnv>()
     .use('*', requireAdmin)
-    .get('/', (c) => c.json({ authorizations: core.authorizations.list(c.var.principal.orgId) }))
+    .get('/', (c) => c.json({ authorizations: core.authorizations.list(c.var.principal.orgId) } satisfies AuthorizationsResponse))
     .get('/:id', validate('param', authorizationParam), (c) => {
       // Listing applies the 10-minute expiry of abandoned sign-ins to this row too.
       const authorization = core.authorizations.get(c.var.principal.orgId, c.req.valid('param').id);
       if (!authorization) throw notFound('No such authorization in this organisation.');
-      return c.json({ authorization });
+      return c.json({ authorization } satisfies AuthorizationResponse);
     })
     .post('/', validate('json', createBody), async (c) => {
       const body = c.req.valid('json');
@@ -59,7 +60,7 @@ export function authorizationRoutes(deps: { core: Core; config: Pick<Config, 'al
         returnTo: body.returnTo ?? null,
         origin: c.req.header('origin') ?? null,
       });
-      return c.json(started, 201);
+      return c.json(started satisfies CreateAuthorizationResponse, 201);
     })
     .delete('/:id', validate('param', authorizationParam), (c) => {
       const result = core.authorizations.delete(c.var.principal.orgId, c.req.valid('param').id);

@@ -13,6 +13,7 @@ import type { Core } from '../core/index.js';
 import { notFound } from '../errors.js';
 import { decodeIssueCursor } from '../store/tenants.js';
 import { validate } from '../validation.js';
+import type { HealthResponse, IssueDetail, IssuesResponse, Tenant, TenantsResponse } from '../../widgets/api/types.js';
 
 /** Longest accepted `q`; longer searches are refused rather than silently cut. */
 export const MAX_QUERY_LENGTH = 200;
@@ -71,7 +72,7 @@ export function tenantRoutes(deps: { core: Core }) {
   return new Hono<AppEnv>()
     .get('/', (c) =>
       c.json({
-        tenants: tenants.visible(c.var.principal.orgId).map((t) => ({
+        tenants: tenants.visible(c.var.principal.orgId).map((t): Tenant => ({
           tenantId: t.tenantId,
           label: t.label,
           displayName: t.displayName,
@@ -81,7 +82,7 @@ export function tenantRoutes(deps: { core: Core }) {
           lastSyncError: t.lastSyncError,
           nextSyncAt: iso(t.nextSyncAt),
         })),
-      }),
+      } satisfies TenantsResponse),
     )
     .get('/:tenantId/health', validate('param', tenantParam), (c) => {
       const tenant = visibleTenant(c.var.principal.orgId, c.req.valid('param').tenantId);
@@ -93,7 +94,7 @@ export function tenantRoutes(deps: { core: Core }) {
         syncedAt: iso(health.syncedAt),
         stale: tenants.isStale(health.syncedAt),
         services: health.services,
-      });
+      } satisfies HealthResponse);
     })
     .get('/:tenantId/issues', validate('param', tenantParam), validate('query', issuesQuery), (c) => {
       const tenant = visibleTenant(c.var.principal.orgId, c.req.valid('param').tenantId);
@@ -104,14 +105,14 @@ export function tenantRoutes(deps: { core: Core }) {
         stale: tenants.isStale(page.syncedAt),
         issues: page.issues,
         nextCursor: page.nextCursor,
-      });
+      } satisfies IssuesResponse);
     })
     .get('/:tenantId/issues/:issueId', validate('param', issueParam), (c) => {
       const params = c.req.valid('param');
       const tenant = visibleTenant(c.var.principal.orgId, params.tenantId);
       const issue = tenants.issue(tenant.tenantId, params.issueId);
       if (!issue) throw notFound('This tenant has no issue with this id.');
-      return c.json(issue);
+      return c.json(issue satisfies IssueDetail);
     });
 }
 

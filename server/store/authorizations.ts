@@ -9,12 +9,13 @@ import type { Db } from '../db/index.js';
 import { authorizations, oauthRequests, tenants, type AuthorizationApi } from '../db/schema.js';
 import { sha256, type SecretBox } from '../crypto.js';
 import type { TokenCacheStore } from '../microsoft/identity.js';
+import type { Authorization } from '../../widgets/api/types.js';
 import { isStorageUnavailable } from '../errors.js';
 
 export type AuthorizationRow = typeof authorizations.$inferSelect;
 
-/** The JSON shape of an authorization (DESIGN.md contract). */
-export interface AuthorizationJson {
+/** The JSON shape of an authorization (DESIGN.md contract; the widgets' `Authorization`). */
+export interface AuthorizationJson extends Authorization {
   id: string;
   label: string;
   api: AuthorizationApi;

@@ -4,7 +4,7 @@
  * of the element is sent to the Actions panel (the `on…` args Storybook derives from the manifest).
  */
 import type { ArgTypes, Args, StoryContext } from '@storybook/web-components-vite';
-import manifest from '../../custom-elements.json';
+import manifest from '../../widgets/custom-elements.json';
 import { apiBase, STORY_API_KEY, type Scenario } from './mock-api.js';
 
 interface Member {

@@ -243,6 +243,9 @@ function answer(scenario: Scenario, method: string, url: URL, key: string | unde
         tenantId: null,
         status: 'pending',
         createdBy: 'storybook@contoso.onmicrosoft.com',
+        consentedBy: null,
+        lastSyncError: null,
+        nextSyncAt: null,
         createdAt: new Date(FIXTURE_NOW).toISOString(), // shifted to now on the way out
         lastSuccessAt: null,
         lastError: null,

@@ -536,14 +536,14 @@ describe('static files', () => {
   });
 
   it('serves the built bundle once it exists', async () => {
-    mkdirSync(join(root, 'dist', 'widgets'), { recursive: true });
-    writeFileSync(join(root, 'dist', 'widgets', 'o365-health.js'), 'export const built = true;');
+    mkdirSync(join(root, 'widgets', 'dist'), { recursive: true });
+    writeFileSync(join(root, 'widgets', 'dist', 'o365-health.js'), 'export const built = true;');
     try {
       const res = await app.request('/widgets/o365-health.js');
       expect(await res.text()).toBe('export const built = true;');
       await expectError(await app.request('/widgets/other.js'), 404, 'not_found');
     } finally {
-      rmSync(join(root, 'dist'), { recursive: true, force: true });
+      rmSync(join(root, 'widgets'), { recursive: true, force: true });
     }
   });
 

@@ -92,7 +92,7 @@ describe('the schedule itself', () => {
     await waitFor(async () => {
       seen.add((await tenantOf(key, healthy.tid)).lastSyncAt);
       return seen.size >= 3;
-    }, 'two more syncs of the healthy tenant', 15_000);
+    }, 'two more syncs of the healthy tenant', 25_000);
     expect(await held(slow.tid)).toHaveLength(1);
     await stack.control('POST', `/_simulator/tenants/${slow.tid}/release`, {});
     const slowSynced = (await tenantOf(key, slow.tid)).lastSyncAt;

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
-import { headingSlug } from '../../server/readme.js';
+import { headingSlug, serverLink } from '../../server/readme.js';
 import { testCore } from './support/core.js';
 import { tempDatabase } from './support/db.js';
 
@@ -38,5 +38,29 @@ describe('/readme', () => {
     expect(headingSlug('Bundlers (npm import)')).toBe('bundlers-npm-import');
     expect(headingSlug('`<o365-service-health>`')).toBe('o365-service-health');
     expect(headingSlug('"No Microsoft 365 tenant is connected yet"')).toBe('no-microsoft-365-tenant-is-connected-yet');
+  });
+});
+
+describe('links between the served documents', () => {
+  it('points the README\'s LICENSE and widget-package links at pages the server serves', async () => {
+    const page = await (await app.request('/readme')).text();
+    expect(page).toContain('<a href="/LICENSE">LICENSE</a>');
+    expect(page).toContain('href="/readme/widgets"');
+    const license = await app.request('/LICENSE');
+    expect(license.status).toBe(200);
+    expect(license.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await license.text()).toMatch(/^MIT License/);
+    const widgets = await (await app.request('/readme/widgets')).text();
+    expect(widgets).toContain('<h1 id="o365-healthwidgets">@o365-health/widgets</h1>');
+    expect(widgets).toContain('href="/readme#embedding-the-widgets"');
+  });
+
+  it('rewrites only links to served documents', () => {
+    expect(serverLink('LICENSE', 'README.md')).toBe('/LICENSE');
+    expect(serverLink('../README.md#element-reference', 'widgets/README.md')).toBe('/readme#element-reference');
+    expect(serverLink('./widgets/README.md', 'README.md')).toBe('/readme/widgets');
+    expect(serverLink('https://example.com/LICENSE', 'README.md')).toBe('https://example.com/LICENSE');
+    expect(serverLink('#json-api', 'README.md')).toBe('#json-api');
+    expect(serverLink('docs/screenshots/x.png', 'README.md')).toBe('docs/screenshots/x.png');
   });
 });

@@ -1,5 +1,9 @@
 /**
- * Types of the o365-health JSON API, as DESIGN.md ("JSON API") defines them.
+ * The contract of the o365-health JSON API (DESIGN.md, "JSON API"): written once, here, and
+ * imported by both sides — the widgets read these shapes, and the server's routes build their
+ * answers as these types (`satisfies`), so neither side can drift from the other. Type-only: it
+ * adds nothing to the bundle.
+ *
  * Enum-like strings (`status`, `classification`, `origin`) stay `string`: the server passes
  * values it does not know through unchanged, and the widgets must show them, not drop them.
  */
@@ -16,10 +20,10 @@ export interface Tenant {
   status: string;
   lastSyncAt: Timestamp;
   stale: boolean;
-  /** Why the last sync of the tenant failed (cleared by a successful one); absent from older servers. */
-  lastSyncError?: string | null;
-  /** When the server next tries to sync the tenant; absent from older servers. */
-  nextSyncAt?: Timestamp;
+  /** Why the last sync of the tenant failed (cleared by a successful one). */
+  lastSyncError: string | null;
+  /** When the server next tries to sync the tenant; null while no active authorization reads it. */
+  nextSyncAt: Timestamp;
 }
 
 export interface TenantsResponse {
@@ -67,6 +71,10 @@ export interface ServiceHealth {
 /** `GET /api/tenants/:tenantId/health`. */
 export interface HealthResponse {
   tenantId: string;
+  /** The label of the org's authorization for the tenant. */
+  label: string;
+  /** The org's authorization status for the tenant (`active`, `reauth_required`, …). */
+  authorizationStatus: AuthorizationStatus | string;
   syncedAt: Timestamp;
   stale: boolean;
   services: ServiceHealth[];
@@ -74,6 +82,9 @@ export interface HealthResponse {
 
 /** `GET /api/tenants/:tenantId/issues`. */
 export interface IssuesResponse {
+  tenantId: string;
+  syncedAt: Timestamp;
+  stale: boolean;
   issues: IssueSummary[];
   nextCursor: string | null;
 }
@@ -102,19 +113,24 @@ export interface Authorization {
   status: AuthorizationStatus | string;
   /** The user name of the API key that added it. */
   createdBy: string;
-  /** The admin who accepted the consent at Microsoft (the UPN in the token); absent from older servers. */
-  consentedBy?: string | null;
+  /** The admin who accepted the consent at Microsoft (the UPN in the token). */
+  consentedBy: string | null;
   createdAt: Timestamp;
   lastSuccessAt: Timestamp;
   lastError: string | null;
-  /** Why the last sync of the authorization's tenant failed; absent from older servers. */
-  lastSyncError?: string | null;
-  /** When the server next tries to sync that tenant; absent from older servers. */
-  nextSyncAt?: Timestamp;
+  /** Why the last sync of the authorization's tenant failed. */
+  lastSyncError: string | null;
+  /** When the server next tries to sync that tenant; null while the authorization is not active. */
+  nextSyncAt: Timestamp;
 }
 
 export interface AuthorizationsResponse {
   authorizations: Authorization[];
+}
+
+/** `GET /api/authorizations/:id`. */
+export interface AuthorizationResponse {
+  authorization: Authorization;
 }
 
 /** `POST /api/authorizations` answer. */
@@ -132,6 +148,6 @@ export interface ErrorBody {
 export interface AuthorizationMessage {
   type: 'o365-health:authorization';
   status: 'active' | 'failed';
-  authorizationId: string;
-  error?: string;
+  authorizationId: string | null;
+  error: string | null;
 }

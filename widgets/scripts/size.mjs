@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
-const file = process.argv[2] ?? 'dist/widgets/o365-health.js';
+const file = process.argv[2] ?? 'widgets/dist/o365-health.js';
 const BUDGET = 20 * 1024;
 let code;
 try {

@@ -23,7 +23,7 @@ import type { ServiceHealthData, ServiceRow } from './service-health.types.js';
  *
  * Themes: the light and dark theme files set the `--o365-*` page tokens. The server serves them
  * next to the bundle, `<link rel="stylesheet" href="https://health.example.com/widgets/light.css">`
- * (or `…/widgets/dark.css`); bundler users import `o365-health/themes/light.css` (or `dark.css`).
+ * (or `…/widgets/dark.css`); bundler users import `@o365-health/widgets/themes/light.css` (or `dark.css`).
  * Each `--o365-<element>-*` property below overrides a token for this element alone.
  *
  * @summary Microsoft 365 service health of a tenant.

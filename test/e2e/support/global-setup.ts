@@ -1,17 +1,19 @@
 /**
  * Once before the end-to-end suite: check for a browser, and build the widget bundle when
- * dist/widgets/o365-health.js is missing or older than any source under widgets/ (or vite.config.ts).
+ * widgets/dist/o365-health.js is missing or older than any source under widgets/.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertBrowser } from './browser.js';
 import { ROOT, run } from './product.js';
 
-const BUNDLE = join(ROOT, 'dist', 'widgets', 'o365-health.js');
+const BUNDLE = join(ROOT, 'widgets', 'dist', 'o365-health.js');
 
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    // The build's own output is not a source.
+    if (entry.isDirectory() && (entry.name === 'dist' || entry.name === 'node_modules')) continue;
     const path = join(dir, entry.name);
     newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
   }
@@ -20,7 +22,7 @@ function newestMtime(dir: string): number {
 
 export function bundleIsStale(): boolean {
   if (!existsSync(BUNDLE)) return true;
-  const sources = Math.max(newestMtime(join(ROOT, 'widgets')), statSync(join(ROOT, 'vite.config.ts')).mtimeMs);
+  const sources = Math.max(newestMtime(join(ROOT, 'widgets')), statSync(join(ROOT, 'widgets', 'vite.config.ts')).mtimeMs);
   return statSync(BUNDLE).mtimeMs < sources;
 }
 

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const BUNDLE = join(ROOT, 'dist', 'widgets', 'o365-health.js');
+const BUNDLE = join(ROOT, 'widgets', 'dist', 'o365-health.js');
 const START_TIMEOUT_MS = 45_000;
 
 /** Variables that would take the server out of simulator mode or off its free port. */
@@ -28,15 +28,17 @@ const SCRUBBED = ['MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET', 'MICROSOFT_L
 function newestMtime(dir) {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    // The build's own output is not a source.
+    if (entry.isDirectory() && (entry.name === 'dist' || entry.name === 'node_modules')) continue;
     const path = join(dir, entry.name);
     newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
   }
   return newest;
 }
 
-/** `npm run build` when dist/widgets/o365-health.js is missing or older than widgets/ (as the e2e setup does). */
+/** `npm run build` when widgets/dist/o365-health.js is missing or older than widgets/ (as the e2e setup does). */
 function buildIfStale() {
-  const stale = !existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < Math.max(newestMtime(join(ROOT, 'widgets')), statSync(join(ROOT, 'vite.config.ts')).mtimeMs);
+  const stale = !existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < Math.max(newestMtime(join(ROOT, 'widgets')), statSync(join(ROOT, 'widgets', 'vite.config.ts')).mtimeMs);
   if (!stale) return Promise.resolve();
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,4 +1,4 @@
-// Screenshots of the three elements from the built bundle (dist/widgets/o365-health.js), light
+// Screenshots of the three elements from the built bundle (widgets/dist/o365-health.js), light
 // and dark, 240 px and wide, against the fake API of the tests. Run `npm run build` first.
 //   node test/widgets/support/screenshots.mjs [outDir]
 // Also prints any element whose content overflows its host horizontally.
@@ -23,7 +23,7 @@ const page = (theme, width, key) => `<!doctype html><html><head><meta charset="u
 <style>body{margin:0;padding:16px;background:${theme === 'dark' ? '#111' : '#eee'};font:18px/2 Georgia,serif;text-transform:uppercase}
 .col{display:grid;gap:16px;width:${width}px}</style>
 <script>window.O365Health = { apiBase: location.origin + '/test-api/shots-${key}', apiKey: '${key}' };</script>
-<script type="module" src="/dist/widgets/o365-health.js"></script></head><body><div class="col">
+<script type="module" src="/widgets/dist/o365-health.js"></script></head><body><div class="col">
 <o365-service-health></o365-service-health>
 <o365-service-messages max-items="3"></o365-service-messages>
 <o365-oauth-settings></o365-oauth-settings>

@@ -83,7 +83,7 @@ describe('mapping (pure functions)', () => {
   });
 
   it('picks a tenant by id or label, else the first active one', () => {
-    const t = (tenantId: string, label: string, status: string): Tenant => ({ tenantId, label, displayName: null, status, lastSyncAt: null, stale: false });
+    const t = (tenantId: string, label: string, status: string): Tenant => ({ tenantId, label, displayName: null, status, lastSyncAt: null, stale: false, lastSyncError: null, nextSyncAt: null });
     const list = [t('1', 'a.com', 'reauth_required'), t('2', 'b.com', 'active')];
     expect(pickTenant(list)?.tenantId).to.equal('2');
     expect(pickTenant(list, 'A.COM')?.tenantId).to.equal('1');

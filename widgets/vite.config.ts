@@ -1,4 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
+
+/** This package's folder: the build works from the repository root and from `widgets/` alike. */
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /**
  * Shrinks the CSS inside `css\`…\`` templates of the widget sources (comments, whitespace),
@@ -32,7 +36,8 @@ function minifyTemplates(): Plugin {
 
 /**
  * Library build of the widgets: one self-registering ES module with Lit bundled and minified,
- * `dist/widgets/o365-health.js`, which the server serves at `/widgets/o365-health.js`.
+ * `widgets/dist/o365-health.js`, which the server serves at `/widgets/o365-health.js` and the
+ * package exports as `@o365-health/widgets/bundle`.
  * Legacy decorators (TOOLCHAIN.md §4: oxc leaves standard decorators unlowered) come from
  * widgets/tsconfig.json, the tsconfig nearest to the sources, which extends tsconfig.widgets.json.
  */
@@ -40,10 +45,10 @@ export default defineConfig({
   // The bundle must not carry Lit's dev-mode code.
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   plugins: [minifyTemplates()],
-  publicDir: 'widgets/themes',
+  publicDir: here('themes'),
   build: {
     target: 'es2022',
-    outDir: 'dist/widgets',
+    outDir: here('dist'),
     emptyOutDir: true,
     // The theme files are served next to the bundle: /widgets/light.css, /widgets/dark.css.
     copyPublicDir: true,
@@ -51,7 +56,7 @@ export default defineConfig({
     // Vite keeps es-format library output readable (codegen off); this is a script-tag bundle, so minify fully.
     rolldownOptions: { output: { minify: true, comments: { annotation: false, jsdoc: false, legal: false } } },
     lib: {
-      entry: 'widgets/index.ts',
+      entry: here('index.ts'),
       formats: ['es'],
       fileName: () => 'o365-health.js',
     },
