@@ -8,18 +8,19 @@
  * demo configuration (simulator mode) → static files (widget bundle, demo portal, README) →
  * JSON 405/404/errors. `type AppType` is the whole app for Hono's typed client.
  */
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Hono, type Context } from 'hono';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { createMiddleware } from 'hono/factory';
 import { etag, RETAINED_304_HEADERS } from 'hono/etag';
 import { secureHeaders } from 'hono/secure-headers';
 import { apiKeyAuth, type AppEnv } from './auth.js';
 import type { Config } from './config.js';
 import type { Core } from './core/index.js';
-import { ApiError, errorResponse, handleError } from './errors.js';
+import { errorResponse, handleError } from './errors.js';
 import { authorizationRoutes, oauthCallbackRoutes } from './routes/authorizations.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { createLineLogger, escapeControl, type Log } from './log.js';
@@ -34,7 +35,7 @@ export interface AppDeps {
   config: Config;
   core: Core;
   log?: Log;
-  /** Folder holding `widgets/dist/` and `demo/`; the repository root by default. */
+  /** Folder holding `widgets/dist/`, `demo/portal/`, `docs/screenshots/` and the READMEs; the repository root by default. */
   rootDir?: string;
   /** Simulator mode: the demo page's key, handed out by `/demo/config.js`. */
   demoKey?: () => string;
@@ -58,22 +59,6 @@ export const HTML_CSP = [
   "form-action 'self'",
   "frame-ancestors 'self'",
 ].join('; ');
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-  '.webmanifest': 'application/manifest+json',
-  '.woff2': 'font/woff2',
-};
 
 /** Served at `/widgets/o365-health.js` until `npm run build` has produced the bundle. */
 export const PLACEHOLDER_WIDGET_MODULE = `// o365-health: placeholder module.
@@ -192,25 +177,24 @@ export function createApp(deps: AppDeps) {
     });
   }
 
-  // Static files.
-  app.use('/widgets/*', etags);
-  app.get('/widgets/:file', async (c) => {
-    const file = c.req.param('file');
-    if (!/^[A-Za-z0-9][\w.-]*\.(js|mjs|map|css)$/.test(file)) throw new ApiError(404, 'not_found', 'Not found.');
-    const body = await readSafe(join(rootDir, 'widgets', 'dist'), [file]);
-    const placeholder = body === null && file === 'o365-health.js';
-    if (body === null && !placeholder) throw new ApiError(404, 'not_found', 'Not found.');
-    return new Response(placeholder ? PLACEHOLDER_WIDGET_MODULE : body, {
-      headers: {
-        'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-        // Public code, loaded as a module script by pages on any allowed (or not yet allowed) origin.
-        'Access-Control-Allow-Origin': '*',
-        'Cache-Control': 'no-cache',
-      },
+  // Static files, each from a folder that holds only public files (serveStatic refuses `..`,
+  // encoded separators and backslashes; hidden names are refused here). No server code lives in
+  // a served folder.
+  const files = (root: string, prefix: string) => serveStatic({ root, rewriteRequestPath: (path) => path.slice(prefix.length) });
+  const withHeaders = (headers: Record<string, string>) =>
+    createMiddleware(async (c, next) => {
+      if (/\/\./.test(c.req.path)) return errorResponse(c, 404, 'not_found', 'Not found.');
+      await next();
+      if (c.res.status === 200 || c.res.status === 304) for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
     });
-  });
+  // Public code, loaded as a module script by pages on any allowed (or not yet allowed) origin.
+  app.use('/widgets/*', withHeaders({ 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-cache' }), etags);
+  app.get('/widgets/*', files(join(rootDir, 'widgets', 'dist'), '/widgets'));
+  // Until `npm run build` has produced the bundle, a module that says so in the console.
+  app.get('/widgets/o365-health.js', (c) => c.body(PLACEHOLDER_WIDGET_MODULE, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }));
 
-  // The documentation, for the demo's links: the README and the screenshots it shows.
+  // The documentation, for the demo's links: the README, the package README, the license and the
+  // screenshots the README shows.
   const rendered = new Map<string, string>();
   const page = (document: 'README.md' | 'widgets/README.md') => {
     let html = rendered.get(document);
@@ -219,38 +203,15 @@ export function createApp(deps: AppDeps) {
   };
   app.get('/readme', (c) => c.html(page('README.md')));
   app.get('/readme/widgets', (c) => c.html(page('widgets/README.md')));
-  app.get('/LICENSE', async (c) => {
-    const text = await readSafe(rootDir, ['LICENSE']);
-    if (text === null) throw new ApiError(404, 'not_found', 'Not found.');
-    return c.body(text.toString('utf8'), 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
-  });
-  app.get('/docs/screenshots/:file', async (c) => {
-    const file = c.req.param('file');
-    const body = /^[\w-]+\.png$/.test(file) ? await readSafe(join(rootDir, 'docs', 'screenshots'), [file]) : null;
-    if (body === null) throw new ApiError(404, 'not_found', 'Not found.');
-    return new Response(body, { headers: { 'Content-Type': 'image/png', 'Cache-Control': 'no-cache' } });
-  });
+  app.get('/LICENSE', withHeaders({ 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' }), serveStatic({ path: join(rootDir, 'LICENSE') }));
+  app.use('/docs/screenshots/*', withHeaders({ 'Cache-Control': 'no-cache' }));
+  app.get('/docs/screenshots/*', files(join(rootDir, 'docs', 'screenshots'), '/docs/screenshots'));
 
+  // The demo portal: demo/portal/ (the simulator's sources are beside it, in demo/simulator/).
   app.get('/', (c) => c.redirect('/demo/', 302));
   app.get('/demo', (c) => c.redirect('/demo/', 301));
-  app.use('/demo/*', etags);
-  app.get('/demo/*', async (c) => {
-    const segments = safeSegments(c, '/demo/');
-    // The simulator's sources live under demo/ but are not part of the portal.
-    if (segments === null || segments[0]?.toLowerCase() === 'simulator') throw new ApiError(404, 'not_found', 'Not found.');
-    const demoDir = join(rootDir, 'demo');
-    const exclude = join(demoDir, 'simulator');
-    let body = await readSafe(demoDir, segments, exclude);
-    let name = segments.at(-1) ?? '';
-    if (body === null) {
-      body = await readSafe(demoDir, [...segments, 'index.html'], exclude);
-      name = 'index.html';
-    }
-    if (body === null) throw new ApiError(404, 'not_found', 'Not found.');
-    return new Response(body, {
-      headers: { 'Content-Type': CONTENT_TYPES[extname(name)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' },
-    });
-  });
+  app.use('/demo/*', withHeaders({ 'Cache-Control': 'no-cache' }), etags);
+  app.get('/demo/*', files(join(rootDir, 'demo', 'portal'), '/demo'));
 
   // A path that exists for other methods is a 405 with `Allow`, from the routes Hono knows.
   const allowFor = methodsByPath(app);
@@ -286,43 +247,4 @@ function methodsByPath(app: Hono<AppEnv>): (path: string) => string[] {
     if (methods.has('GET')) methods.add('HEAD');
     return [...methods].sort();
   };
-}
-
-/**
- * The path below `prefix` as decoded segments, or `null` when any segment could escape the folder
- * or name a hidden file (`..`, `.`, dot-files, encoded slashes or backslashes, NUL).
- */
-function safeSegments(c: Context, prefix: string): string[] | null {
-  const raw = new URL(c.req.url).pathname;
-  if (!raw.startsWith(prefix)) return null;
-  const segments: string[] = [];
-  for (const part of raw.slice(prefix.length).split('/')) {
-    if (part === '') continue;
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(part);
-    } catch {
-      return null;
-    }
-    if (decoded.startsWith('.') || /[/\\\0]/.test(decoded)) return null;
-    segments.push(decoded);
-  }
-  return segments;
-}
-
-/** Reads a regular file inside `dir` and not inside `exclude` (after resolving symlinks), or `null`. */
-async function readSafe(dir: string, segments: string[], exclude?: string): Promise<Buffer | null> {
-  try {
-    const base = await realpath(dir);
-    const target = await realpath(resolve(base, ...segments));
-    if (!target.startsWith(base + sep)) return null;
-    if (exclude !== undefined) {
-      const excluded = await realpath(exclude).catch(() => resolve(exclude));
-      if (target === excluded || target.startsWith(excluded + sep)) return null;
-    }
-    if (!(await stat(target)).isFile()) return null;
-    return await readFile(target);
-  } catch {
-    return null;
-  }
 }

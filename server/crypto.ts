@@ -3,7 +3,7 @@
  * SHA-256 hashes for API keys and OAuth state; the SECRET_KEY file.
  * Built on node:crypto only (no hand-written primitives).
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -51,13 +51,6 @@ export class SecretBox {
 /** Hex SHA-256 of a string (API keys, OAuth state). Keys are high-entropy, so no salt is needed. */
 export function sha256(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
-}
-
-/** Compares two equal-length hex digests in constant time. */
-export function digestsEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex');
-  const y = Buffer.from(b, 'hex');
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** A URL-safe random token with `bytes` bytes of entropy. */

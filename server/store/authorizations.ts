@@ -250,10 +250,6 @@ export function setAuthorizationStatus(db: Db, id: string, status: 'failed' | 'r
   db.update(authorizations).set({ status, lastError: reason, updatedAt: now }).where(eq(authorizations.id, id)).run();
 }
 
-export function recordAuthorizationSuccess(db: Db, id: string, now: Date): void {
-  db.update(authorizations).set({ lastSuccessAt: now, lastError: null, updatedAt: now }).where(eq(authorizations.id, id)).run();
-}
-
 /** Active authorizations of a tenant, most recently successful first (the failover order). */
 export function activeAuthorizationsForTenant(db: Db, tenantId: string): AuthorizationRow[] {
   return db

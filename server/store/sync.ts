@@ -229,15 +229,3 @@ function hasActiveAuthorization(db: Db) {
 export function getTenantRow(db: Db, tenantId: string) {
   return db.select().from(tenants).where(eq(tenants.tenantId, tenantId)).get();
 }
-
-/**
- * Deletes a tenant and everything stored under it (services, history, issues, posts) through the
- * schema's cascading foreign keys. Authorizations are not touched. Returns whether it existed.
- */
-export function purgeTenant(db: Db, tenantId: string): boolean {
-  return db.transaction((tx) => {
-    // issue_posts cascades from issues, which cascade from tenants (PRAGMA foreign_keys=ON).
-    const result = tx.delete(tenants).where(eq(tenants.tenantId, tenantId)).run();
-    return result.changes > 0;
-  });
-}

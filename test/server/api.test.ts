@@ -48,9 +48,11 @@ function activeIssues(): IssueRecord[] {
 beforeAll(() => {
   store = tempDatabase();
   root = mkdtempSync(join(tmpdir(), 'o365-health-root-'));
+  mkdirSync(join(root, 'demo', 'portal'), { recursive: true });
   mkdirSync(join(root, 'demo', 'simulator'), { recursive: true });
-  writeFileSync(join(root, 'demo', 'index.html'), '<!doctype html><title>Demo portal</title>');
-  writeFileSync(join(root, 'demo', 'app.js'), 'console.log("demo");');
+  writeFileSync(join(root, 'demo', 'portal', 'index.html'), '<!doctype html><title>Demo portal</title>');
+  writeFileSync(join(root, 'demo', 'portal', 'app.js'), 'console.log("demo");');
+  writeFileSync(join(root, 'demo', 'portal', '.env'), 'TOP-SECRET=1');
   writeFileSync(join(root, 'demo', 'simulator', 'server.ts'), 'export const SIMULATOR_SECRET = 1;');
   writeFileSync(join(root, 'secret.txt'), 'TOP-SECRET');
 
@@ -541,6 +543,9 @@ describe('static files', () => {
     try {
       const res = await app.request('/widgets/o365-health.js');
       expect(await res.text()).toBe('export const built = true;');
+      expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('etag')).not.toBeNull();
       await expectError(await app.request('/widgets/other.js'), 404, 'not_found');
     } finally {
       rmSync(join(root, 'widgets'), { recursive: true, force: true });

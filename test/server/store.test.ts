@@ -24,9 +24,9 @@ import {
   findOrCreateOrg,
   InvalidRecordError,
   listApiKeys,
-  purgeTenant,
   revokeApiKey,
 } from '../../server/store/index.js';
+import { deleteAuthorization } from '../../server/store/authorizations.js';
 import { addAuthorization, tempDatabase, type TempDatabase } from './support/db.js';
 import { fixtureIssues, fixtureSnapshot } from './support/graph-records.js';
 
@@ -237,23 +237,29 @@ describe('applySync', () => {
   });
 });
 
-describe('purgeTenant', () => {
+describe('deleting the last authorization of a tenant', () => {
   it('deletes the tenant and everything under it, and nothing else', () => {
     const org = createOrg(store.db, 'acme');
-    addAuthorization(store.db, { orgId: org.id, label: 'contoso', tenantId: T1, status: 'active' });
+    const other = createOrg(store.db, 'globex');
+    const first = addAuthorization(store.db, { orgId: org.id, label: 'contoso', tenantId: T1, status: 'active' });
+    const second = addAuthorization(store.db, { orgId: other.id, label: 'contoso', tenantId: T1, status: 'active' });
+    addAuthorization(store.db, { orgId: org.id, label: 'fabrikam', tenantId: T2, status: 'active' });
     applySync(store.db, T1, fixtureSnapshot(), t0);
     applySync(store.db, T2, fixtureSnapshot(), t0);
 
-    expect(purgeTenant(store.db, T1)).toBe(true);
+    // Another org still reads the tenant: nothing is purged.
+    expect(deleteAuthorization(store.db, org.id, first)).toEqual({ purgedTenant: null });
+    expect(everything().tenants.map((t) => t.tenantId).sort()).toEqual([T1, T2].sort());
+    // The last one goes: the tenant and all of its rows go with it, T2 is untouched.
+    expect(deleteAuthorization(store.db, other.id, second)).toEqual({ purgedTenant: T1 });
     const state = everything();
     expect(state.tenants.map((t) => t.tenantId)).toEqual([T2]);
     for (const rows of [state.services, state.history, state.issues, state.posts]) {
       expect(rows.length).toBeGreaterThan(0);
       expect(rows.every((r) => r.tenantId === T2)).toBe(true);
     }
-    // Authorizations are the tenancy layer's business.
     expect(store.db.select().from(authorizations).all()).toHaveLength(1);
-    expect(purgeTenant(store.db, T1)).toBe(false);
+    expect(deleteAuthorization(store.db, other.id, second)).toBeNull();
   });
 });
 
