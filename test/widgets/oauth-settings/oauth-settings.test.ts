@@ -122,7 +122,7 @@ describe('<o365-oauth-settings>', () => {
     });
 
     it('falls back to a full-page redirect with returnTo when the popup is blocked', async () => {
-      const { el } = await settings();
+      const { el, session } = await settings();
       await part(el, 'list');
       const open = window.open;
       let went = '';
@@ -133,7 +133,10 @@ describe('<o365-oauth-settings>', () => {
         $(el, 'input[name="label"]')!.dispatchEvent(new Event('input'));
         $(el, '[part~="add-button"]')!.click();
         await waitUntil(() => went, 'no redirect');
-        expect(new URL(went).searchParams.get('returnTo')).to.equal(location.href);
+        // To Microsoft (the authorizeUrl the API answered), and back to this page afterwards.
+        expect(went).to.equal(`${session.apiBase}/authorize?id=auth_new_1`);
+        const post = (await requests(session.id)).find((r) => r.method === 'POST')!;
+        expect(post.body).to.deep.equal({ label: 'x', api: 'service-communications', returnTo: location.href });
       } finally {
         window.open = open;
       }

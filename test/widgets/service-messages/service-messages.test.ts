@@ -155,7 +155,7 @@ describe('<o365-service-messages>', () => {
         third.scrollIntoView({ block: 'center' });
         const scrollY = window.scrollY;
         expect(scrollY).to.be.greaterThan(1000);
-        const pageTwo = async () => (await requests(session.id)).filter((r) => r.path.includes('/issues?') && r.path.includes('cursor=2')).length;
+        const pageTwo = async () => (await requests(session.id)).filter((r) => r.path.includes('/issues?') && r.path.includes('cursor=')).length;
         const before = await pageTwo();
         el.refreshInterval = 1;
         await oneEvent(el, 'o365-load');

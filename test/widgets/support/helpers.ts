@@ -9,6 +9,8 @@ export interface LoggedRequest {
   path: string;
   status: number;
   aborted: boolean;
+  /** The JSON body a POST sent. */
+  body?: unknown;
 }
 
 let counter = 0;

@@ -1,144 +1,76 @@
-// A fake o365-health API for the widget tests, served by the test runner's dev server over real
-// HTTP from the JSON under test/widgets/fixtures/ (no fetch stubbing in the page).
+// The fake o365-health API of the element tests, served by the test runner's dev server over real
+// HTTP (no fetch stubbing in the page). The answers come from the one fake shared with Storybook,
+// fake-api.ts (typed from widgets/api/types.ts, checked against the real server by
+// test/widgets/integration/contract.test.ts); this file adds what only tests need:
 //
-//   /test-api/<session>/api/...   the API; <session> isolates a test (state and request log)
+//   /test-api/<session>/api/...   the API; <session> isolates a test (its worlds and request log)
 //   /test-api/<session>/authorize?id=…&status=active|failed   stands in for Microsoft's sign-in:
 //        a page that posts the OAuth callback message to its opener, like the server's callback
 //        (the authorization becomes active, consented by admin@northwind…, or failed with a
 //        reason). An active one has no `lastSuccessAt` until the second GET /api/authorizations
 //        after it, as when the server's first sync ends a moment after the callback.
-//   GET /test-api/_requests?session=<session>   → { requests: [{ method, path, status }] }
-//
+//   GET /test-api/_requests?session=<session>   → { requests: [{ method, path, status, aborted, body? }] }
+//        (`body`: the JSON a POST sent)
 //   POST /test-api/<session>/_update?issue=<id>   the issue changes (its lastModifiedDateTime
 //        becomes now) and gets one more post, like a Microsoft update (for auto-refresh tests)
+//   POST /test-api/<session>/_world   { world }: the session's admin and viewer keys see this world
+//        (the contract test seeds it with the real server's data)
 //
 // The API key picks the scenario: admin, viewer (403 on /api/authorizations), empty (no
 // tenants), error (500), slow (answers after 400 ms), reauth (tenants need re-authorization,
-// data stale), long (as admin, but EX226792 has a title, impact and post with long unbreakable
-// tokens, for layout tests), purview (as admin, but the Microsoft 365 suite service says
-// serviceDegradation while its only active issue is an advisory, as Purview's did);
-// no key → 401.
+// data stale), long (EX226792 has a title, impact and post with long unbreakable tokens, for
+// layout tests), purview (as admin, but the Microsoft 365 suite service says serviceDegradation
+// while its only active issue is an advisory, as Purview's did); another key → 401 (revoked), no
+// key → 401. CORS as the server: for the dev server's own origins only.
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+
+/** @type {typeof import('./fake-api.ts')} */
+const fake = await tsImport('./fake-api.ts', import.meta.url);
+export const { LONG_TOKEN } = fake;
 
 const dir = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const load = (name) => JSON.parse(readFileSync(dir + name, 'utf8'));
-const data = {
-  tenants: load('tenants.json').tenants,
-  authorizations: load('authorizations.json').authorizations,
-  posts: load('posts.json'),
-  health: {},
-  issues: {},
-};
+/** @type {import('./fake-api.ts').Fixtures} */
+const fixtures = { tenants: load('tenants.json'), authorizations: load('authorizations.json'), posts: load('posts.json'), health: {}, issues: {} };
 for (const f of readdirSync(dir)) {
   const m = /^(health|issues)-(.+)\.json$/.exec(f);
-  if (m) data[m[1]][m[2]] = load(f);
+  if (m) fixtures[m[1]][m[2]] = load(f);
 }
 
-const SCENARIOS = ['admin', 'viewer', 'empty', 'error', 'slow', 'reauth', 'long', 'purview'];
-
-/** A title with an unbreakable token, as in a real Teams incident. */
-export const LONG_TOKEN = 'ErrorCode=0x80070005_CAA70004_Microsoft.Teams.Desktop.Client.Bootstrapper';
-const LONG = {
-  title: `Teams desktop client fails to start with ${LONG_TOKEN}`,
-  impactDescription: `Users may see ${LONG_TOKEN} when starting Teams.`,
-  post: { createdDateTime: '2024-05-02T09:16:00.000Z', postType: 'regular', html: `<p>We are reviewing https://status.example.com/incidents/0x80070005_CAA70004_Microsoft.Teams.Desktop.Client.Bootstrapper/details to isolate the cause.</p>` },
+/** Key → the world it sees and its role. */
+const SCENARIOS = {
+  admin: { world: 'fixtures', role: 'admin' },
+  viewer: { world: 'fixtures', role: 'viewer' },
+  empty: { world: 'none', role: 'admin' },
+  error: { world: 'fixtures', role: 'admin', fail: true },
+  slow: { world: 'fixtures', role: 'admin', delayMs: 400 },
+  reauth: { world: 'reauth', role: 'viewer' },
+  long: { world: 'long', role: 'viewer' },
+  purview: { world: 'purview', role: 'admin' },
 };
+
 const sessions = new Map();
 const session = (id) => {
   let s = sessions.get(id);
-  if (!s) sessions.set(id, (s = { requests: [], authorizations: structuredClone(data.authorizations), next: 1, updates: new Map() }));
+  if (!s) sessions.set(id, (s = { requests: [], worlds: new Map(), next: 1, syncAfterReads: new Map() }));
   return s;
 };
-const error = (status, code, message) => ({ status, body: { error: { code, message } } });
-
-/** An issue as this session and scenario see it (long title, updates). */
-function issueView(s, scenario, issue) {
-  let out = issue;
-  if (scenario === 'long' && issue.id === 'EX226792') out = { ...out, title: LONG.title, impactDescription: LONG.impactDescription };
-  if (scenario === 'purview' && issue.id === 'MO226784') out = { ...out, status: 'serviceDegradation' };
-  const update = s.updates.get(issue.id);
-  if (update) out = { ...out, lastModifiedDateTime: update.lastModifiedDateTime };
-  return out;
-}
-
-function postsOf(s, scenario, issueId) {
-  const posts = [...(data.posts[issueId] ?? [])];
-  if (scenario === 'long' && issueId === 'EX226792') posts.push(LONG.post);
-  return [...posts, ...(s.updates.get(issueId)?.posts ?? [])];
-}
-
-function answer(s, scenario, method, path, query, body) {
-  if (!scenario) return error(401, 'unauthorized', 'A valid API key is required: send "Authorization: Bearer <key>".');
-  if (scenario === 'error') return error(500, 'internal_error', 'Something went wrong on the server. The error has been logged.');
-  const tenants =
-    scenario === 'empty' ? [] : scenario === 'reauth' ? data.tenants.map((t) => ({ ...t, status: 'reauth_required', stale: true })) : data.tenants;
-  let m;
-  if (path === '/api/tenants' && method === 'GET') return { status: 200, body: { tenants } };
-  if ((m = /^\/api\/tenants\/([^/]+)\/(health|issues)(?:\/([^/]+))?$/.exec(path)) && method === 'GET') {
-    const [, tenantId, what, issueId] = m;
-    if (!tenants.some((t) => t.tenantId === tenantId)) return error(404, 'not_found', 'Not found.');
-    if (what === 'health') {
-      const h = data.health[tenantId];
-      const services = h.services.map((sv) => ({
-        ...sv,
-        ...(scenario === 'purview' && sv.id === 'OSDPPlatform' ? { status: 'serviceDegradation' } : {}),
-        issues: sv.issues.map((i) => issueView(s, scenario, i)),
-      }));
-      return { status: 200, body: { ...h, services, ...(scenario === 'reauth' ? { stale: true } : {}) } };
-    }
-    const all = data.issues[tenantId].issues.map((i) => issueView(s, scenario, i));
-    if (issueId) {
-      const issue = all.find((i) => i.id === issueId);
-      return issue ? { status: 200, body: { ...issue, posts: postsOf(s, scenario, issueId) } } : error(404, 'not_found', 'Not found.');
-    }
-    const state = query.get('state') ?? 'active';
-    const q = (query.get('q') ?? '').toLowerCase();
-    let list = all
-      .filter((i) => state === 'all' || (state === 'resolved' ? i.isResolved : !i.isResolved))
-      .filter((i) => !query.get('classification') || i.classification === query.get('classification'))
-      .filter((i) => !query.get('service') || i.service === query.get('service'))
-      .filter((i) => !q || `${i.title} ${i.impactDescription} ${i.id}`.toLowerCase().includes(q))
-      .sort((a, b) => b.lastModifiedDateTime.localeCompare(a.lastModifiedDateTime));
-    const start = Number(query.get('cursor') ?? 0);
-    const limit = Number(query.get('limit') ?? 50);
-    const page = list.slice(start, start + limit);
-    return { status: 200, body: { issues: page, nextCursor: start + limit < list.length ? String(start + limit) : null } };
-  }
-  if (path.startsWith('/api/authorizations')) {
-    if (!['admin', 'slow', 'empty', 'purview'].includes(scenario)) return error(403, 'forbidden', 'This API key does not have the admin role.');
-    const list = scenario === 'empty' ? [] : s.authorizations;
-    if (path === '/api/authorizations' && method === 'GET') {
-      for (const a of list) if (a.status === 'active' && a.syncAfterReads !== undefined && --a.syncAfterReads <= 0) {
-        a.lastSuccessAt = new Date().toISOString();
-        delete a.syncAfterReads;
-      }
-      return { status: 200, body: { authorizations: list.map(({ syncAfterReads, ...a }) => a) } };
-    }
-    if (path === '/api/authorizations' && method === 'POST') {
-      if (!body?.label) return error(400, 'validation_failed', 'label: Required');
-      const authorization = {
-        id: `auth_new_${s.next++}`, label: body.label, api: body.api ?? 'service-communications', tenantId: null, status: 'pending',
-        createdBy: 'admin@contoso.onmicrosoft.com', createdAt: new Date().toISOString(), lastSuccessAt: null, lastError: null,
-      };
-      s.authorizations.push(authorization);
-      return { status: 201, body: { authorization, authorizeUrl: `/authorize?id=${authorization.id}&returnTo=${encodeURIComponent(body.returnTo ?? '')}` } };
-    }
-    if ((m = /^\/api\/authorizations\/([^/]+)$/.exec(path)) && method === 'DELETE') {
-      const i = s.authorizations.findIndex((a) => a.id === m[1]);
-      if (i < 0) return error(404, 'not_found', 'Not found.');
-      s.authorizations.splice(i, 1);
-      return { status: 204 };
-    }
-  }
-  return error(404, 'not_found', 'Not found.');
-}
+/** The session's world of a name, made from the fixtures on first use. */
+const worldOf = (s, name) => s.worlds.get(name) ?? s.worlds.set(name, fake.makeWorld(fixtures, name)).get(name);
 
 async function readBody(req) {
   let text = '';
   for await (const chunk of req) text += chunk;
   return text ? JSON.parse(text) : undefined;
 }
+
+/** The dev server's origins (the page's), as the integration server's ALLOWED_ORIGINS lists them. */
+const ownOrigins = (ctx) => {
+  const port = new URL(ctx.origin).port;
+  return [ctx.origin, `http://localhost:${port}`, `http://127.0.0.1:${port}`];
+};
 
 /** Koa middleware for @web/dev-server. */
 export async function testApi(ctx, next) {
@@ -151,49 +83,87 @@ export async function testApi(ctx, next) {
   if (!m) return next();
   const [, id, path] = m;
   const s = session(id);
-  ctx.set('access-control-allow-origin', '*');
+
+  if (path === '/_world' && ctx.method === 'POST') {
+    const { world } = await readBody(ctx.req);
+    s.worlds.set('fixtures', world);
+    ctx.status = 204;
+    return;
+  }
   if (path === '/_update' && ctx.method === 'POST') {
     const issueId = String(ctx.query.issue ?? '');
-    const update = s.updates.get(issueId) ?? { posts: [] };
     const now = new Date().toISOString();
-    update.lastModifiedDateTime = now;
-    update.posts.push({ createdDateTime: now, postType: 'regular', html: `<p>Update ${update.posts.length + 1}: the fix is being deployed.</p>` });
-    s.updates.set(issueId, update);
+    for (const name of new Set([...s.worlds.keys(), 'fixtures'])) {
+      const w = worldOf(s, name);
+      for (const list of Object.values(w.issues)) for (const i of list) if (i.id === issueId) i.lastModifiedDateTime = now;
+      for (const h of Object.values(w.health)) for (const sv of h.services) for (const i of sv.issues) if (i.id === issueId) i.lastModifiedDateTime = now;
+      const posts = (w.posts[issueId] ??= []);
+      const n = posts.filter((p) => p.html.startsWith('<p>Update ')).length + 1;
+      posts.push({ createdDateTime: now, postType: 'regular', html: `<p>Update ${n}: the fix is being deployed.</p>` });
+    }
     ctx.body = { lastModifiedDateTime: now };
     return;
   }
   if (path === '/authorize') {
-    const a = s.authorizations.find((x) => x.id === ctx.query.id);
     const status = ctx.query.status === 'failed' ? 'failed' : 'active';
     const reason = 'AADSTS50020: User account from identity provider does not exist in tenant.';
-    if (a)
-      Object.assign(
-        a,
-        status === 'active'
-          ? { status, tenantId: '0d9f3c1b-2a4e-4c6d-8e0f-1a2b3c4d5e6f', consentedBy: 'admin@northwindtraders.onmicrosoft.com', syncAfterReads: 2 }
-          : { status, lastError: reason },
-      );
-    const msg = JSON.stringify({ type: 'o365-health:authorization', status, authorizationId: ctx.query.id, ...(status === 'failed' ? { error: reason } : {}) });
+    for (const w of s.worlds.values()) {
+      const a = w.authorizations.find((x) => x.id === ctx.query.id);
+      if (!a) continue;
+      if (status === 'active') {
+        Object.assign(a, { status, tenantId: '0d9f3c1b-2a4e-4c6d-8e0f-1a2b3c4d5e6f', consentedBy: 'admin@northwindtraders.onmicrosoft.com', nextSyncAt: new Date().toISOString() });
+        s.syncAfterReads.set(a.id, 2);
+      } else Object.assign(a, { status, lastError: reason });
+    }
+    const msg = JSON.stringify({ type: 'o365-health:authorization', status, authorizationId: ctx.query.id ?? null, error: status === 'failed' ? reason : null });
     ctx.type = 'html';
     ctx.body = `<!doctype html><title>Signed in</title><script>opener && opener.postMessage(${msg}, location.origin); window.close();</script>`;
     return;
   }
-  const key = /^Bearer (.+)$/.exec(ctx.get('authorization') ?? '')?.[1];
-  const scenario = SCENARIOS.includes(key) ? key : undefined;
+  if (!path.startsWith('/api/')) return next();
+
+  const header = ctx.get('authorization');
+  const key = /^Bearer[ ]+(\S+)\s*$/i.exec(header)?.[1];
+  const scenario = key ? SCENARIOS[key] : undefined;
   // Logged on arrival; `aborted` becomes true when the browser gives up before the answer.
   const entry = { method: ctx.method, path: path + (ctx.querystring ? `?${ctx.querystring}` : ''), status: 0, aborted: false };
-  s.requests.push(entry);
-  const body = ctx.method === 'POST' ? await readBody(ctx.req) : undefined;
-  if (scenario === 'slow') {
+  if (ctx.method !== 'OPTIONS') s.requests.push(entry);
+  const body = ctx.method === 'POST' ? await readBody(ctx.req).catch(() => undefined) : undefined;
+  if (body !== undefined) entry.body = body;
+  if (scenario?.delayMs) {
     let closed = false;
     ctx.req.socket.once('close', () => (closed = true));
     ctx.res.once('close', () => (closed = true));
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, scenario.delayMs));
     if (closed || ctx.req.destroyed) entry.aborted = true;
   }
-  const res = answer(s, scenario, ctx.method, path, new URLSearchParams(ctx.querystring), body);
-  if (res.body?.authorizeUrl) res.body.authorizeUrl = `${ctx.origin}/test-api/${id}${res.body.authorizeUrl}`;
+  const world = worldOf(s, scenario?.world ?? 'fixtures');
+  const principal = !header ? 'missing' : !key ? 'malformed' : !scenario ? 'invalid' : { role: scenario.role, user: 'admin@contoso.onmicrosoft.com' };
+  // An active authorization's first sync ends by the second read of the list after its callback.
+  if (ctx.method === 'GET' && path === '/api/authorizations') {
+    for (const [aid, left] of s.syncAfterReads) {
+      if (left > 1) s.syncAfterReads.set(aid, left - 1);
+      else {
+        s.syncAfterReads.delete(aid);
+        const a = world.authorizations.find((x) => x.id === aid);
+        if (a?.status === 'active') a.lastSuccessAt = new Date().toISOString();
+      }
+    }
+  }
+  const request = { method: ctx.method, path, query: new URLSearchParams(ctx.querystring), headers: { get: (name) => ctx.get(name) || null }, body };
+  const res = scenario?.fail && ctx.method !== 'OPTIONS'
+    ? { status: 500, headers: { 'content-type': 'application/json' }, body: { error: { code: 'internal_error', message: 'Something went wrong on the server. The error has been logged.' } } }
+    : fake.answer(request, {
+        world,
+        principal,
+        allowedOrigins: ownOrigins(ctx),
+        authorizeUrl: (a) => `${ctx.origin}/test-api/${id}/authorize?id=${encodeURIComponent(a.id)}`,
+        now: () => new Date().toISOString(),
+        newId: () => `auth_new_${s.next++}`,
+      });
   entry.status = res.status;
+  for (const [name, value] of Object.entries(res.headers)) ctx.set(name, value);
   ctx.status = res.status;
-  if (res.body !== undefined) ctx.body = res.body;
+  if (res.body !== undefined) ctx.body = JSON.stringify(res.body);
+  else ctx.body = null;
 }
