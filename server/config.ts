@@ -9,6 +9,10 @@ import { z } from 'zod';
 export const DEFAULT_LOGIN_URL = 'https://login.microsoftonline.com';
 export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com';
 export const DEFAULT_POLL_CRON = '*/5 * * * *';
+/** RETENTION_DAYS default: issues Microsoft dropped are kept this many days after their last change. */
+export const DEFAULT_RETENTION_DAYS = 400;
+/** FULL_SYNC_MINUTES default: the full issue resync runs every 6 hours. */
+export const DEFAULT_FULL_SYNC_MINUTES = 360;
 
 /** Thrown when the environment holds a value the server cannot run with. */
 export class ConfigError extends Error {
@@ -77,6 +81,15 @@ const schema = z.object({
       .optional(),
   ),
   ALLOWED_ORIGINS: z.preprocess(emptyToUndefined, originList.optional()),
+  RETENTION_DAYS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ message: 'must be a whole number of days' }).int('must be a whole number of days').min(1, 'must be at least 1 day').max(36_500, 'must be at most 36500 days').default(DEFAULT_RETENTION_DAYS),
+  ),
+  FULL_SYNC_MINUTES: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ message: 'must be a whole number of minutes' }).int('must be a whole number of minutes').min(1, 'must be at least 1 minute').max(10_080, 'must be at most 10080 minutes (a week)').default(DEFAULT_FULL_SYNC_MINUTES),
+  ),
+  METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().trim().min(16, 'must be at least 16 characters (it guards GET /metrics)').optional()),
 });
 
 /** The validated configuration the server runs with. */
@@ -95,6 +108,12 @@ export interface Config {
   allowedOrigins: string[];
   /** True when no Microsoft app is configured and the built-in simulator stands in for Microsoft. */
   simulatorMode: boolean;
+  /** RETENTION_DAYS: issues Microsoft no longer lists are kept this long after their last change. */
+  retentionDays: number;
+  /** FULL_SYNC_MINUTES: how often the full (unfiltered) issue resync runs. */
+  fullSyncMinutes: number;
+  /** METRICS_TOKEN: the bearer token of `GET /metrics`; `null` turns the endpoint off (404). */
+  metricsToken: string | null;
 }
 
 /** Decodes a 32-byte key given as hex or base64; `null` when it is neither. */
@@ -164,5 +183,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.SECRET_KEY ? decodeSecretKey(e.SECRET_KEY) : null,
     allowedOrigins,
     simulatorMode: microsoft === null,
+    retentionDays: e.RETENTION_DAYS,
+    fullSyncMinutes: e.FULL_SYNC_MINUTES,
+    metricsToken: e.METRICS_TOKEN ?? null,
   };
 }

@@ -3,6 +3,7 @@
  * listener. `main.ts` calls it for `npm start`; tests call it to get the same server on a free port.
  */
 import { serve, type ServerType } from '@hono/node-server';
+import { Cron } from 'croner';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps } from './app.js';
 import { createLineLogger, type LineLogger, type Log } from './log.js';
@@ -13,6 +14,9 @@ import { openDatabase, type OpenDatabase } from './db/index.js';
 import { acquireInstanceLock } from './instance-lock.js';
 import { IdentityClient } from './microsoft/identity.js';
 import { Poller, type PollerOptions } from './poller.js';
+
+/** When the retention prune runs: hourly, at a minute off the poll's five-minute marks. */
+export const RETENTION_PRUNE_CRON = '17 * * * *';
 
 export interface StartServerOptions {
   config: Config;
@@ -42,7 +46,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function listen(host: string, port: number, handler: (req: Request) => Response | Promise<Response>): Promise<{ server: ServerType; port: number }> {
+/** A fetch handler with @hono/node-server's bindings (`{ incoming, outgoing }`) as its env. */
+type Handler = (req: Request, env: unknown) => Response | Promise<Response>;
+
+function listen(host: string, port: number, handler: Handler): Promise<{ server: ServerType; port: number }> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: handler, port, hostname: host }, (info: AddressInfo) => resolve({ server, port: info.port }));
     server.once('error', reject);
@@ -65,8 +72,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const box = new SecretBox(loadOrCreateSecretKey(options.config.secretKey, options.config.databasePath));
 
   // Listen first so that port 0 resolves to a real port before the redirect URI is fixed.
-  let handler: (req: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
-  const { server, port } = await listen(options.config.host, options.config.port, (req) => handler(req));
+  let handler: Handler = () => new Response('starting', { status: 503 });
+  const { server, port } = await listen(options.config.host, options.config.port, (req, env) => handler(req, env));
   // PORT=0 without PUBLIC_URL gives `http://<host>:0`: replace it with the port actually bound.
   const unbound = defaultPublicUrl(options.config.host, 0);
   const unboundOrigins = new Set(ownOrigins(unbound));
@@ -96,14 +103,27 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     cron: config.pollCron,
     now,
     log: (line) => log(line),
+    fullSyncEveryMs: config.fullSyncMinutes * 60_000,
     ...options.poller,
     graph: options.graph,
   });
   // A new authorization's first sync starts at once, not at the next tick.
   core.onTenantActivated((tenantId) => void poller.syncNow(tenantId));
   const app = createApp({ config, core, log, demoKey: options.demoKey });
-  handler = (req) => app.fetch(req);
+  // The Node bindings travel as Hono's env: the hot path reads the raw request headers from them.
+  handler = (req, env) => app.fetch(req, env);
   core.prune();
+  // Issues Microsoft no longer lists are kept RETENTION_DAYS after their last change, then go.
+  const pruneRetained = () => {
+    const removed = core.history.pruneRetained(config.retentionDays);
+    if (removed) log(`retention: removed ${removed} issue(s) older than ${config.retentionDays} days that Microsoft no longer lists`);
+  };
+  pruneRetained();
+  const retentionJob = new Cron(
+    RETENTION_PRUNE_CRON,
+    { name: 'o365-health-retention-prune', protect: true, catch: (err) => log(`retention prune failed: ${(err as Error).message}`) },
+    pruneRetained,
+  );
   if (options.polling !== false) poller.start();
 
   let closing: Promise<void> | null = null;
@@ -116,6 +136,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     poller,
     close() {
       closing ??= (async () => {
+        retentionJob.stop();
         const stopped = poller.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -12,11 +12,12 @@ import { pollIntervalMs } from '../freshness.js';
 import type { IdentityClient } from '../microsoft/identity.js';
 import { pruneOAuthRequests } from '../store/authorizations.js';
 import { createAuthorizationsCore, type AuthorizationsCore } from './authorizations.js';
+import { createHistoryCore, type HistoryCore } from './history.js';
 import { createKeysCore, type KeysCore } from './keys.js';
 import { createSyncCore, type SyncCore } from './sync.js';
 import { createTenantsCore, type TenantsCore } from './tenants.js';
 
-export type { AuthorizationsCore, KeysCore, SyncCore, TenantsCore };
+export type { AuthorizationsCore, HistoryCore, KeysCore, SyncCore, TenantsCore };
 
 export interface CoreDeps {
   db: Db;
@@ -32,6 +33,8 @@ export interface Core {
   authorizations: AuthorizationsCore;
   tenants: TenantsCore;
   sync: SyncCore;
+  /** Day-by-day history, availability and the issues export. */
+  history: HistoryCore;
   /** The clock every operation uses. */
   now(): Date;
   /** Throws when the database does not answer (`/healthz`). */
@@ -59,6 +62,7 @@ export function createCore(deps: CoreDeps): Core {
     }),
     tenants: createTenantsCore({ db: deps.db, now, pollIntervalMs: pollIntervalMs(deps.config.pollCron, now()) }),
     sync: createSyncCore({ db: deps.db, box: deps.box, now }),
+    history: createHistoryCore({ db: deps.db, now }),
     now,
     ping: () => void deps.db.get(sql`select 1`),
     onTenantActivated: (listener) => void listeners.push(listener),

@@ -116,6 +116,11 @@ export const tenants = sqliteTable(
     nextPollAt: integer('next_poll_at', { mode: 'timestamp_ms' }).notNull(),
     /** Last successful sync. */
     lastSyncAt: integer('last_sync_at', { mode: 'timestamp_ms' }),
+    /**
+     * The first successful sync. History knows the tenant from this moment on, and Microsoft's
+     * issues of the 30 days before it (see `server/core/history.ts`).
+     */
+    firstSyncAt: integer('first_sync_at', { mode: 'timestamp_ms' }),
     /** Last successful full (not incremental) sync of issues. */
     lastFullSyncAt: integer('last_full_sync_at', { mode: 'timestamp_ms' }),
     /** High-water mark of `lastModifiedDateTime` seen, for incremental issue syncs (ISO text). */
@@ -180,10 +185,20 @@ export const issues = sqliteTable(
     endDateTime: text('end_date_time'),
     lastModifiedDateTime: text('last_modified_date_time').notNull(),
     impactDescription: text('impact_description'),
+    /**
+     * False once a full resync no longer finds the issue (Microsoft keeps about 30 days). Such an
+     * issue is kept until RETENTION_DAYS after its `lastModifiedDateTime`, then pruned.
+     */
+    listedByMicrosoft: integer('listed_by_microsoft', { mode: 'boolean' }).notNull().default(true),
+    /** The last sync whose answer carried the issue. */
+    lastListedAt: integer('last_listed_at', { mode: 'timestamp_ms' }),
+    /** True once any sync saw the issue with status `serviceInterruption` (history levels). */
+    interruptionSeen: integer('interruption_seen', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
     index('issues_tenant_modified_idx').on(t.tenantId, t.lastModifiedDateTime),
+    index('issues_unlisted_idx').on(t.listedByMicrosoft, t.lastModifiedDateTime),
   ],
 );
 

@@ -1,7 +1,7 @@
 /**
  * Writing what a sync learned from Graph, and purging a tenant.
  */
-import { and, asc, eq, exists, inArray, lte } from 'drizzle-orm';
+import { and, asc, eq, exists, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { authorizations, issuePosts, issues, services, serviceStatusHistory, tenants } from '../db/schema.js';
 import type { IssueRecord, SyncSnapshot } from '../domain.js';
@@ -59,11 +59,15 @@ function issueRow(tenantId: string, issue: IssueRecord) {
   };
 }
 
+/** True for Graph's `serviceInterruption`, in any case. */
+const isInterruption = (status: string) => status.toLowerCase() === 'serviceinterruption';
+
 /**
  * Writes one successful sync of `tenantId` in a single transaction: services (with a history row
  * when a service appears or its status changes; services no longer reported are removed, since
  * healthOverviews is always read in full), the snapshot's issues with their posts (sanitised here),
- * on a full sync the removal of issues Graph no longer reports, and the tenant's sync bookkeeping.
+ * on a full sync the marking of issues Graph no longer reports (kept, `listedByMicrosoft` false),
+ * and the tenant's sync bookkeeping (`firstSyncAt` set by the first one).
  * Creates the tenant row when missing. Applying the same snapshot twice changes nothing more.
  *
  * @throws InvalidRecordError (or a database error) — and then nothing of the snapshot is written.
@@ -119,7 +123,15 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
       snapshotIds.add(row.id);
       if (watermark === null || row.lastModifiedDateTime > watermark) watermark = row.lastModifiedDateTime;
       const { tenantId: _t, id: _i, ...changes } = row;
-      tx.insert(issues).values(row).onConflictDoUpdate({ target: [issues.tenantId, issues.id], set: changes }).run();
+      const listed = { listedByMicrosoft: true, lastListedAt: now };
+      tx.insert(issues)
+        .values({ ...row, ...listed, interruptionSeen: isInterruption(row.status) })
+        .onConflictDoUpdate({
+          target: [issues.tenantId, issues.id],
+          // An interruption once seen stays seen: the issue's later statuses do not undo it.
+          set: { ...changes, ...listed, interruptionSeen: sql`max(${issues.interruptionSeen}, excluded.interruption_seen)` },
+        })
+        .run();
       tx.delete(issuePosts).where(and(eq(issuePosts.tenantId, tenantId), eq(issuePosts.issueId, row.id))).run();
       const posts = (issue.posts ?? []).map((post, position) => ({
         tenantId,
@@ -132,10 +144,19 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
       for (const part of chunks(posts)) tx.insert(issuePosts).values(part).run();
     }
     if (snapshot.fullIssueSync) {
-      const stored = tx.select({ id: issues.id }).from(issues).where(eq(issues.tenantId, tenantId)).all();
-      const stale = stored.map((r) => r.id).filter((id) => !snapshotIds.has(id));
-      for (const part of chunks(stale)) {
-        tx.delete(issues).where(and(eq(issues.tenantId, tenantId), inArray(issues.id, part))).run();
+      // Microsoft keeps about 30 days of issues. What it stopped returning is kept (for history)
+      // and marked; pruneRetainedIssues removes it RETENTION_DAYS after its last change.
+      const stored = tx
+        .select({ id: issues.id })
+        .from(issues)
+        .where(and(eq(issues.tenantId, tenantId), eq(issues.listedByMicrosoft, true)))
+        .all();
+      const dropped = stored.map((r) => r.id).filter((id) => !snapshotIds.has(id));
+      for (const part of chunks(dropped)) {
+        tx.update(issues)
+          .set({ listedByMicrosoft: false })
+          .where(and(eq(issues.tenantId, tenantId), inArray(issues.id, part)))
+          .run();
       }
     }
 
@@ -147,6 +168,7 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
     tx.update(tenants)
       .set({
         lastSyncAt: now,
+        firstSyncAt: sql`coalesce(${tenants.firstSyncAt}, ${now.getTime()})`,
         issuesWatermark: nextWatermark,
         consecutiveFailures: 0,
         lastError: null,
@@ -228,4 +250,17 @@ function hasActiveAuthorization(db: Db) {
 /** The tenant's polling row, or undefined. */
 export function getTenantRow(db: Db, tenantId: string) {
   return db.select().from(tenants).where(eq(tenants.tenantId, tenantId)).get();
+}
+
+/**
+ * Removes, with their posts, the issues Microsoft no longer lists whose last change
+ * (`lastModifiedDateTime`) is older than `retentionDays` before `now` (the scheduled prune; see
+ * RETENTION_DAYS). Issues Microsoft still lists are never pruned. Returns how many went.
+ */
+export function pruneRetainedIssues(db: Db, now: Date, retentionDays: number): number {
+  const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
+  return db
+    .delete(issues)
+    .where(and(eq(issues.listedByMicrosoft, false), lt(issues.lastModifiedDateTime, cutoff)))
+    .run().changes;
 }

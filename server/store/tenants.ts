@@ -102,7 +102,8 @@ export function prepareTenantReads(db: Db) {
     activeIssues: db
       .select(summaryColumns)
       .from(issues)
-      .where(and(eq(issues.tenantId, sql.placeholder('tenantId')), eq(issues.isResolved, false)))
+      // Active: unresolved and still listed by Microsoft (a dropped issue is history, not news).
+      .where(and(eq(issues.tenantId, sql.placeholder('tenantId')), eq(issues.isResolved, false), eq(issues.listedByMicrosoft, true)))
       .orderBy(desc(issues.lastModifiedDateTime), asc(issues.id))
       .prepare(),
   };
@@ -247,7 +248,7 @@ export interface IssueQuery {
 /** One page of a tenant's issues, newest `lastModifiedDateTime` first, then by id. */
 export function listIssues(db: Db, tenantId: string, query: IssueQuery): { issues: IssueSummary[]; nextCursor: string | null } {
   const where: SQL[] = [eq(issues.tenantId, tenantId)];
-  if (query.state === 'active') where.push(eq(issues.isResolved, false));
+  if (query.state === 'active') where.push(eq(issues.isResolved, false), eq(issues.listedByMicrosoft, true));
   if (query.state === 'resolved') where.push(eq(issues.isResolved, true));
   if (query.classification) where.push(sql`lower(${issues.classification}) = ${query.classification.toLowerCase()}`);
   if (query.service) {

@@ -162,7 +162,7 @@ describe('applySync', () => {
     expect(everything().posts[0].html).toBe('<p>a &lt;b&gt;<br />b</p>');
   });
 
-  it('an incremental sync keeps issues it did not mention; a full sync deletes them with their posts', () => {
+  it('an incremental sync keeps issues it did not mention; a full sync keeps them with their posts, marked as no longer listed', () => {
     applySync(store.db, T1, fixtureSnapshot(), t0);
     const [keep, ...others] = fixtureIssues();
     applySync(store.db, T1, { services: fixtureSnapshot().services, issues: [keep], fullIssueSync: false }, t1);
@@ -173,9 +173,11 @@ describe('applySync', () => {
     // The watermark never goes back when an incremental sync brings older issues.
     expect(tenant.issuesWatermark).toBe('2022-08-18T16:46:04.133Z');
 
+    const postsBefore = everything().posts.length;
     applySync(store.db, T1, { services: fixtureSnapshot().services, issues: [keep], fullIssueSync: true }, t1);
-    expect(everything().issues.map((i) => i.id)).toEqual([keep.id]);
-    expect(everything().posts.every((p) => p.issueId === keep.id)).toBe(true);
+    expect(everything().issues.filter((i) => i.listedByMicrosoft).map((i) => i.id)).toEqual([keep.id]);
+    expect(everything().issues.filter((i) => !i.listedByMicrosoft).map((i) => i.id).sort()).toEqual(others.map((i) => i.id).sort());
+    expect(everything().posts.length).toBe(postsBefore);
     expect(everything().tenants[0].lastFullSyncAt).toEqual(t1);
     expect(others.length).toBeGreaterThan(0);
   });
