@@ -1,126 +1,139 @@
-import { ApiClient } from './client.js';
+import { ApiClient, toQuery } from './client.js';
+import { changedSince } from '../internal/details.js';
+import type { AuthorizationsResponse, HealthResponse, IssueDetail, IssuesQuery, IssueSummary, IssuesResponse, TenantsResponse } from './types.js';
 
-/** Fired by a {@link HealthStore} when a fetched value replaced the cached one. */
+/** Fired by a {@link HealthStore} when a fetched value replaced the cached one (`detail.key` is opaque). */
 export type StoreUpdateEvent = CustomEvent<{ key: string }>;
 
-interface Pending<T> {
-  promise: Promise<T>;
+/** Options of every read of a {@link HealthStore}. */
+export interface ReadOptions {
+  /** Aborts this caller's wait; the shared request is aborted once every caller gave up. */
+  signal?: AbortSignal;
+  /** Reuse a cached value at most this old (ms); `Infinity` (default) reuses any. */
+  maxAge?: number;
+  /** Collects the (opaque) keys read, so the caller can tell which `update` events concern it. */
+  used?: Set<string>;
+}
+
+interface Pending {
+  promise: Promise<unknown>;
   controller: AbortController;
   /** Callers still waiting; when the last one aborts, the request is aborted too. */
   waiters: number;
 }
 
-interface Entry<T> {
-  value?: T;
+interface Entry {
+  value?: unknown;
   at: number;
-  pending?: Pending<T>;
-}
-
-/** Options of {@link HealthStore.get}. */
-export interface GetOptions {
-  /** Aborts this caller's wait; the shared request is aborted once every caller gave up. */
-  signal?: AbortSignal;
-  /** Reuse a cached value at most this old (ms); `Infinity` (default) reuses any. */
-  maxAge?: number;
+  pending?: Pending;
 }
 
 const abortError = () => new DOMException('The operation was aborted.', 'AbortError');
 
 /**
  * The data every widget on a page shares for one API base and key: one request per resource,
- * de-duplicated while in flight, cached until refreshed or invalidated.
+ * de-duplicated while in flight, cached until refreshed or invalidated. Failures are not cached.
  *
  * Events: `update` (`detail.key`) after a request replaced a value; `invalidate` after
  * {@link invalidate} dropped everything (for instance when an authorization changed).
  */
 export class HealthStore extends EventTarget {
   readonly client: ApiClient;
-  #entries = new Map<string, Entry<unknown>>();
+  #entries = new Map<string, Entry>();
 
   constructor(apiBase: string, apiKey: string | undefined) {
     super();
     this.client = new ApiClient(apiBase, apiKey);
   }
 
-  /**
-   * The value under `key`: from the cache when fresh enough, else from the request in flight,
-   * else from a new `load(signal)`. Failures are not cached.
-   */
-  get<T>(key: string, load: (signal: AbortSignal) => Promise<T>, { signal, maxAge = Infinity }: GetOptions = {}): Promise<T> {
-    if (signal?.aborted) return Promise.reject(abortError());
-    let entry = this.#entries.get(key) as Entry<T> | undefined;
-    if (!entry) this.#entries.set(key, (entry = { at: 0 }));
-    if (!entry.pending && 'value' in entry && Date.now() - entry.at <= maxAge) return Promise.resolve(entry.value as T);
-    if (!entry.pending) {
-      const controller = new AbortController();
-      const e = entry;
-      const pending: Pending<T> = {
-        controller,
-        waiters: 0,
-        promise: load(controller.signal).then(
-          (value) => {
-            if (e.pending === pending) {
-              e.pending = undefined;
-              e.value = value;
-              e.at = Date.now();
-              this.dispatchEvent(new CustomEvent('update', { detail: { key } }));
-            }
-            return value;
-          },
-          (error: unknown) => {
-            if (e.pending === pending) e.pending = undefined;
-            throw error;
-          },
-        ),
-      };
-      // Nobody may be left to observe a rejection (all callers aborted).
-      pending.promise.catch(() => {});
-      entry.pending = pending;
-    }
-    const pending = entry.pending;
-    const e = entry;
-    pending.waiters++;
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const onAbort = () => {
-        if (settled) return;
-        settled = true;
-        if (--pending.waiters === 0) {
-          // Nobody wants it any more: abort, and let the next caller start a fresh request.
-          pending.controller.abort();
-          if (e.pending === pending) e.pending = undefined;
-        }
-        reject(abortError());
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      pending.promise.then(
-        (v) => {
-          if (settled) return;
-          settled = true;
-          pending.waiters--;
-          signal?.removeEventListener('abort', onAbort);
-          resolve(v);
-        },
-        (err: unknown) => {
-          if (settled) return;
-          settled = true;
-          pending.waiters--;
-          signal?.removeEventListener('abort', onAbort);
-          reject(err);
-        },
-      );
-    });
+  /** `GET /api/tenants`. */
+  tenants(o?: ReadOptions): Promise<TenantsResponse> {
+    return this.#get('/api/tenants', o);
   }
 
-  /** The cached value under `key`, if any (no request). */
-  peek<T>(key: string): T | undefined {
-    return this.#entries.get(key)?.value as T | undefined;
+  /** `GET /api/tenants/:tenantId/health`. */
+  health(tenantId: string, o?: ReadOptions): Promise<HealthResponse> {
+    return this.#get(`/api/tenants/${encodeURIComponent(tenantId)}/health`, o);
+  }
+
+  /** `GET /api/tenants/:tenantId/issues?…`: one page. */
+  issues(tenantId: string, query: IssuesQuery, o?: ReadOptions): Promise<IssuesResponse> {
+    return this.#get(`/api/tenants/${encodeURIComponent(tenantId)}/issues${toQuery(query)}`, o);
+  }
+
+  /** The post history of `issue`; a cached copy older than `issue` (the list moved on) is fetched again. */
+  issue(tenantId: string, issue: IssueSummary, o: ReadOptions = {}): Promise<IssueDetail> {
+    const path = `/api/tenants/${encodeURIComponent(tenantId)}/issues/${encodeURIComponent(issue.id)}`;
+    const cached = this.#entries.get(path)?.value as IssueDetail | undefined;
+    return this.#get(path, cached && changedSince(cached, issue) ? { ...o, maxAge: 0 } : o);
+  }
+
+  /** `GET /api/authorizations` (admin keys). */
+  authorizations(o?: ReadOptions): Promise<AuthorizationsResponse> {
+    return this.#get('/api/authorizations', o);
   }
 
   /** Drops every cached value (requests in flight finish but are not cached) and tells the widgets. */
   invalidate(): void {
     this.#entries.clear();
     this.dispatchEvent(new Event('invalidate'));
+  }
+
+  /**
+   * `GET path` (also the cache key): from the cache when fresh enough, else from the request in
+   * flight, else from a new request.
+   */
+  #get<T>(key: string, { signal, maxAge = Infinity, used }: ReadOptions = {}): Promise<T> {
+    used?.add(key);
+    if (signal?.aborted) return Promise.reject(abortError());
+    const e = this.#entries.get(key) ?? { at: 0 };
+    this.#entries.set(key, e);
+    if (!e.pending && 'value' in e && Date.now() - e.at <= maxAge) return Promise.resolve(e.value as T);
+    const p = (e.pending ??= this.#fetch(key, e));
+    p.waiters++;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        // Nobody wants it any more: abort, and let the next caller start a fresh request.
+        if (!--p.waiters) {
+          p.controller.abort();
+          if (e.pending === p) e.pending = undefined;
+        }
+        reject(abortError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      (p.promise as Promise<T>).then(resolve, reject).finally(() => {
+        // An aborted wait was counted off by onAbort.
+        if (!signal?.aborted) p.waiters--;
+        signal?.removeEventListener('abort', onAbort);
+      });
+    });
+  }
+
+  /** One request for `key`, cached when it succeeds and is still the entry's. */
+  #fetch(key: string, e: Entry): Pending {
+    const controller = new AbortController();
+    const p: Pending = {
+      controller,
+      waiters: 0,
+      promise: this.client.request('GET', key, controller.signal).then(
+        (value) => {
+          if (e.pending === p) {
+            e.pending = undefined;
+            e.value = value;
+            e.at = Date.now();
+            this.dispatchEvent(new CustomEvent('update', { detail: { key } }));
+          }
+          return value;
+        },
+        (error: unknown) => {
+          if (e.pending === p) e.pending = undefined;
+          throw error;
+        },
+      ),
+    };
+    // Nobody may be left to observe a rejection (all callers aborted).
+    p.promise.catch(() => {});
+    return p;
   }
 }
 

@@ -69,18 +69,11 @@ export class IssueDetailsController implements ReactiveController {
       this.details = new Map(this.details).set(issue.id, d);
       this.host.requestUpdate();
     };
-    const store = this.store();
-    const key = `issue/${tenantId}/${issue.id}`;
-    const cached = store.peek<IssueDetail>(key);
     const before = this.details.get(issue.id);
     if (!quiet) set({ status: 'loading' });
     try {
       // The HTML of posts was sanitised by the server (allow-list; DESIGN.md, JSON API).
-      const value = await store.get(key, (s) => store.client.issue(tenantId, issue.id, s), {
-        signal: this.#side.signal,
-        // A cached copy older than the list's entry is not good enough.
-        maxAge: cached && changedSince(cached, issue) ? 0 : Infinity,
-      });
+      const value = await this.store().issue(tenantId, issue, { signal: this.#side.signal });
       set({ status: 'ready', value });
       if (quiet && before?.status === 'ready' && value.posts.length !== before.value.posts.length) this.onNewPosts(issue);
     } catch (error) {

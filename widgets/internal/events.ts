@@ -1,5 +1,5 @@
-import type { ApiError } from '../api/client.js';
-import type { Authorization, HealthResponse, IssueSummary, Tenant } from '../api/types.js';
+import { ApiError } from '../api/client.js';
+import type { Authorization, HealthResponse, IssuesResponse, IssueSummary, Tenant } from '../api/types.js';
 
 /** `o365-load` from `<o365-service-health>`. */
 export interface HealthLoadDetail {
@@ -9,11 +9,9 @@ export interface HealthLoadDetail {
 }
 
 /** `o365-load` from `<o365-service-messages>` (each page, including "Show more"). */
-export interface MessagesLoadDetail {
+export interface MessagesLoadDetail extends Pick<IssuesResponse, 'issues' | 'nextCursor'> {
   element: 'service-messages';
   tenant: Tenant | null;
-  issues: IssueSummary[];
-  nextCursor: string | null;
 }
 
 /** `o365-load` from `<o365-oauth-settings>`; `readOnly` when the key is a viewer's. */
@@ -70,4 +68,11 @@ type DetailOf<K extends keyof O365EventMap> = O365EventMap[K] extends CustomEven
 /** Fires a bubbling, composed `o365-…` event; false when a listener cancelled a cancelable one. */
 export function emit<K extends keyof O365EventMap>(el: HTMLElement, type: K, detail: DetailOf<K>, cancelable = false): boolean {
   return el.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true, cancelable }));
+}
+
+/** Fires `o365-error` for a failed request (finished async work). */
+export function emitError(el: HTMLElement, result: unknown): void {
+  const error = result instanceof Error ? result : new Error(String(result));
+  const api = error instanceof ApiError ? error : undefined;
+  emit(el, 'o365-error', { error, status: api?.status ?? 0, code: api?.code ?? 'error', message: error.message });
 }

@@ -1,27 +1,18 @@
 import { html, nothing, type TemplateResult, type PropertyDeclarations } from 'lit';
 import { ApiError, isAbortError } from '../api/client.js';
 import { invalidateStores } from '../api/store.js';
-import type { Authorization, AuthorizationMessage, Tenant } from '../api/types.js';
-import { breakable, errorText, O365Element } from '../internal/base.js';
-import { emit, type O365AuthorizationChangeDetail, type SettingsLoadDetail } from '../internal/events.js';
+import type { Authorization, Tenant } from '../api/types.js';
+import { O365Element } from '../internal/base.js';
+import { DataController } from '../internal/data.js';
+import { emit, emitError, type O365AuthorizationChangeDetail } from '../internal/events.js';
 import { externalIcon, LEVEL_ICONS, pendingIcon, renderStatus, trashIcon } from '../internal/icons.js';
 import { elementTokens, hostStyles } from '../internal/styles.js';
+import { breakable, errorText, failure, loading, time, zone } from '../internal/templates.js';
+import { OAuthPopupController, type AuthorizeAction, type AuthorizeOutcome } from './oauth-settings.popup.js';
 import { oauthSettingsStyles } from './oauth-settings.styles.js';
 import { AUTHORIZATION_APIS, authorizationStatus, type OAuthSettingsData } from './oauth-settings.types.js';
 
-interface Pending {
-  id: string;
-  label: string;
-  action: 'add' | 'reauthorize';
-  popup: Window;
-}
-
-/**
- * How long (ms) a closed popup's callback message may still arrive: the callback page posts it
- * and closes at once, and the close can be seen before the message is delivered. After that the
- * element asks the server for the authorization's status.
- */
-export const POPUP_GRACE_MS = 1500;
+export { POPUP_GRACE_MS } from './oauth-settings.popup.js';
 
 /** Active, but its tenant's first sync has not ended yet (no success, no error). */
 const awaitingFirstSync = (a: Authorization) => a.status === 'active' && !a.lastSuccessAt && !a.lastSyncError && !a.lastError;
@@ -87,7 +78,7 @@ const awaitingFirstSync = (a: Authorization) => a.status === 'active' && !a.last
  * @fires {CustomEvent<O365ErrorDetail>} o365-error - Loading, adding or deleting failed.
  * @fires {CustomEvent<O365AuthorizationChangeDetail>} o365-authorization-change - An authorization was added, re-authorized (after the callback) or deleted.
  */
-export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
+export class O365OAuthSettings extends O365Element {
   /** Lit's reactive properties (`attribute: false`: internal state). Declared here rather than with decorators: the decorator helper cost the bundle ~0.5 KB gzip of its 20 KB budget. */
   static override properties: PropertyDeclarations = {
     labelValue: { attribute: false },
@@ -95,11 +86,9 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
     message: { attribute: false },
     confirming: { attribute: false },
     deleteError: { attribute: false },
-    pending: { attribute: false },
   };
 
   static override styles = [elementTokens('oauth-settings'), hostStyles, oauthSettingsStyles];
-  protected static override reloadOn = ['apiBase', 'apiKey'];
 
   private labelValue = '';
   private busy = false;
@@ -107,67 +96,66 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
   private message?: { level: 'healthy' | 'critical' | 'advisory' | 'unknown'; text: string; reason?: string };
   private confirming?: string;
   private deleteError?: unknown;
-  private pending?: Pending;
 
   #side = new AbortController();
-  #watch?: ReturnType<typeof setInterval>;
-  #grace?: ReturnType<typeof setTimeout>;
-  /** Every authorization started here (id → label, action): a late callback message still finds its label. */
-  #started = new Map<string, Pick<Pending, 'label' | 'action'>>();
-  /** Authorizations whose outcome was told (message or status check): told once. */
-  #finished = new Set<string>();
-  /** Active authorizations waiting for their first sync (read again by #firstSync), and every one ever watched. */
+  /** Active authorizations waiting for their first sync (read again by #followFirstSync), and every one ever watched. */
   #awaiting = new Set<string>();
   #watched = new Set<string>();
   #firstSync?: ReturnType<typeof setTimeout>;
 
-  protected override async fetchData(signal: AbortSignal, maxAge: number): Promise<OAuthSettingsData> {
-    try {
-      const { authorizations } = await this.shared('authorizations', (s) => this.store.client.authorizations(s), signal, maxAge);
-      return { readOnly: false, authorizations };
-    } catch (e) {
-      if (!(e instanceof ApiError && e.status === 403)) throw e;
-      const { tenants } = await this.shared('tenants', (s) => this.store.client.tenants(s), signal, maxAge);
-      return { readOnly: true, tenants };
-    }
-  }
 
-  protected override loaded(value: OAuthSettingsData): void {
-    if (value.readOnly) return;
-    const ids = new Set(value.authorizations.filter(awaitingFirstSync).map((a) => a.id));
-    const fresh = [...ids].some((id) => !this.#watched.has(id));
-    this.#awaiting = ids;
-    for (const id of ids) this.#watched.add(id);
-    if (fresh) this.#followFirstSync(500);
-  }
+  protected readonly data = new DataController<OAuthSettingsData>(this, {
+    load: async (store, read) => {
+      try {
+        return { readOnly: false, authorizations: (await store.authorizations(read)).authorizations };
+      } catch (e) {
+        if (!(e instanceof ApiError && e.status === 403)) throw e;
+        return { readOnly: true, tenants: (await store.tenants(read)).tenants };
+      }
+    },
+    detail: (value) => ({ element: 'oauth-settings', readOnly: value.readOnly, authorizations: value.readOnly ? [] : value.authorizations }),
+    loaded: (value) => {
+      if (value.readOnly) return;
+      const ids = new Set(value.authorizations.filter(awaitingFirstSync).map((a) => a.id));
+      const fresh = [...ids].some((id) => !this.#watched.has(id));
+      this.#awaiting = ids;
+      for (const id of ids) this.#watched.add(id);
+      if (fresh) this.#followFirstSync(500);
+    },
+  });
+
+  readonly #popup = new OAuthPopupController(this, {
+    store: () => this.data.store,
+    reload: async () => {
+      await this.data.run(0);
+      return this.#authorizations();
+    },
+    navigate: (url) => this.navigate(url),
+    finished: (o) => this.#finished(o),
+  });
 
   /** Reads the list again after 0.5, 1, 2 … 16 s (about half a minute in all) while an authorization awaits its first sync. */
   #followFirstSync(delay: number): void {
     clearTimeout(this.#firstSync);
     if (delay < 20_000)
       this.#firstSync = setTimeout(async () => {
-        await this.load.run(0);
+        await this.data.run(0);
         if (this.#awaiting.size && this.isConnected) this.#followFirstSync(delay * 2);
       }, delay);
   }
 
-  protected override loadDetail(value: OAuthSettingsData): SettingsLoadDetail {
-    return { element: 'oauth-settings', readOnly: value.readOnly, authorizations: value.readOnly ? [] : value.authorizations };
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    window.addEventListener('message', this.#onMessage);
-  }
-
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    window.removeEventListener('message', this.#onMessage);
     this.#side.abort();
     this.#side = new AbortController();
-    this.#stopWatching();
     clearTimeout(this.#firstSync);
     this.busy = false;
+  }
+
+  /** The authorizations shown (none for a viewer key). */
+  #authorizations(): Authorization[] | undefined {
+    const value = this.data.value;
+    return value && !value.readOnly ? value.authorizations : undefined;
   }
 
   /** Sends the whole page to Microsoft's sign-in (the fallback when popups are blocked). */
@@ -176,17 +164,17 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
   }
 
   override render(): TemplateResult {
-    const { status, value } = this.load;
+    const { value } = this.data;
     return html`<section part="base" class="base" aria-labelledby="title">
       <div part="header" class="header"><h2 part="title" id="title">Microsoft 365 authorizations</h2></div>
-      ${status === 'error'
-        ? this.renderError('The authorizations could not be loaded.')
+      ${this.data.failed
+        ? failure('The authorizations could not be loaded.', () => this.data.run(), this.data.error)
         : !value
-          ? this.renderLoading('Loading authorizations')
+          ? loading('Loading authorizations')
           : value.readOnly
             ? this.#readOnly(value.tenants)
             : html`${this.#addForm()} ${this.#list(value.authorizations)}`}
-      ${this.#explain()} ${this.renderLive()}
+      ${this.#explain()} ${this.data.renderLive()}
     </section>`;
   }
 
@@ -228,7 +216,7 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
   #list(authorizations: Authorization[]): TemplateResult {
     return html`<section aria-labelledby="list-title">
       <h3 id="list-title" tabindex="-1">Current authorizations</h3>
-      ${authorizations.length ? html`<p class="small muted">${this.renderZone()}</p>` : nothing}
+      ${authorizations.length ? html`<p class="small muted">${zone(this.data.config)}</p>` : nothing}
       ${authorizations.length
         ? html`<ul part="list" class="list">${authorizations.map((a) => this.#item(a))}</ul>`
         : html`<div part="empty" class="state"><p>No Microsoft 365 tenant is connected yet. Add an authorization above.</p></div>`}
@@ -247,8 +235,8 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
           <dt>Tenant ID</dt><dd>${a.tenantId ?? '—'}</dd>
           <dt>Added by</dt><dd>${a.createdBy}</dd>
           ${a.consentedBy ? html`<dt>Consented at Microsoft by</dt><dd>${a.consentedBy}</dd>` : nothing}
-          <dt>Added</dt><dd>${this.date(a.createdAt)}</dd>
-          ${this.#syncRows(a.lastSuccessAt ?? null, a.status === 'active' ? a.lastSyncError : null, a.status === 'active' ? a.nextSyncAt : null)}
+          <dt>Added</dt><dd>${time(a.createdAt, this.data.config)}</dd>
+          ${this.#syncRows(a.lastSuccessAt, a.status === 'active' ? a.lastSyncError : null, a.status === 'active' ? a.nextSyncAt : null)}
         </dl>
       </div>
       <div class="actions">
@@ -310,10 +298,11 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
   }
 
   /** The last successful sync, and while syncs fail, why and when the next attempt is. */
-  #syncRows(last: Authorization['lastSuccessAt'], error: string | null | undefined, next: Authorization['nextSyncAt']): TemplateResult {
-    return html`<dt>Last successful sync</dt><dd>${last ? this.date(last) : 'Not yet'}</dd>
+  #syncRows(last: Authorization['lastSuccessAt'], error: string | null, next: Authorization['nextSyncAt']): TemplateResult {
+    const c = this.data.config;
+    return html`<dt>Last successful sync</dt><dd>${last ? time(last, c) : 'Not yet'}</dd>
       ${error ? html`<dt>Last sync error</dt><dd>${error}</dd>` : nothing}
-      ${error && next ? html`<dt>Next attempt</dt><dd>${this.date(next)}</dd>` : nothing}`;
+      ${error && next ? html`<dt>Next attempt</dt><dd>${time(next, c)}</dd>` : nothing}`;
   }
 
   #explain(): TemplateResult {
@@ -336,98 +325,37 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
     void this.#authorize(label, 'add');
   };
 
-  /** Popup flow with a full-page fallback; see the class documentation. */
-  async #authorize(label: string, action: Pending['action']): Promise<void> {
-    // Opened now, inside the click: after the POST a popup blocker would refuse it.
-    const popup = window.open('about:blank', 'o365-health-authorize', 'popup,width=600,height=720');
+  /** The popup flow (OAuthPopupController) with the buttons disabled meanwhile. */
+  async #authorize(label: string, action: AuthorizeAction): Promise<void> {
     this.busy = true;
     this.message = undefined;
     try {
-      const client = this.store.client;
-      const { authorization, authorizeUrl } = await client.createAuthorization(label, popup ? undefined : location.href, this.#side.signal);
-      if (!popup) {
-        this.navigate(authorizeUrl);
-        return;
+      if (await this.#popup.start(label, action)) {
+        this.message = { level: 'unknown', text: `Sign in at Microsoft in the new window to authorize “${label}”.` };
+        this.labelValue = '';
       }
-      popup.location.href = authorizeUrl;
-      const pending: Pending = { id: authorization.id, label, action, popup };
-      this.pending = pending;
-      this.#started.set(pending.id, { label, action });
-      this.message = { level: 'unknown', text: `Sign in at Microsoft in the new window to authorize “${label}”.` };
-      this.labelValue = '';
-      this.#stopWatching();
-      this.#watch = setInterval(() => {
-        if (this.pending !== pending || !popup.closed) return;
-        // Closed: the callback message may still be on its way (it is posted just before the close).
-        this.#stopWatching();
-        this.#grace = setTimeout(() => void this.#closed(pending), POPUP_GRACE_MS);
-      }, 500);
-      void this.load.run(0);
     } catch (error) {
-      popup?.close();
-      if (isAbortError(error)) return;
-      this.message = { level: 'critical', text: `The authorization could not be started. ${errorText(error)}` };
-      this.emitError(error);
-    } finally {
-      this.busy = false;
+      if (!isAbortError(error)) {
+        this.message = { level: 'critical', text: `The authorization could not be started. ${errorText(error)}` };
+        emitError(this, error);
+      }
     }
+    this.busy = false;
   }
 
-  /** The OAuth callback page's message; only from the API's origin. */
-  #onMessage = (e: MessageEvent): void => {
-    const data = e.data as Partial<AuthorizationMessage> | null;
-    if (data?.type !== 'o365-health:authorization' || e.origin !== new URL(this.config.apiBase, location.href).origin) return;
-    this.#finish(String(data.authorizationId), data.status === 'active' ? 'active' : 'failed', data.error);
-  };
-
-  /**
-   * The popup closed and no message came within the grace period: the server knows how it ended.
-   * Still pending means nobody came back from Microsoft: closing the window cancels it.
-   */
-  async #closed(p: Pending): Promise<void> {
-    await this.load.run(0);
-    if (this.pending !== p) return; // the message came meanwhile
-    const value = this.load.value;
-    const a = value && !value.readOnly ? value.authorizations.find((x) => x.id === p.id) : undefined;
-    if (a?.status !== 'pending')
-      // Gone: the server removes a consent cancelled at Microsoft.
-      return this.#finish(p.id, a?.status === 'active' ? 'active' : 'failed', a ? a.lastError : 'The sign-in or consent was cancelled at Microsoft, so nothing was authorized.');
-    try {
-      await this.store.client.deleteAuthorization(p.id, this.#side.signal);
-    } catch (error) {
-      // Gone already (expired, or removed elsewhere) is cancelled all the same.
-      if (!(error instanceof ApiError && error.status === 404)) return isAbortError(error) ? undefined : this.#finish(p.id, 'failed', errorText(error));
-    }
-    this.#finish(p.id, 'cancelled');
-  }
-
-  /** Tells the outcome of an authorization once, whichever of the message or the status check knew it first. */
-  #finish(id: string, status: 'active' | 'failed' | 'cancelled', error?: string | null): void {
-    if (this.pending?.id === id) {
-      this.pending = undefined;
-      this.#stopWatching();
-    }
-    if (this.#finished.has(id)) return;
-    this.#finished.add(id);
+  /** Tells how an authorization ended: the message, the live region, every widget of the API base, the event. */
+  #finished({ id, label: started, action, status, error }: AuthorizeOutcome): void {
     // The label: from the authorizations started here, else from the list (another tab's popup).
     // A cancelled consent's row is gone from the server, so the list alone would not do.
-    const value = this.load.value;
-    const started = this.#started.get(id);
-    const label = started?.label ?? (value && !value.readOnly ? value.authorizations.find((a) => a.id === id)?.label : undefined) ?? 'the tenant';
+    const label = started ?? this.#authorizations()?.find((a) => a.id === id)?.label ?? 'the tenant';
     this.message =
       status === 'active'
         ? { level: 'healthy', text: `Authorization “${label}” is active. Its service health appears within a minute.` }
         : status === 'cancelled'
           ? { level: 'advisory', text: `The sign-in window was closed before “${label}” was authorized, so it was cancelled.` }
           : { level: 'critical', text: `The authorization of “${label}” failed.`, ...(error ? { reason: error } : {}) };
-    this.announcement = this.message.reason ? `${this.message.text} Reason: ${this.message.reason}` : this.message.text;
-    this.#changed({ action: started?.action ?? 'add', authorizationId: id, status, ...(error ? { error } : {}) });
-  }
-
-  #stopWatching(): void {
-    clearInterval(this.#watch);
-    clearTimeout(this.#grace);
-    this.#watch = this.#grace = undefined;
+    this.data.say(this.message.reason ? `${this.message.text} Reason: ${this.message.reason}` : this.message.text);
+    this.#changed({ action, authorizationId: id, status, ...(error ? { error } : {}) });
   }
 
   #askDelete(id: string): void {
@@ -453,16 +381,16 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
     this.busy = true;
     this.deleteError = undefined;
     try {
-      await this.store.client.deleteAuthorization(a.id, this.#side.signal);
+      await this.data.store.client.deleteAuthorization(a.id, this.#side.signal);
       this.confirming = undefined;
       this.message = { level: 'healthy', text: `Authorization “${a.label}” deleted.` };
-      this.announcement = this.message.text;
+      this.data.say(this.message.text);
       this.#changed({ action: 'delete', authorizationId: a.id, status: 'deleted' });
       void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('#list-title')?.focus());
     } catch (error) {
       if (isAbortError(error)) return;
       this.deleteError = error;
-      this.emitError(error);
+      emitError(this, error);
     } finally {
       this.busy = false;
     }
@@ -470,7 +398,7 @@ export class O365OAuthSettings extends O365Element<OAuthSettingsData> {
 
   /** Every widget of this API base loads again, then the event tells the page. */
   #changed(detail: O365AuthorizationChangeDetail): void {
-    invalidateStores(this.config.apiBase);
+    invalidateStores(this.data.config.apiBase);
     emit(this, 'o365-authorization-change', detail);
   }
 }

@@ -1,11 +1,14 @@
 import { html, nothing, type TemplateResult, type PropertyDeclarations } from 'lit';
 import type { IssueSummary, Tenant } from '../api/types.js';
-import { ADMIN_HEALTH_URL, breakable, O365Element } from '../internal/base.js';
+import { O365Element } from '../internal/base.js';
+import { pickTenant } from '../internal/config.js';
+import { DataController } from '../internal/data.js';
 import { IssueDetailsController } from '../internal/details.js';
-import { emit, type HealthLoadDetail } from '../internal/events.js';
+import { emit } from '../internal/events.js';
 import { chevronIcon, externalIcon, renderStatus } from '../internal/icons.js';
 import { classificationText, isHealthy, issueLevel, rank, statusText, type Level } from '../internal/status.js';
 import { elementTokens, hostStyles, postStyles } from '../internal/styles.js';
+import { ADMIN_HEALTH_URL, asOf, breakable, failure, issueDetails, loading, noTenant, reauthNotice, time } from '../internal/templates.js';
 import { countText, filterServices, healthSummary, serviceRows } from './service-health.mapping.js';
 import { serviceHealthStyles } from './service-health.styles.js';
 import type { ServiceHealthData, ServiceRow } from './service-health.types.js';
@@ -64,7 +67,7 @@ import type { ServiceHealthData, ServiceRow } from './service-health.types.js';
  * @fires {CustomEvent<O365ErrorDetail>} o365-error - Loading failed; `detail.status` is the HTTP status (0: network).
  * @fires {CustomEvent<O365IssueSelectDetail>} o365-issue-select - The user opened an active issue; cancel it to stop the default (showing its post history in place).
  */
-export class O365ServiceHealth extends O365Element<ServiceHealthData> {
+export class O365ServiceHealth extends O365Element {
   /** Lit's reactive properties (`attribute: false`: internal state). Declared here rather than with decorators: the decorator helper cost the bundle ~0.5 KB gzip of its 20 KB budget. */
   static override properties: PropertyDeclarations = {
     tenant: {},
@@ -99,40 +102,38 @@ export class O365ServiceHealth extends O365Element<ServiceHealthData> {
 
   readonly #details = new IssueDetailsController(
     this,
-    () => this.store,
-    (issue) => (this.announcement = `New update: ${issue.title}`),
+    () => this.data.store,
+    (issue) => this.data.say(`New update: ${issue.title}`),
   );
 
-  protected override async fetchData(signal: AbortSignal, maxAge: number): Promise<ServiceHealthData> {
-    const tenant = await this.resolveTenant(signal, maxAge);
-    if (!tenant) return { tenant: undefined, health: undefined };
-    const health = await this.shared(`health/${tenant.tenantId}`, (s) => this.store.client.health(tenant.tenantId, s), signal, maxAge);
-    this.#details.refresh(tenant.tenantId, health.services.flatMap((sv) => sv.issues));
-    return { tenant, health };
-  }
-
-  protected override loadDetail(value: ServiceHealthData): HealthLoadDetail {
-    return { element: 'service-health', tenant: value.tenant ?? null, health: value.health ?? null };
-  }
-
-  protected override summary(value: ServiceHealthData): string {
-    return value.health ? `Service health updated: ${healthSummary(this.#rows(value))}` : '';
-  }
+  protected readonly data = new DataController<ServiceHealthData>(this, {
+    load: async (store, read, config) => {
+      const tenant = pickTenant((await store.tenants(read)).tenants, config.tenant);
+      if (!tenant) return { tenant: undefined, health: undefined };
+      const health = await store.health(tenant.tenantId, read);
+      this.#details.refresh(tenant.tenantId, health.services.flatMap((sv) => sv.issues));
+      return { tenant, health };
+    },
+    detail: (value) => ({ element: 'service-health', tenant: value.tenant ?? null, health: value.health ?? null }),
+    summary: (value) => (value.health ? `Service health updated: ${healthSummary(this.#rows(value))}` : ''),
+  });
 
   #rows(value: ServiceHealthData): ServiceRow[] {
     return value.health ? serviceRows(filterServices(value.health.services, this.services)) : [];
   }
 
   override render(): TemplateResult {
-    return html`<section part="base" class="base" aria-labelledby="title">${this.#body()} ${this.renderLive()}</section>`;
+    return html`<section part="base" class="base" aria-labelledby="title">${this.#body()} ${this.data.renderLive()}</section>`;
   }
 
   #body(): TemplateResult {
-    const { status, value } = this.load;
+    const { value } = this.data;
+    const c = this.data.config;
     const title = html`<h2 part="title" id="title">Microsoft 365 service health${value?.tenant ? html` <span class="muted">· ${breakable(value.tenant.label)}</span>` : nothing}</h2>`;
-    if (status === 'error') return html`<div part="header" class="header">${title}</div>${this.renderError('Service health could not be loaded.')}`;
-    if (!value) return html`<div part="header" class="header">${title}</div>${this.renderLoading('Loading service health')}`;
-    if (!value.tenant) return html`<div part="header" class="header">${title}</div>${this.renderNoTenant()}`;
+    const header = html`<div part="header" class="header">${title}</div>`;
+    if (this.data.failed) return html`${header}${failure('Service health could not be loaded.', () => this.data.run(), this.data.error)}`;
+    if (!value) return html`${header}${loading('Loading service health')}`;
+    if (!value.tenant) return html`${header}${noTenant(c.tenant)}`;
     const all = this.#rows(value);
     const rows = this.hideHealthy ? all.filter((r) => r.level !== 'healthy') : all;
     const summaryLevel: Level = all.find((r) => r.level !== 'healthy')?.level ?? 'healthy';
@@ -140,9 +141,9 @@ export class O365ServiceHealth extends O365Element<ServiceHealthData> {
       <div part="header" class="header">
         ${title}
         <p part="summary" class="summary">${renderStatus(summaryLevel, healthSummary(all))}</p>
-        ${this.renderAsOf(value.health.syncedAt ?? value.tenant.lastSyncAt, value.health.stale || value.tenant.stale)}
+        ${asOf(value.health.syncedAt ?? value.tenant.lastSyncAt, value.health.stale || value.tenant.stale, c)}
       </div>
-      ${this.renderReauth(value.tenant)}
+      ${reauthNotice(value.tenant)}
       ${rows.length
         ? html`<ul part="list" class="list">${rows.map((r) => this.#row(r, value.tenant))}</ul>`
         : html`<div part="empty" class="state"><p>${this.#emptyText(all.length, value.health.services.length)}</p></div>`}
@@ -201,13 +202,10 @@ export class O365ServiceHealth extends O365Element<ServiceHealthData> {
       <div class="issue-meta small">
         ${renderStatus(issueLevel(issue.status, issue.classification), statusText(issue.status))}
         <span class="badge">${classificationText(issue.classification)}</span>
-        <span class="muted">${issue.id} · Updated ${this.date(issue.lastModifiedDateTime)}</span>
+        <span class="muted">${issue.id} · Updated ${time(issue.lastModifiedDateTime, this.data.config)}</span>
       </div>
       <div part="details" class="details small" id=${id} ?hidden=${!open}>
-        ${open
-          ? html`${this.renderDetails(this.#details, issue, tenant.tenantId)}
-              ${this.renderAdminLink(this.adminCenterUrl, tenant, issue.id)}`
-          : nothing}
+        ${open ? issueDetails(this.#details, issue, tenant, this.adminCenterUrl, this.data.config) : nothing}
       </div>
     </li>`;
   }

@@ -1,12 +1,15 @@
-import { html, nothing, type PropertyValues, type TemplateResult, type PropertyDeclarations } from 'lit';
+import { html, nothing, type TemplateResult, type PropertyDeclarations } from 'lit';
 import { isAbortError, toQuery } from '../api/client.js';
-import type { IssuesQuery, IssueSummary, IssuesResponse, Tenant } from '../api/types.js';
-import { ADMIN_HEALTH_URL, breakable, errorText, O365Element } from '../internal/base.js';
+import type { IssuesQuery, IssueSummary, Tenant } from '../api/types.js';
+import { O365Element } from '../internal/base.js';
+import { pickTenant } from '../internal/config.js';
+import { DataController } from '../internal/data.js';
 import { IssueDetailsController } from '../internal/details.js';
-import { emit, type MessagesLoadDetail } from '../internal/events.js';
+import { emit, emitError } from '../internal/events.js';
 import { chevronIcon, externalIcon, renderStatus } from '../internal/icons.js';
 import { classificationText, issueLevel, statusText } from '../internal/status.js';
 import { elementTokens, hostStyles, postStyles } from '../internal/styles.js';
+import { ADMIN_HEALTH_URL, asOf, breakable, errorText, failure, issueDetails, loading, noTenant, reauthNotice, time } from '../internal/templates.js';
 import { serviceMessagesStyles } from './service-messages.styles.js';
 import {
   CLASSIFICATION_FILTER_TEXT,
@@ -70,7 +73,7 @@ import {
  * @fires {CustomEvent<O365ErrorDetail>} o365-error - Loading failed; `detail.status` is the HTTP status (0: network).
  * @fires {CustomEvent<O365IssueSelectDetail>} o365-issue-select - The user opened a message.
  */
-export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
+export class O365ServiceMessages extends O365Element {
   /** Lit's reactive properties (`attribute: false`: internal state). Declared here rather than with decorators: the decorator helper cost the bundle ~0.5 KB gzip of its 20 KB budget. */
   static override properties: PropertyDeclarations = {
     tenant: {},
@@ -85,7 +88,6 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
   };
 
   static override styles = [elementTokens('service-messages'), hostStyles, postStyles, serviceMessagesStyles];
-  protected static override reloadOn = ['apiBase', 'apiKey', 'tenant', 'state', 'classification', 'service', 'maxItems', 'query'];
 
   /** Tenant id or label to show; else the page default, else the first active tenant. */
   tenant = '';
@@ -115,14 +117,50 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
 
   #side = new AbortController();
   #debounce?: ReturnType<typeof setTimeout>;
-  /** Pages shown (1 + each "Show more"); a refresh loads as many again. */
+  /** Pages shown (1 + each "Show more") of the query last loaded; a refresh loads as many again. */
   #pages = 1;
+  #query?: string;
   #focused?: string;
   readonly #details = new IssueDetailsController(
     this,
-    () => this.store,
-    (issue) => (this.announcement = `New update: ${issue.title}`),
+    () => this.data.store,
+    (issue) => this.data.say(`New update: ${issue.title}`),
   );
+
+  protected readonly data = new DataController<ServiceMessagesData>(this, {
+    args: () => [this.state, this.classification, this.service, this.maxItems, this.query],
+    load: async (store, read, config) => {
+      const tenant = pickTenant((await store.tenants(read)).tenants, config.tenant);
+      if (!tenant) return { tenant: undefined };
+      const params = this.#params();
+      // Another query (tenant, filters, page size): back to the first page; a refresh keeps the pages.
+      const query = tenant.tenantId + toQuery(params);
+      if (query !== this.#query) this.#pages = 1;
+      this.#query = query;
+      const [health, page] = await Promise.all([store.health(tenant.tenantId, read), store.issues(tenant.tenantId, params, read)]);
+      // A refresh loads again every page the reader had (also one "Show more" added meanwhile);
+      // untracked: a further page that arrives must not load the element again.
+      const more: IssueSummary[] = [];
+      let cursor = page.nextCursor;
+      for (let n = 1; n < this.#pages && cursor; n++) {
+        const next = await store.issues(tenant.tenantId, { ...params, cursor }, { ...read, used: undefined });
+        more.push(...next.issues);
+        cursor = next.nextCursor;
+      }
+      this.moreError = undefined;
+      this.#details.refresh(tenant.tenantId, [...page.issues, ...more]);
+      return { tenant, services: health.services.map((s) => s.name).sort((a, b) => a.localeCompare(b)), page, more: unique(page.issues, more), cursor };
+    },
+    detail: (value) =>
+      value.tenant
+        ? { element: 'service-messages', tenant: value.tenant, issues: value.page.issues, nextCursor: value.page.nextCursor }
+        : { element: 'service-messages', tenant: null, issues: [], nextCursor: null },
+    summary: (value) => {
+      if (!value.tenant) return '';
+      const n = value.page.issues.length;
+      return `Messages updated: ${n} ${n === 1 ? 'message' : 'messages'}${value.page.nextCursor ? ' and more' : ''}`;
+    },
+  });
 
   #params(): IssuesQuery {
     return {
@@ -134,39 +172,9 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
     };
   }
 
-  /** A page of issues; `track` false for "Show more" pages, which must not reload the element when they arrive. */
-  #page(tenantId: string, query: IssuesQuery, signal: AbortSignal, maxAge: number, track = true): Promise<IssuesResponse> {
-    if (!track) return this.store.get(`issues/${tenantId}${toQuery(query)}`, (s) => this.store.client.issues(tenantId, query, s), { signal, maxAge });
-    return this.shared(`issues/${tenantId}${toQuery(query)}`, (s) => this.store.client.issues(tenantId, query, s), signal, maxAge);
-  }
-
-  protected override async fetchData(signal: AbortSignal, maxAge: number): Promise<ServiceMessagesData> {
-    const tenant = await this.resolveTenant(signal, maxAge);
-    if (!tenant) return { tenant: undefined };
-    const params = this.#params();
-    const [health, page] = await Promise.all([
-      this.shared(`health/${tenant.tenantId}`, (s) => this.store.client.health(tenant.tenantId, s), signal, maxAge),
-      this.#page(tenant.tenantId, params, signal, maxAge),
-    ]);
-    // A refresh loads again every page the reader had (also one "Show more" added meanwhile).
-    const more: IssueSummary[] = [];
-    let cursor = page.nextCursor;
-    for (let n = 1; n < this.#pages && cursor; n++) {
-      const next = await this.#page(tenant.tenantId, { ...params, cursor }, signal, maxAge, false);
-      more.push(...next.issues);
-      cursor = next.nextCursor;
-    }
-    this.moreError = undefined;
-    const data = { tenant, services: health.services.map((s) => s.name).sort((a, b) => a.localeCompare(b)), page, more: unique(page.issues, more), cursor };
-    this.#details.refresh(tenant.tenantId, [...page.issues, ...more]);
-    return data;
-  }
-
-  protected override willUpdate(changed: PropertyValues): void {
-    // Other filters, or another tenant: back to the first page (a refresh keeps the pages).
-    if (O365ServiceMessages.reloadOn.some((k) => changed.has(k))) this.#pages = 1;
+  /** Which message title has the focus before a render (see {@link updated}). */
+  protected override willUpdate(): void {
     this.#focused = (this.shadowRoot?.activeElement as HTMLElement | null)?.dataset.issue;
-    super.willUpdate(changed);
   }
 
   /** The message whose title had the focus before a render keeps it, wherever a refresh moved it. */
@@ -174,18 +182,6 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
     const id = this.#focused;
     if (id && (this.shadowRoot!.activeElement as HTMLElement | null)?.dataset.issue !== id)
       this.renderRoot.querySelector<HTMLElement>(`.item-title[data-issue="${CSS.escape(id)}"]`)?.focus({ preventScroll: true });
-  }
-
-  protected override loadDetail(value: ServiceMessagesData): MessagesLoadDetail {
-    return value.tenant
-      ? { element: 'service-messages', tenant: value.tenant, issues: value.page.issues, nextCursor: value.page.nextCursor }
-      : { element: 'service-messages', tenant: null, issues: [], nextCursor: null };
-  }
-
-  protected override summary(value: ServiceMessagesData): string {
-    if (!value.tenant) return '';
-    const n = value.page.issues.length;
-    return `Messages updated: ${n} ${n === 1 ? 'message' : 'messages'}${value.page.nextCursor ? ' and more' : ''}`;
   }
 
   override disconnectedCallback(): void {
@@ -197,27 +193,28 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
   }
 
   override render(): TemplateResult {
-    return html`<section part="base" class="base" aria-labelledby="title">${this.#body()} ${this.renderLive()}</section>`;
+    return html`<section part="base" class="base" aria-labelledby="title">${this.#body()} ${this.data.renderLive()}</section>`;
   }
 
   #body(): TemplateResult {
-    const { status, value } = this.load;
+    const { value } = this.data;
+    const c = this.data.config;
     const header = (extra: unknown = nothing) =>
       html`<div part="header" class="header">
         <h2 part="title" id="title">Service messages${value?.tenant ? html` <span class="muted">· ${breakable(value.tenant.label)}</span>` : nothing}</h2>
         ${extra}
       </div>`;
-    if (status === 'error') return html`${header()}${this.renderError('Service messages could not be loaded.')}`;
-    if (!value) return html`${header()}${this.renderLoading('Loading service messages')}`;
-    if (!value.tenant) return html`${header()}${this.renderNoTenant()}`;
+    if (this.data.failed) return html`${header()}${failure('Service messages could not be loaded.', () => this.data.run(), this.data.error)}`;
+    if (!value) return html`${header()}${loading('Loading service messages')}`;
+    if (!value.tenant) return html`${header()}${noTenant(c.tenant)}`;
     const items = [...value.page.issues, ...value.more];
     const { cursor, tenant } = value;
     return html`
-      ${header(this.renderAsOf(tenant.lastSyncAt, tenant.stale))}
-      ${this.renderReauth(tenant)}
+      ${header(asOf(tenant.lastSyncAt, tenant.stale, c))}
+      ${reauthNotice(tenant)}
       ${this.#filters(value.services)}
       ${items.length
-        ? html`<ul part="list" class="list" aria-busy=${this.load.busy}>${items.map((i) => this.#item(i, tenant))}</ul>`
+        ? html`<ul part="list" class="list" aria-busy=${this.data.busy}>${items.map((i) => this.#item(i, tenant))}</ul>`
         : this.#filtered()
           ? html`<div part="empty" class="state">
               <p>No messages match these filters.</p>
@@ -297,6 +294,7 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
   };
 
   #item(issue: IssueSummary, tenant: Tenant): TemplateResult {
+    const c = this.data.config;
     const open = this.#details.open.has(issue.id);
     const id = `details-${issue.id.replace(/[^\w-]/g, '_')}`;
     return html`<li part="item" class="item">
@@ -312,15 +310,12 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
         <span class="muted">${issue.id}</span>
       </div>
       <p class="meta small muted">
-        <span>Started ${this.date(issue.startDateTime)}</span>
-        <span>Updated ${this.date(issue.lastModifiedDateTime)}</span>
-        ${issue.endDateTime ? html`<span>Ended ${this.date(issue.endDateTime)}</span>` : nothing}
+        <span>Started ${time(issue.startDateTime, c)}</span>
+        <span>Updated ${time(issue.lastModifiedDateTime, c)}</span>
+        ${issue.endDateTime ? html`<span>Ended ${time(issue.endDateTime, c)}</span>` : nothing}
       </p>
       <div part="details" class="details" id=${id} ?hidden=${!open}>
-        ${open
-          ? html`${this.renderDetails(this.#details, issue, tenant.tenantId)}
-              ${this.renderAdminLink(this.adminCenterUrl, tenant, issue.id)}`
-          : nothing}
+        ${open ? issueDetails(this.#details, issue, tenant, this.adminCenterUrl, c) : nothing}
       </div>
     </li>`;
   }
@@ -334,13 +329,13 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
     this.moreBusy = true;
     this.moreError = undefined;
     try {
-      const page = await this.#page(tenantId, { ...this.#params(), cursor }, this.#side.signal, Infinity, false);
-      const value = this.load.value;
+      const page = await this.data.store.issues(tenantId, { ...this.#params(), cursor }, { signal: this.#side.signal });
+      const value = this.data.value;
       if (!value?.tenant || value.tenant.tenantId !== tenantId) return;
       // Shown at once, and loaded again by every refresh from now on.
       this.#pages++;
-      this.load.value = { ...value, more: unique(value.page.issues, [...value.more, ...page.issues]), cursor: page.nextCursor };
-      this.announcement = `${page.issues.length} more ${page.issues.length === 1 ? 'message' : 'messages'} loaded`;
+      this.data.value = { ...value, more: unique(value.page.issues, [...value.more, ...page.issues]), cursor: page.nextCursor };
+      this.data.say(`${page.issues.length} more ${page.issues.length === 1 ? 'message' : 'messages'} loaded`);
       emit(this, 'o365-load', { element: 'service-messages', tenant: value.tenant, issues: page.issues, nextCursor: page.nextCursor });
       // The reader goes on where the new messages start (the button may be gone).
       const first = page.issues[0];
@@ -350,7 +345,7 @@ export class O365ServiceMessages extends O365Element<ServiceMessagesData> {
     } catch (error) {
       if (isAbortError(error)) return;
       this.moreError = error;
-      this.emitError(error);
+      emitError(this, error);
     } finally {
       this.moreBusy = false;
     }
