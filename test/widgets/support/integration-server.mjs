@@ -8,9 +8,15 @@
 //   GET /integration-config → { apiBase, serverUrl, simulatorUrl, apiKey, tenants, bundleUrl }
 //     apiBase is the server's public origin (the OAuth callback page posts from it), apiKey the
 //     demo org's admin key from <server>/demo/config.js, tenants the simulator's tenants.
-//   executeServerCommand('o365-consent-in-popup', { upn, decision }) signs in as `upn` on the
-//     simulator's page in the popup the test page opened, then presses Accept or Cancel, and
-//     resolves when the popup has closed (puppeteer, through @web/test-runner-chrome's page).
+//   executeServerCommand('o365-consent-in-popup', { upn, decision, keepOpen }) signs in as `upn`
+//     on the simulator's page in the popup the test page opened, then presses Accept or Cancel, and
+//     resolves when the popup has closed (puppeteer, through @web/test-runner-chrome's page). With
+//     `keepOpen`, the popup's `window.close()` does nothing: it resolves once the server's callback
+//     page has loaded (and posted its message), and the popup stays open until 'o365-close-popup'.
+//   executeServerCommand('o365-api', { target: 'real' | 'fake', session, role, method, path,
+//     headers, body }) sends one request from Node (any Origin, If-None-Match…) to the real API
+//     (with the demo org's admin or viewer key) or to the test runner's fake (test-api.mjs, session
+//     `session`, key `admin`/`viewer`) and returns { status, headers, body } (for contract.test.ts).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,7 +120,17 @@ async function startServer(allowedOrigins) {
   const serverUrl = line(/o365-health is listening on (\S+)/);
   const publicUrl = new URL(line(/demo portal:\s+(\S+)/)).origin;
   const simulatorUrl = line(/identity platform and Graph at (\S+)/);
-  return { serverUrl, publicUrl, simulatorUrl, stop, output: () => output };
+  /** A key of `org` made with the keys CLI against the same database (`npm run keys -- create`). */
+  const createKey = (org, role) =>
+    new Promise((resolvePromise, reject) => {
+      const cli = spawn(TSX, ['server/keys.ts', 'create', '--org', org, '--role', role, '--user', `${org}-${role}`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      cli.stdout.on('data', (d) => (out += d));
+      cli.stderr.on('data', (d) => (out += d));
+      cli.once('error', reject);
+      cli.once('close', (code) => (code === 0 ? resolvePromise(out.trim().split('\n').at(-1).trim()) : reject(new Error(`keys create failed (${code}): ${out}`))));
+    });
+  return { serverUrl, publicUrl, simulatorUrl, stop, createKey, output: () => output };
 }
 
 /**
@@ -126,6 +142,8 @@ export function integrationServer() {
   let origins = [];
   let started;
   let server;
+  let viewerKey;
+  let devOrigin;
 
   const ensure = () =>
     (started ??= (async () => {
@@ -135,6 +153,7 @@ export function integrationServer() {
       const apiKey = /"apiKey":"([^"]+)"/.exec(js)?.[1];
       if (!apiKey) throw new Error(`/demo/config.js carries no apiKey: ${js}`);
       const { tenants } = await (await fetch(`${s.simulatorUrl}/_simulator/tenants`)).json();
+      viewerKey = await s.createKey('demo', 'viewer');
       return { apiBase: s.publicUrl, serverUrl: s.serverUrl, simulatorUrl: s.simulatorUrl, apiKey, tenants, bundleUrl: `${s.publicUrl}/widgets/o365-health.js` };
     })());
 
@@ -145,6 +164,7 @@ export function integrationServer() {
     name: 'o365-integration-server',
     serverStart({ config }) {
       origins = [`http://${config.hostname}:${config.port}`, `http://localhost:${config.port}`, `http://127.0.0.1:${config.port}`].filter((o, i, a) => a.indexOf(o) === i);
+      devOrigin = `http://127.0.0.1:${config.port}`;
       // Started now, awaited by the first test that asks: it boots while the element tests run.
       if (!onlyElements) ensure().catch(() => {});
     },
@@ -153,6 +173,15 @@ export function integrationServer() {
       await server?.stop();
     },
     async executeCommand({ command, payload, session }) {
+      if (command === 'o365-api') {
+        const cfg = await ensure();
+        return apiRequest(payload.target === 'real' ? cfg.serverUrl : `${devOrigin}/test-api/${payload.session}`, payload, payload.target === 'real' ? (payload.role === 'viewer' ? viewerKey : cfg.apiKey) : payload.role ?? 'admin');
+      }
+      if (command === 'o365-close-popup') {
+        const page = session.browser.getPage(session.id);
+        for (const p of await page.browser().pages()) if (p !== page && p.url().includes('/oauth/callback')) await p.close();
+        return { closed: true };
+      }
       if (command !== 'o365-consent-in-popup') return undefined;
       if (session.browser.type !== 'puppeteer') throw new Error('o365-consent-in-popup needs the Chrome launcher (puppeteer).');
       return consentInPopup(session.browser.getPage(session.id), payload);
@@ -177,19 +206,32 @@ export function integrationServer() {
  * In the popup the test page opened: the simulator's sign-in page (one button per admin account,
  * named with its UPN), then the consent page (Accept / Cancel). Real clicks, through puppeteer.
  */
-async function consentInPopup(page, { upn, decision = 'Accept', timeout = 15_000 }) {
+async function consentInPopup(page, { upn, decision = 'Accept', keepOpen = false, timeout = 15_000 }) {
   const target = await page.browser().waitForTarget((t) => t.type() === 'page' && t.url().includes('/oauth2/v2.0/authorize'), { timeout });
   const popup = await target.page();
   if (!popup) throw new Error('The sign-in popup has no page.');
-  const button = async (match, arg) => {
-    const handle = await popup.waitForFunction(
-      (kind, value) => [...document.querySelectorAll('button')].find((b) => (kind === 'contains' ? b.textContent.includes(value) : b.textContent.trim() === value)),
-      { timeout, polling: 100 },
-      match,
-      arg,
-    );
-    return handle.asElement();
-  };
+  const button = (match, arg) => findButton(popup, match, arg, timeout);
+  if (keepOpen) {
+    // Every later document of the popup (the server's callback page too) cannot close itself.
+    await popup.evaluateOnNewDocument(() => {
+      window.close = () => {};
+    });
+    await (await button('contains', upn)).click();
+    const loaded = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`The popup never reached the server's callback (at ${popup.url()}).`)), timeout);
+      const check = () => {
+        if (popup.url().includes('/oauth/callback')) {
+          clearTimeout(timer);
+          popup.off('load', check);
+          resolve();
+        }
+      };
+      popup.on('load', check);
+    });
+    await (await button('exact', decision)).click();
+    await loaded;
+    return { closed: false, url: popup.url() };
+  }
   const closed = new Promise((r) => popup.once('close', r));
   await (await button('contains', upn)).click();
   await (await button('exact', decision)).click();
@@ -198,4 +240,31 @@ async function consentInPopup(page, { upn, decision = 'Accept', timeout = 15_000
     new Promise((_, reject) => setTimeout(() => reject(new Error(`The popup did not close after ${decision} (at ${popup.url()}).`)), timeout)),
   ]);
   return { closed: true };
+}
+
+/** The button of the popup's page whose text contains (or is exactly) `value`. */
+async function findButton(popup, kind, value, timeout) {
+  const handle = await popup.waitForFunction(
+    (k, v) => [...document.querySelectorAll('button')].find((b) => (k === 'contains' ? b.textContent.includes(v) : b.textContent.trim() === v)),
+    { timeout, polling: 100 },
+    kind,
+    value,
+  );
+  return handle.asElement();
+}
+
+/** One request from Node to an API base; the answer's status, headers (lower-case) and JSON body. */
+async function apiRequest(base, { method = 'GET', path, headers = {}, body, noKey = false }, key) {
+  const h = new Headers(headers);
+  if (key && !noKey && !h.has('authorization')) h.set('authorization', `Bearer ${key}`);
+  if (body !== undefined) h.set('content-type', 'application/json');
+  const res = await fetch(base + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, headers: Object.fromEntries([...res.headers].map(([k, v]) => [k.toLowerCase(), v])), body: json };
 }
