@@ -22,6 +22,7 @@ import type { Config } from './config.js';
 import type { Core } from './core/index.js';
 import { errorResponse, handleError } from './errors.js';
 import { authorizationRoutes, oauthCallbackRoutes } from './routes/authorizations.js';
+import { historyRoutes } from './routes/history.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { createLineLogger, escapeControl, type Log } from './log.js';
 import { renderReadme } from './readme.js';
@@ -95,6 +96,7 @@ function apiRoutes(deps: { config: Config; core: Core }) {
       })
       .use('*', apiKeyAuth(deps.core.keys))
       .route('/tenants', tenantRoutes(deps))
+      .route('/tenants', historyRoutes(deps))
       .route('/authorizations', authorizationRoutes(deps))
   );
 }
