@@ -13,6 +13,7 @@ import type { Core } from '../core/index.js';
 import { notFound } from '../errors.js';
 import { decodeIssueCursor } from '../store/tenants.js';
 import { validate } from '../validation.js';
+import { issuesCsvExport } from './issues-csv.js';
 import type { HealthResponse, IssueDetail, IssuesResponse, Tenant, TenantsResponse } from '../../widgets/api/types.js';
 
 /** Longest accepted `q`; longer searches are refused rather than silently cut. */
@@ -42,6 +43,8 @@ const issuesQuery = z.object({
     .transform((v) => new Date(v).toISOString())
     .optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
+  /** `csv`: every matching issue (all pages) as a CSV download; also chosen by `Accept: text/csv`. */
+  format: z.enum(['json', 'csv']).optional(),
   cursor: z
     .string()
     .optional()
@@ -96,7 +99,7 @@ export function tenantRoutes(deps: { core: Core }) {
         services: health.services,
       } satisfies HealthResponse);
     })
-    .get('/:tenantId/issues', validate('param', tenantParam), validate('query', issuesQuery), (c) => {
+    .get('/:tenantId/issues', validate('param', tenantParam), validate('query', issuesQuery), issuesCsvExport(deps.core), (c) => {
       const tenant = visibleTenant(c.var.principal.orgId, c.req.valid('param').tenantId);
       const page = tenants.issues(tenant.tenantId, c.req.valid('query'));
       return c.json({
