@@ -18,6 +18,8 @@ if (!existsSync(chromePath)) {
 export const chromeArgs = [
   '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+  // The browser's language, which a widget without locale, page default or <html lang> follows.
+  '--lang=en-US',
 ];
 
 /** Writes `{ passed, failed, skipped }` for .ci/run's closing line. */

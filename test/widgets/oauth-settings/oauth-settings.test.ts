@@ -3,7 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../../widgets/oauth-settings/oauth-settings.js';
 import type { O365OAuthSettings } from '../../../widgets/oauth-settings/oauth-settings.js';
 import '../../../widgets/service-health/service-health.js';
-import { $, $$, count, mount, newSession, overflowing, part, requests, selectFits, sleep, text } from '../support/helpers.js';
+import { $, $$, count, mount, newSession, overflowing, part, requests, selectFits, text } from '../support/helpers.js';
 
 async function settings(key = 'admin') {
   const s = newSession();
@@ -79,7 +79,7 @@ describe('<o365-oauth-settings>', () => {
       for (const width of [375, 740]) {
         wrapper.style.width = `${width}px`;
         await part(el, 'list');
-        await sleep(30);
+        // Reading boxes lays the page out, container queries included: no wait needed.
         expect(selectFits($(el, 'select[name="api"]') as HTMLSelectElement), `${width} px`).to.be.true;
         expect(overflowing(el)).to.deep.equal([]);
       }
@@ -165,8 +165,8 @@ describe('<o365-oauth-settings>', () => {
       }
       /** What Microsoft's redirect to the server's callback does to the authorization, without the page's message. */
       const signIn = (popup: { location: { href: string } }, status: 'active' | 'failed') => fetch(`${popup.location.href}&status=${status}`);
-      const callback = (data: object) =>
-        window.dispatchEvent(new MessageEvent('message', { origin: location.origin, data: { type: 'o365-health:authorization', ...data } }));
+      /** The server's callback page's message, posted for real from the API's origin (the page's own here). */
+      const callback = (data: object) => window.postMessage({ type: 'o365-health:authorization', ...data }, location.origin);
       const changes = (events: CustomEvent[]) => events.filter((e) => e.type === 'o365-authorization-change').map((e) => e.detail);
       const row = (el: Element, label: string) => $$(el, '[part~="item"]').find((li) => text(li.querySelector('.item-label')) === label);
 
@@ -209,8 +209,7 @@ describe('<o365-oauth-settings>', () => {
         await signIn(popup, 'active');
         popup.closed = true;
         callback({ status: 'active', authorizationId: 'auth_new_1', error: null });
-        await el.updateComplete;
-        expect(text($(el, '[part~="message"]'))).to.contain('Authorization “late.example.com” is active');
+        await waitUntil(() => text($(el, '[part~="message"]')).includes('Authorization “late.example.com” is active'), 'the late message was not taken');
         // The list loads again (the store was invalidated); no status check overrides the message.
         await waitUntil(async () => (await count(session.id, '/api/authorizations')) >= 3, 'the list did not load again');
         expect(text($(el, '[part~="message"]'))).to.contain('is active');
@@ -223,7 +222,7 @@ describe('<o365-oauth-settings>', () => {
         popup.closed = true;
         const reason = 'The sign-in or consent was cancelled at Microsoft, so nothing was authorized.';
         callback({ status: 'failed', authorizationId: 'auth_new_1', error: reason });
-        await el.updateComplete;
+        await waitUntil(() => $(el, '[part~="message"] .reason'), 'the message was not taken');
         const message = $(el, '[part~="message"]')!;
         expect(message.getAttribute('role')).to.equal('alert');
         expect(text(message)).to.contain('The authorization of “declined.example.com” failed.');
@@ -249,9 +248,7 @@ describe('<o365-oauth-settings>', () => {
         window.open = open;
       }
       await fetch(`${popup.location.href}&status=active`);
-      window.dispatchEvent(
-        new MessageEvent('message', { origin: location.origin, data: { type: 'o365-health:authorization', status: 'active', authorizationId: 'auth_new_1' } }),
-      );
+      window.postMessage({ type: 'o365-health:authorization', status: 'active', authorizationId: 'auth_new_1', error: null }, location.origin);
       const added = () => $$(el, '[part~="item"]').find((li) => text(li.querySelector('.item-label')) === 'northwind.example.com');
       await waitUntil(() => text(added()?.querySelector('[part~="status"]')) === 'Active', 'the new authorization is not active');
       // The server's first sync ends a moment later: the row learns it without a reload.
@@ -290,12 +287,26 @@ describe('<o365-oauth-settings>', () => {
     it('ignores callback messages from other origins', async () => {
       const { el, events } = await settings();
       await part(el, 'list');
-      const data = { type: 'o365-health:authorization', status: 'active', authorizationId: 'auth_01' };
-      window.dispatchEvent(new MessageEvent('message', { origin: 'https://evil.example', data }));
-      await sleep(20);
-      expect(events.some((e) => e.type === 'o365-authorization-change')).to.be.false;
-      window.dispatchEvent(new MessageEvent('message', { origin: location.origin, data }));
-      expect(events.some((e) => e.type === 'o365-authorization-change')).to.be.true;
+      const data = { type: 'o365-health:authorization', status: 'active', authorizationId: 'auth_01', error: null };
+      // From a sandboxed frame (an opaque origin), then a second message that says the first was handled.
+      const frame = document.createElement('iframe');
+      frame.sandbox.add('allow-scripts');
+      frame.srcdoc = `<script>parent.postMessage(${JSON.stringify(data)}, '*'); parent.postMessage({ type: 'test:done' }, '*');</script>`;
+      const done = new Promise<void>((resolve) => window.addEventListener('message', function on(e) {
+        if ((e.data as { type?: string })?.type !== 'test:done') return;
+        window.removeEventListener('message', on);
+        resolve();
+      }));
+      document.body.append(frame);
+      try {
+        await done;
+      } finally {
+        frame.remove();
+      }
+      expect(events.some((e) => e.type === 'o365-authorization-change'), 'a message from an opaque origin').to.be.false;
+      // The same message from the API's origin (here the page's own) is taken.
+      window.postMessage(data, location.origin);
+      await waitUntil(() => events.some((e) => e.type === 'o365-authorization-change'), 'the message from the API’s origin was not taken');
     });
 
     it('deletes after an in-element confirmation; Escape cancels and returns focus', async () => {

@@ -2,7 +2,7 @@ import { expect, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../../widgets/service-messages/service-messages.js';
 import type { O365ServiceMessages } from '../../../widgets/service-messages/service-messages.js';
-import { $, $$, CONTOSO, count, FABRIKAM, mount, newSession, overflowing, part, requests, selectFits, sleep, text } from '../support/helpers.js';
+import { $, $$, CONTOSO, count, FABRIKAM, mount, newSession, overflowing, part, requests, selectFits, text } from '../support/helpers.js';
 
 async function messages(attrs: { key?: string; tenant?: string } = {}, extra = '') {
   const s = newSession();
@@ -117,7 +117,7 @@ describe('<o365-service-messages>', () => {
         const button = $$(el, '.item-title').find((b) => text(b).includes('ErrorCode=0x80070005_CAA70004_'))!;
         button.click();
         await waitUntil(() => $$(el, '[part~="post"]').length === 3, 'the posts did not load');
-        await sleep(30);
+        await el.updateComplete;
         expect(el.getBoundingClientRect().width).to.equal(width);
         expect(overflowing(el)).to.deep.equal([]);
         expect(button.getBoundingClientRect().height).to.be.greaterThan(40);
@@ -183,8 +183,10 @@ describe('<o365-service-messages>', () => {
       const detail = `/api/tenants/${CONTOSO}/issues/EX226792`;
       expect(await count(session.id, detail)).to.equal(1);
       el.refreshInterval = 1;
-      await sleep(1300);
-      // Unchanged: a refresh of the list does not load the posts again.
+      // Unchanged: a refresh of the list does not load the posts again. After two refreshes, a
+      // load of the posts started by the first one would have been seen by the fake.
+      await oneEvent(el, 'o365-load');
+      await oneEvent(el, 'o365-load');
       expect(await count(session.id, detail)).to.equal(1);
       await fetch(`${session.apiBase}/_update?issue=EX226792`, { method: 'POST' });
       await waitUntil(() => $$(el, '[part~="post"]').length === 3, 'the new post did not appear', { timeout: 4000 });
@@ -203,8 +205,11 @@ describe('<o365-service-messages>', () => {
       await waitUntil(() => $$(el, '[part~="post"]').length === 2);
       button.click(); // closed
       await fetch(`${session.apiBase}/_update?issue=EX226792`, { method: 'POST' });
-      await sleep(600); // older than the store's "just refreshed" window
-      await el.refresh();
+      // A refresh takes data another widget loaded a moment ago from the page's store; refresh
+      // until the fake sees the list asked for again.
+      const lists = () => count(session.id, `/api/tenants/${CONTOSO}/issues`);
+      const before = await lists();
+      await waitUntil(async () => (await el.refresh(), (await lists()) > before), 'the refresh never asked for the list again');
       button.click();
       await waitUntil(() => $$(el, '[part~="post"]').length === 3, 'the old posts were shown');
     });

@@ -65,8 +65,6 @@ export async function part(el: Element, name: string, message?: string): Promise
 /** The visible text of a node, whitespace collapsed. */
 export const text = (node: Element | null | undefined): string => (node?.textContent ?? '').replace(/\s+/g, ' ').trim();
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Makes the page report itself hidden or visible, and tells listeners (as a tab switch would). */
 export function setVisibility(state: 'hidden' | 'visible'): void {
   Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
