@@ -151,6 +151,9 @@ async function checkStory(tab: Tab, origin: string, entry: IndexEntry): Promise<
           const text = document.querySelector('#error-message')?.textContent ?? 'error display shown';
           return { error: `Storybook error display: ${text.trim()}` };
         }
+        // Storybook has finished this story: rendered, its play function done (its render's phase).
+        const render = (window as unknown as { __STORYBOOK_PREVIEW__?: { currentRender?: { id?: string; phase?: string } } }).__STORYBOOK_PREVIEW__?.currentRender;
+        if (render?.id !== id || render.phase !== 'finished') return false;
         const frame = document.querySelector<HTMLElement>('#storybook-root .story-frame');
         if (!frame || frame.dataset.storyId !== id) return false;
         const el = frame.querySelector(frame.dataset.tag ?? '*');
@@ -164,11 +167,11 @@ async function checkStory(tab: Tab, origin: string, entry: IndexEntry): Promise<
     const outcome = (await handle.jsonValue()) as { error: string | null };
     if (outcome.error && !problems.includes(outcome.error)) problems.push(outcome.error);
     else {
-      // Let Lit finish its update and a play function its last step before measuring.
-      await page.waitForTimeout(60);
-      const shape = await page.evaluate(() => {
+      // Measure once Lit has no update pending (the play function has finished, see above).
+      const shape = await page.evaluate(async () => {
         const frame = document.querySelector<HTMLElement>('#storybook-root .story-frame')!;
         const el = frame.querySelector<HTMLElement>(frame.dataset.tag!)!;
+        while (!(await (el as HTMLElement & { updateComplete: Promise<boolean> }).updateComplete));
         const box = el.getBoundingClientRect();
         const cut: string[] = [];
         const walker = document.createTreeWalker(el.shadowRoot!, NodeFilter.SHOW_TEXT);
