@@ -23,6 +23,7 @@ import type { Core } from './core/index.js';
 import { errorResponse, handleError } from './errors.js';
 import { authorizationRoutes, oauthCallbackRoutes } from './routes/authorizations.js';
 import { historyRoutes } from './routes/history.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { createLineLogger, escapeControl, type Log } from './log.js';
 import { renderReadme } from './readme.js';
@@ -166,6 +167,8 @@ export function createApp(deps: AppDeps) {
   const routes = app
     .route('/api', apiRoutes({ config, core }))
     .route('/oauth/callback', oauthCallbackRoutes({ core }));
+  // Prometheus, only when METRICS_TOKEN is set (else an unknown path: 404).
+  if (config.metricsToken) app.route('/metrics', metricsRoutes({ token: config.metricsToken, core }));
 
   if (deps.demoKey) {
     const demoKey = deps.demoKey;

@@ -12,6 +12,7 @@
  */
 import { Cron } from 'croner';
 import type { SyncCore } from './core/sync.js';
+import type { SyncMetrics } from './metrics.js';
 import type { IssueRecord } from './domain.js';
 import { GraphClient, GraphError, GraphThrottledError, type GraphClientOptions } from './microsoft/graph.js';
 import { TokenError, type IdentityClient } from './microsoft/identity.js';
@@ -33,6 +34,8 @@ export interface PollerOptions {
   maxRetryAfterMs?: number;
   /** Jitter source of the failure backoff, in [0, 1) (tests pass a seeded one). */
   random?: () => number;
+  /** Counts Graph answers by status and times each sync (`/metrics`). */
+  metrics?: SyncMetrics;
   /** Passed to every {@link GraphClient} (timeouts, retries; tests shorten them). */
   graph?: Partial<Omit<GraphClientOptions, 'baseUrl' | 'getToken' | 'signal'>>;
 }
@@ -98,6 +101,7 @@ export class Poller {
       maxBackoffMs: 30 * 60_000,
       maxRetryAfterMs: MAX_RETRY_AFTER_MS,
       random: Math.random,
+      metrics: { graphResponse: () => {}, syncFinished: () => {} },
       ...options,
       graph: options.graph,
     };
@@ -207,7 +211,18 @@ export class Poller {
     this.#wake.unref();
   }
 
+  /** {@link #syncOnce}, timed for the metrics. */
   async #sync(tenantId: string): Promise<SyncOutcome> {
+    const started = performance.now();
+    let outcome: SyncOutcome | undefined;
+    try {
+      return (outcome = await this.#syncOnce(tenantId));
+    } finally {
+      this.#o.metrics.syncFinished((performance.now() - started) / 1000, outcome?.status ?? 'failed');
+    }
+  }
+
+  async #syncOnce(tenantId: string): Promise<SyncOutcome> {
     const { sync, identity } = this.#o;
     const tenant = sync.tenant(tenantId);
     if (!tenant) return { status: 'no-authorization', tenantId };
@@ -218,6 +233,7 @@ export class Poller {
         ...this.#o.graph,
         baseUrl: this.#o.graphUrl,
         signal: this.#abort.signal,
+        onResponse: (status) => this.#o.metrics.graphResponse(status),
         getToken: (forceRefresh) => identity.accessToken({ tenantId, homeAccountId: auth.homeAccountId ?? '', forceRefresh }, store),
       });
       const startedAt = this.#o.now();

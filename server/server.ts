@@ -104,6 +104,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     now,
     log: (line) => log(line),
     fullSyncEveryMs: config.fullSyncMinutes * 60_000,
+    metrics: core.metrics,
     ...options.poller,
     graph: options.graph,
   });

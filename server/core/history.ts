@@ -57,6 +57,28 @@ export function issueLevel(issue: { classification: string; status: string; inte
   return issue.interruptionSeen || issue.status.toLowerCase() === 'serviceinterruption' ? 'interruption' : 'degradation';
 }
 
+/** Graph statuses that mean nothing is wrong (DESIGN.md, "Widgets"). */
+const HEALTHY_STATUSES = new Set(['serviceoperational', 'servicerestored', 'falsepositive', 'postincidentreviewpublished']);
+
+/**
+ * A service's current level (the `/metrics` gauge, the overview): its status read with the
+ * classification of its active issues — healthy statuses are `operational`, `serviceInterruption`
+ * is an `interruption`, any other status (an unknown one too) a `degradation`, or an `advisory`
+ * when every active issue is one — and never better than its worst active issue.
+ */
+export function serviceLevel(status: string, active: ReadonlyArray<{ classification: string; status: string; interruptionSeen?: boolean }>): HistoryLevel {
+  const lower = status.toLowerCase();
+  let level: HistoryLevel = HEALTHY_STATUSES.has(lower)
+    ? 'operational'
+    : lower === 'serviceinterruption'
+      ? 'interruption'
+      : active.length > 0 && active.every((i) => i.classification.toLowerCase() !== 'incident')
+        ? 'advisory'
+        : 'degradation';
+  for (const issue of active) level = worseLevel(level, issueLevel(issue));
+  return level;
+}
+
 /** What {@link issueInterval} reads of a stored issue. */
 export interface IssueTimes {
   status: string;

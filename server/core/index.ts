@@ -13,6 +13,8 @@ import type { IdentityClient } from '../microsoft/identity.js';
 import { pruneOAuthRequests } from '../store/authorizations.js';
 import { createAuthorizationsCore, type AuthorizationsCore } from './authorizations.js';
 import { createHistoryCore, type HistoryCore } from './history.js';
+import { createMetrics, type Metrics } from '../metrics.js';
+import { metricsRows } from '../store/history.js';
 import { createKeysCore, type KeysCore } from './keys.js';
 import { createSyncCore, type SyncCore } from './sync.js';
 import { createTenantsCore, type TenantsCore } from './tenants.js';
@@ -35,6 +37,8 @@ export interface Core {
   sync: SyncCore;
   /** Day-by-day history, availability and the issues export. */
   history: HistoryCore;
+  /** This server's Prometheus registry: gauges read from the database at scrape time, counters the poller bumps. */
+  metrics: Metrics;
   /** The clock every operation uses. */
   now(): Date;
   /** Throws when the database does not answer (`/healthz`). */
@@ -63,6 +67,7 @@ export function createCore(deps: CoreDeps): Core {
     tenants: createTenantsCore({ db: deps.db, now, pollIntervalMs: pollIntervalMs(deps.config.pollCron, now()) }),
     sync: createSyncCore({ db: deps.db, box: deps.box, now }),
     history: createHistoryCore({ db: deps.db, now }),
+    metrics: createMetrics(() => metricsRows(deps.db)),
     now,
     ping: () => void deps.db.get(sql`select 1`),
     onTenantActivated: (listener) => void listeners.push(listener),

@@ -77,6 +77,8 @@ export interface GraphClientOptions {
   signal?: AbortSignal;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
+  /** Told the HTTP status of every answer (0 when none arrived), for the metrics. */
+  onResponse?: (status: number) => void;
 }
 
 /** Counts what one client did, for logs and benchmarks. */
@@ -110,7 +112,7 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 
 export class GraphClient {
   readonly stats: GraphStats = { requests: 0, retries: 0 };
-  readonly #o: Required<Omit<GraphClientOptions, 'signal'>> & { signal?: AbortSignal };
+  readonly #o: Required<Omit<GraphClientOptions, 'signal' | 'onResponse'>> & Pick<GraphClientOptions, 'signal' | 'onResponse'>;
   readonly #origin: string;
   #token: string | null = null;
 
@@ -228,14 +230,21 @@ export class GraphClient {
     this.stats.requests++;
     const timeout = AbortSignal.timeout(this.#o.timeoutMs);
     const signal = this.#o.signal ? AbortSignal.any([this.#o.signal, timeout]) : timeout;
-    return fetch(url, {
-      headers: {
-        authorization: `Bearer ${this.#token}`,
-        accept: 'application/json',
-        prefer: `odata.maxpagesize=${this.#o.pageSize}`,
-      },
-      signal,
-    });
+    try {
+      const res = await fetch(url, {
+        headers: {
+          authorization: `Bearer ${this.#token}`,
+          accept: 'application/json',
+          prefer: `odata.maxpagesize=${this.#o.pageSize}`,
+        },
+        signal,
+      });
+      this.#o.onResponse?.(res.status);
+      return res;
+    } catch (err) {
+      this.#o.onResponse?.(0);
+      throw err;
+    }
   }
 
   async #backoff(attempt: number, retryAfter: number | null) {
