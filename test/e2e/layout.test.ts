@@ -189,11 +189,8 @@ describe('the demo portal', () => {
     const smallBox = (await small.boundingBox())!;
     expect(smallBox.x).toBeGreaterThanOrEqual(tileBox.x);
     expect(smallBox.x + smallBox.width).toBeLessThanOrEqual(tileBox.x + tileBox.width);
-    const shot = pngSize(await tile.screenshot());
-    expect(shot.width).toBe(240);
-    // A screenshot covers whole device pixels: a box at a fractional position may gain one.
-    expect(Math.abs(shot.height - tileBox.height)).toBeLessThanOrEqual(1);
-    expect(Math.abs(pngSize(await small.screenshot()).width - smallBox.width)).toBeLessThanOrEqual(1);
+    // Inside the tile's 15 px padding: 210 px wide, as a user sees it.
+    expect(Math.round(smallBox.width)).toBe(210);
 
     // The wide widget and the messages feed with the long incident opened.
     const wide = page.locator('o365-service-health').first();
@@ -230,7 +227,7 @@ describe('the demo portal', () => {
     }
   });
 
-  it('raised no script errors and no CSP violations', () => {
+  it('raised no script errors, no CSP violations and no failed requests', () => {
     expect(browser.problems).toEqual([]);
   });
 });

@@ -55,7 +55,9 @@ export async function launchBrowser(options: { colorScheme?: 'light' | 'dark'; v
   const watch = (page: Page) => {
     page.on('pageerror', (err) => problems.push(`${page.url()}: ${err.message}`));
     page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`${page.url()}: ${msg.text()}`);
+      // A failed load names its resource only in the message's location: keep it, so a test can
+      // tell an expected one (a favicon) from a widget's 4xx/5xx.
+      if (msg.type() === 'error') problems.push(`${page.url()}: ${msg.text()}${msg.location().url ? ` [${msg.location().url}]` : ''}`);
     });
   };
   context.on('page', watch);
