@@ -2,7 +2,7 @@
  * `npm run bench [-- http|poll ...] [--tenants 1000,10000] [--duration 10] [--warmup 3]
  *  [--connections 50] [--setup-concurrency 16] [--full-cycle] [--out bench/results.json]`
  *
- * 1. HTTP: throughput and latency of `GET /api/tenants/:id/health` (API key) on the real server,
+ * 1. HTTP: throughput and latency of the read routes (health, tenants, issues; API key) on the real server,
  *    next to a bare Hono app serving the same bytes, and the same route with `If-None-Match`
  *    (304). autocannon runs here, in the benchmark process; each server runs in its own child
  *    process (tsx), so client and server do not share an event loop (on 2 cores: one each).
@@ -16,23 +16,29 @@
  */
 import autocannon, { type Result } from 'autocannon';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { topSelfTime } from './lib/profile.js';
 import { startChild, type Child } from './lib/rpc.js';
 import type { CycleResult, SetupResult } from './targets/poll-server.js';
 import type { SetupWorkerResult } from './targets/poll-setup-worker.js';
 import type { SimulatorCounts } from './targets/poll-simulator.js';
+import { runHistoryBench, type HistoryBenchResult } from './targets/history.js';
 
 const usage = `usage: npm run bench -- [http] [poll] [--tenants 1000,10000] [--duration S] [--warmup S] [--connections N]
-                         [--setup auto|oauth|direct] [--setup-concurrency N] [--full-cycle] [--out FILE]
-  http   throughput and latency of GET /api/tenants/:id/health vs a bare Hono app (and 304)
+                         [--rounds N] [--profile] [--setup auto|oauth|direct] [--setup-concurrency N] [--full-cycle] [--out FILE]
+  http   throughput and latency of the read routes (health, tenants, issues) vs a bare Hono app serving the
+         same bytes (and health 304); --rounds alternating runs, best kept; --profile adds a CPU profile summary
   poll   one poll cycle over N simulated tenants (wall time, Graph requests per tenant, RSS)
+  history  GET /api/tenants/:id/history latency (400 days x 25 services, seeded database) and the
+         database growth per tenant per month of simulated activity (bench/targets/history.ts)
          setup: oauth = every tenant through POST /api/authorizations + consent pages + /oauth/callback
                 over HTTP; direct = the same server functions called in a worker process
                 (see bench/targets/poll-setup-worker.ts); auto = oauth up to 2000 tenants, direct above
-  (no part named: both)`;
+  (no part named: all of them)`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -43,6 +49,8 @@ const { values, positionals } = parseArgs({
     connections: { type: 'string', default: '50' },
     'setup-concurrency': { type: 'string', default: '16' },
     'full-cycle': { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '2' },
+    profile: { type: 'boolean', default: false },
     setup: { type: 'string', default: 'auto' },
     out: { type: 'string', default: fileURLToPath(new URL('./results.json', import.meta.url)) },
     help: { type: 'boolean', short: 'h' },
@@ -52,9 +60,9 @@ if (values.help) {
   console.log(usage);
   process.exit(0);
 }
-const parts = positionals.length ? positionals : ['http', 'poll'];
+const parts = positionals.length ? positionals : ['http', 'poll', 'history'];
 for (const p of parts) {
-  if (p !== 'http' && p !== 'poll') {
+  if (p !== 'http' && p !== 'poll' && p !== 'history') {
     console.error(`unknown part '${p}'\n${usage}`);
     process.exit(2);
   }
@@ -74,6 +82,8 @@ const opts = {
   connections: int('connections', values.connections, 1, 1000),
   setupConcurrency: int('setup-concurrency', values['setup-concurrency'], 1, 256),
   fullCycle: values['full-cycle'],
+  rounds: int('rounds', values.rounds, 1, 10),
+  profile: values.profile,
   setup: values.setup,
 };
 if (!['auto', 'oauth', 'direct'].includes(opts.setup)) {
@@ -171,51 +181,136 @@ async function measure(name: string, description: string, child: Child, url: str
   };
 }
 
+/** The read routes measured, each against a bare Hono route answering the same bytes. */
+interface ReadRoute {
+  key: string;
+  label: string;
+  /** The path as the bare app registers it. */
+  pattern: string;
+  path: (tenantId: string) => string;
+}
+
+const READ_ROUTES: ReadRoute[] = [
+  { key: 'health', label: 'health', pattern: '/api/tenants/:tenantId/health', path: (t) => `/api/tenants/${t}/health` },
+  { key: 'tenants', label: 'tenants', pattern: '/api/tenants', path: () => '/api/tenants' },
+  { key: 'issues', label: 'issues (first page)', pattern: '/api/tenants/:tenantId/issues', path: (t) => `/api/tenants/${t}/issues` },
+];
+
+/** Runs `measure` for each variant `rounds` times, alternating, and keeps each variant's best run. */
+async function bestOf<T extends { name: string; reqPerSec: number }>(rounds: number, variants: Array<() => Promise<T>>): Promise<{ best: T[]; runs: T[][] }> {
+  const runs: T[][] = variants.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, run] of variants.entries()) runs[i]!.push(await run());
+  }
+  return { best: runs.map((r) => r.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a))), runs };
+}
+
 async function httpBench() {
   const real = startChild('bench/targets/http-server.ts', { args: ['real'], stdout: 'ignore' });
   const bare = startChild('bench/targets/http-server.ts', { args: ['bare'], stdout: 'ignore' });
   try {
     log('http: starting the real server (simulator as Microsoft, one tenant authorized and synced)');
-    const info = await real.call<{ url: string; path: string; apiKey: string; tenant: string }>('start', undefined, 120_000);
+    const info = await real.call<{ url: string; path: string; tenantId: string; apiKey: string; tenant: string }>('start', undefined, 120_000);
     const auth = { authorization: `Bearer ${info.apiKey}` };
-    const res = await fetch(`${info.url}${info.path}`, { headers: auth });
-    const body = Buffer.from(await res.arrayBuffer());
-    const contentType = res.headers.get('content-type') ?? 'application/json';
-    const etag = res.headers.get('etag');
-    if (res.status !== 200 || !etag) throw new Error(`health answered ${res.status}, ETag ${etag}`);
-    const conditional = await fetch(`${info.url}${info.path}`, { headers: { ...auth, 'if-none-match': etag } });
-    if (conditional.status !== 304) throw new Error(`If-None-Match answered ${conditional.status}`);
-    const realHeaderBytes = [...res.headers].reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
+    const answers: Record<string, { body: Buffer; contentType: string; etag: string | null; headerBytes: number }> = {};
+    for (const route of READ_ROUTES) {
+      const res = await fetch(`${info.url}${route.path(info.tenantId)}`, { headers: auth });
+      if (res.status !== 200) throw new Error(`${route.key} answered ${res.status}`);
+      answers[route.key] = {
+        body: Buffer.from(await res.arrayBuffer()),
+        contentType: res.headers.get('content-type') ?? 'application/json',
+        etag: res.headers.get('etag'),
+        headerBytes: [...res.headers].reduce((n, [k, v]) => n + k.length + v.length + 4, 0),
+      };
+    }
+    const healthPath = info.path;
+    const etag = answers.health!.etag;
+    const conditional = await fetch(`${info.url}${healthPath}`, { headers: { ...auth, 'if-none-match': etag ?? '' } });
+    if (!etag || conditional.status !== 304) throw new Error(`If-None-Match answered ${conditional.status}, ETag ${etag}`);
 
-    const bareInfo = await bare.call<{ url: string }>('start', { body: body.toString('base64'), contentType }, 30_000);
-    const bareRes = await fetch(`${bareInfo.url}${info.path}`, { headers: auth });
-    const bareBody = Buffer.from(await bareRes.arrayBuffer());
-    if (!bareBody.equals(body)) throw new Error('the bare app does not serve the same bytes');
-    const bareHeaderBytes = [...bareRes.headers].reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
+    const bareInfo = await bare.call<{ url: string }>(
+      'start',
+      { routes: READ_ROUTES.map((r) => ({ path: r.pattern, body: answers[r.key]!.body.toString('base64'), contentType: answers[r.key]!.contentType })) },
+      30_000,
+    );
+    for (const route of READ_ROUTES) {
+      const same = Buffer.from(await (await fetch(`${bareInfo.url}${route.path(info.tenantId)}`)).arrayBuffer());
+      if (!same.equals(answers[route.key]!.body)) throw new Error(`the bare app does not serve the same bytes for ${route.key}`);
+    }
+    const bareHeaderBytes = [...(await fetch(`${bareInfo.url}${healthPath}`)).headers].reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
 
-    const variants: HttpVariant[] = [];
-    variants.push(await measure('bare Hono', 'bare Hono app, same route shape, same body bytes and Content-Type, no middleware', bare, `${bareInfo.url}${info.path}`, auth, 200));
-    await bare.stop();
-    variants.push(await measure('health 200', 'real server: request log (stdout to /dev/null), secure headers, body limit, CORS, ETag, API key (SHA-256 + SQLite), route (SQLite reads + JSON)', real, `${info.url}${info.path}`, auth, 200));
-    variants.push(await measure('health 304', 'same, with If-None-Match: <ETag> (the body is still built, then hashed and dropped)', real, `${info.url}${info.path}`, { ...auth, 'if-none-match': etag }, 304));
-    await real.call('set-log', false);
-    variants.push(await measure('health 200, no log', 'real server with its request log turned off, to show what the log line costs', real, `${info.url}${info.path}`, auth, 200));
+    const setLog = async (on: boolean) => void (await real.call('set-log', on));
+    const variants: Array<() => Promise<HttpVariant>> = [];
+    for (const route of READ_ROUTES) {
+      const path = route.path(info.tenantId);
+      variants.push(() => measure(`bare ${route.label}`, `bare Hono app, same route shape, same body bytes and Content-Type as ${route.key}, no middleware`, bare, `${bareInfo.url}${path}`, auth, 200));
+      variants.push(async () => {
+        await setLog(true);
+        return measure(`${route.label} 200`, `real server as npm start runs it (request log to /dev/null, security headers, CORS, ETag, API key): GET ${route.pattern}`, real, `${info.url}${path}`, auth, 200);
+      });
+    }
+    variants.push(async () => {
+      await setLog(true);
+      return measure('health 304', 'health with If-None-Match: <ETag> (answered from the read model before any body is built)', real, `${info.url}${healthPath}`, { ...auth, 'if-none-match': etag }, 304);
+    });
+    variants.push(async () => {
+      await setLog(false);
+      const v = await measure('health 200, no log', 'health with the request log turned off, to show what the log line costs', real, `${info.url}${healthPath}`, auth, 200);
+      await setLog(true);
+      return v;
+    });
+    const { best, runs } = await bestOf(opts.rounds, variants);
+    const byName = Object.fromEntries(best.map((v) => [v.name, v]));
+    const ratio = (a: string, b: string) => round(byName[a]!.reqPerSec / byName[b]!.reqPerSec, 2);
+    const ratios = {
+      health200: ratio('health 200', 'bare health'),
+      health304: ratio('health 304', 'bare health'),
+      tenants200: ratio('tenants 200', 'bare tenants'),
+      issues200: ratio('issues (first page) 200', 'bare issues (first page)'),
+    };
     const memory = await real.call<{ rss: number; maxRssKb: number }>('memory');
     return {
       setup: {
-        client: `autocannon 8.0.0 in the benchmark process (1 thread), ${opts.connections} connections, pipelining 1, ${opts.warmup} s warm-up (discarded) then ${opts.duration} s per variant`,
+        client: `autocannon 8.0.0 in the benchmark process (1 thread), ${opts.connections} connections, pipelining 1, ${opts.warmup} s warm-up (discarded) then ${opts.duration} s per variant; ${opts.rounds} rounds alternating the variants, the best run of each kept`,
         servers: 'each server in its own child process (node --import tsx), idle while the other is measured; the simulator runs inside the real server\'s child but is idle during the load (polling off)',
         tenant: info.tenant,
         path: '/api/tenants/:tenantId/health',
-        bodyBytes: body.length,
-        responseHeaderBytes: { real: realHeaderBytes, bare: bareHeaderBytes },
-        contentType,
+        bodyBytes: answers.health!.body.length,
+        bodies: Object.fromEntries(READ_ROUTES.map((r) => [r.key, answers[r.key]!.body.length])),
+        responseHeaderBytes: { real: answers.health!.headerBytes, bare: bareHeaderBytes },
+        contentType: answers.health!.contentType,
         realServerRssAfterMB: round(memory.rss / 1048576),
       },
-      variants,
+      variants: best,
+      ratios,
+      goals: { health200: 0.5, health304: 0.8, tenants200: 0.3, issues200: 0.3 },
+      allRuns: runs.map((r) => r.map((v) => ({ name: v.name, reqPerSec: v.reqPerSec, serverCpuUsPerRequest: v.serverCpuUsPerRequest }))),
+      profile: opts.profile ? await profileHealth() : undefined,
     };
   } finally {
     await Promise.all([real.stop(), bare.stop()]);
+  }
+}
+
+/**
+ * `--profile`: a fresh real server with V8's CPU profiler on, loaded with the health route for
+ * one run; the top self-time functions of that process (start-up included, so module loading
+ * shows near the top; the per-request functions are the rest).
+ */
+async function profileHealth() {
+  const dir = mkdtempSync(join(tmpdir(), 'o365-health-profile-'));
+  const child = startChild('bench/targets/http-server.ts', { args: ['real'], stdout: 'ignore', nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  try {
+    log('http: profiling the health route (node --cpu-prof)');
+    const info = await child.call<{ url: string; path: string; apiKey: string }>('start', undefined, 120_000);
+    await runLoad(`${info.url}${info.path}`, { authorization: `Bearer ${info.apiKey}` });
+    await child.stop();
+    const [file] = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f)).sort((a, b) => statSync(b).size - statSync(a).size);
+    if (!file) throw new Error('no CPU profile was written');
+    return topSelfTime(file, 15);
+  } finally {
+    await child.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -345,9 +440,16 @@ if (parts.includes('http')) {
       ]),
     ),
   );
-  const bare = http.variants[0]!;
-  const health = http.variants[1]!;
-  console.log(`health 200 reaches ${round((health.reqPerSec / bare.reqPerSec) * 100, 0)}% of the bare app's throughput; latency is autocannon's (1 ms resolution); "server CPU share" = server CPU time / wall time (1.0 = one core busy).`);
+  const r = http.ratios;
+  const g = http.goals;
+  console.log(
+    `ratios to bare Hono serving the same bytes (goal): health 200 ${r.health200} (${g.health200}), health 304 ${r.health304} (${g.health304}), ` +
+      `tenants ${r.tenants200} (${g.tenants200}), issues first page ${r.issues200} (${g.issues200}); latency is autocannon's (1 ms resolution); "server CPU share" = server CPU time / wall time (1.0 = one core busy).`,
+  );
+  if (http.profile) {
+    console.log(`\nCPU profile of the health route (${http.profile.busyMs} ms busy of ${http.profile.totalMs} ms, start-up included), top self time:`);
+    console.log(table(['function', '%', 'ms'], http.profile.functions.map((f) => [f.fn, f.percent, f.ms])));
+  }
   notes.push('HTTP latencies come from autocannon\'s HDR histogram, which records whole milliseconds.');
 }
 
@@ -411,6 +513,14 @@ if (parts.includes('poll')) {
     'Poll cycle wall time includes the simulator answering on the same 2 cores (it is another process on this machine, not a remote cloud), and the simulator is faster than Graph: network latency to Microsoft is not modelled.',
     '"max RSS (life)" is the server process\'s resourceUsage().maxRSS, which includes setup (authorizing every tenant); "peak" is process.memoryUsage().rss sampled every 20 ms during the cycle, after a forced GC.',
   );
+}
+
+if (parts.includes('history')) {
+  log('history: simulating 13 months of one tenant with 25 services, then timing GET /api/tenants/:id/history');
+  const history: HistoryBenchResult = await runHistoryBench({ months: 13, issuesPerDay: 4, calls: 50, seed: 11 });
+  results.history = history;
+  console.log(`\nHistory: ${history.issuesStored} issues with ${history.postsStored} posts over ${history.months} x 30 days, ${history.services} services; database growth ${round(history.growthPerTenantMonthBytes / 1048576, 2)} MiB per tenant-month\n`);
+  console.log(table(['query', 'cold ms', 'median ms', 'p90 ms', 'max ms', 'core median ms', 'bytes'], history.latency.map((l) => [l.query, l.coldMs, l.medianMs, l.p90Ms, l.maxMs, l.coreMedianMs, l.responseBytes])));
 }
 
 results.loadAverageAtEnd = loadavg().map((l) => round(l, 2));

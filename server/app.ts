@@ -24,6 +24,7 @@ import { errorResponse, handleError } from './errors.js';
 import { authorizationRoutes, oauthCallbackRoutes } from './routes/authorizations.js';
 import { historyRoutes } from './routes/history.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { createHealthHotPath, healthHotPath, type HotPath } from './routes/hot-path.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { createLineLogger, escapeControl, type Log } from './log.js';
 import { renderReadme } from './readme.js';
@@ -107,6 +108,32 @@ const etags = etag({
   retainedHeaders: [...RETAINED_304_HEADERS, 'access-control-allow-origin', 'access-control-expose-headers'],
 });
 
+/** The security headers of every answer (Hono's secureHeaders, with the exceptions explained). */
+function securityHeaders(config: Pick<Config, 'publicUrl'>) {
+  return secureHeaders({
+    // Set per path below: the API and the widget bundle are meant to be used from other origins.
+    crossOriginResourcePolicy: false,
+    // COOP would cut `window.opener` for the OAuth popup, which returns from Microsoft's origin.
+    crossOriginOpenerPolicy: false,
+    strictTransportSecurity: config.publicUrl.startsWith('https:'),
+    overwrite: false,
+  });
+}
+
+/**
+ * The health hot path (routes/hot-path.ts) for this configuration: its base headers are read from
+ * the same security middleware the chain uses, so the two cannot drift.
+ */
+export function createApiHotPath(deps: { config: Config; core: Core; log?: Log }): HotPath {
+  const probe = new Hono().use('*', securityHeaders(deps.config)).get('/', (c) => c.body(null, 204));
+  return createHealthHotPath({
+    core: deps.core,
+    allowedOrigins: new Set(deps.config.allowedOrigins),
+    log: deps.log ?? defaultLog,
+    baseHeaders: Promise.resolve(probe.request('/')).then((res) => ({ ...Object.fromEntries(res.headers), 'Cross-Origin-Resource-Policy': 'cross-origin' })),
+  });
+}
+
 /** Builds the application. */
 export function createApp(deps: AppDeps) {
   const { config, core } = deps;
@@ -114,6 +141,12 @@ export function createApp(deps: AppDeps) {
   const rootDir = deps.rootDir ?? REPO_ROOT;
 
   const app = new Hono<AppEnv>();
+
+  const security = securityHeaders(config);
+  // The hot path first: it answers the common health request whole, or hands it to the chain.
+  const hot = healthHotPath(createApiHotPath({ config, core, log }));
+  app.get('/api/tenants/:tenantId/health', hot);
+  app.get('/api/tenants', hot);
 
   // One line per request: method, path (no query string: it can carry OAuth codes), status, time.
   // The decoded path is the caller's text: control characters are escaped so it cannot forge lines.
@@ -123,17 +156,7 @@ export function createApp(deps: AppDeps) {
     log(`${c.req.method} ${escapeControl(c.req.path)} ${c.res.status} ${Math.round(performance.now() - started)}ms`);
   });
 
-  app.use(
-    '*',
-    secureHeaders({
-      // Set per path below: the API and the widget bundle are meant to be used from other origins.
-      crossOriginResourcePolicy: false,
-      // COOP would cut `window.opener` for the OAuth popup, which returns from Microsoft's origin.
-      crossOriginOpenerPolicy: false,
-      strictTransportSecurity: config.publicUrl.startsWith('https:'),
-      overwrite: false,
-    }),
-  );
+  app.use('*', security);
   app.use('*', async (c, next) => {
     await next();
     const headers = c.res.headers;

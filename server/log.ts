@@ -1,7 +1,9 @@
 /**
  * The server's log: one line per event on stdout, errors on stderr. Lines are gathered and written
- * once per turn of the event loop, so a busy server makes one write instead of one per request
- * (writes to pipes and terminals are synchronous in Node on Linux).
+ * together every {@link FLUSH_MS} (or at {@link FLUSH_BYTES}), so a busy server makes one write
+ * for hundreds of requests instead of one per request (writes to pipes and terminals are
+ * synchronous in Node on Linux). Errors are written at once, after what is pending; `flush()`
+ * and process exit write the rest.
  */
 import { inspect } from 'node:util';
 
@@ -34,26 +36,38 @@ export interface LineLogger extends Log {
   flush(): void;
 }
 
+/** Every line logger's flush, run once when the process exits. */
+const flushOnExit = new Set<() => void>();
+process.once('exit', () => flushOnExit.forEach((flush) => flush()));
+
+/** Longest a line waits before it is written. */
+export const FLUSH_MS = 20;
+/** Pending text that is written at once, whatever the time. */
+export const FLUSH_BYTES = 64 * 1024;
+
 export function createLineLogger(out: NodeJS.WritableStream = process.stdout, errOut: NodeJS.WritableStream = process.stderr): LineLogger {
-  let pending: string[] = [];
-  let scheduled = false;
+  let pending = '';
+  let timer: NodeJS.Timeout | null = null;
   const flush = () => {
-    scheduled = false;
-    if (pending.length === 0) return;
-    const text = pending.join('\n') + '\n';
-    pending = [];
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (pending === '') return;
+    const text = pending;
+    pending = '';
     out.write(text);
   };
+  flushOnExit.add(flush);
   const log = ((message: string, err?: unknown) => {
     if (err !== undefined) {
       flush();
       errOut.write(`${escapeControl(message)} ${errorText(err)}\n`);
       return;
     }
-    pending.push(escapeControl(message));
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
+    pending += escapeControl(message) + '\n';
+    if (pending.length >= FLUSH_BYTES) flush();
+    else if (!timer) {
+      timer = setTimeout(flush, FLUSH_MS);
+      timer.unref();
     }
   }) as LineLogger;
   log.flush = flush;

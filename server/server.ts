@@ -5,7 +5,8 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { Cron } from 'croner';
 import type { AddressInfo } from 'node:net';
-import { createApp, type AppDeps } from './app.js';
+import type { IncomingMessage } from 'node:http';
+import { createApiHotPath, createApp, type AppDeps } from './app.js';
 import { createLineLogger, type LineLogger, type Log } from './log.js';
 import { defaultPublicUrl, ownOrigins, type Config } from './config.js';
 import { createCore, type Core } from './core/index.js';
@@ -111,8 +112,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // A new authorization's first sync starts at once, not at the next tick.
   core.onTenantActivated((tenantId) => void poller.syncNow(tenantId));
   const app = createApp({ config, core, log, demoKey: options.demoKey });
-  // The Node bindings travel as Hono's env: the hot path reads the raw request headers from them.
-  handler = (req, env) => app.fetch(req, env);
+  const hotPath = createApiHotPath({ config, core, log });
+  // The health hot path answers before Hono when it can (one synchronous call, which
+  // @hono/node-server writes at once); everything else, and every miss, is the app's. The Node
+  // bindings travel as Hono's env.
+  handler = (req, env) => hotPath((env as { incoming: IncomingMessage }).incoming) ?? app.fetch(req, env);
   core.prune();
   // Issues Microsoft no longer lists are kept RETENTION_DAYS after their last change, then go.
   const pruneRetained = () => {

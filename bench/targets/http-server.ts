@@ -7,8 +7,8 @@
  *   the real consent flow and synced once. Polling is off during the measurement so no cycle runs
  *   in the middle of it. The request log is on, as in `npm start` (the parent sends this child's
  *   stdout to /dev/null); `set-log` turns it off for the variant without it.
- * - `bare`: a bare Hono app on `@hono/node-server` with the same route shape, answering the bytes
- *   and Content-Type the parent hands it (the real server's health answer).
+ * - `bare`: a bare Hono app on `@hono/node-server` with the same route shapes, answering the bytes
+ *   and Content-Type the parent hands it (the real server's answers of each read route).
  */
 import { createLineLogger } from '../../server/log.js';
 import { serve } from '@hono/node-server';
@@ -81,6 +81,7 @@ async function startReal() {
   return {
     url: server.url,
     path,
+    tenantId: tenant.tenantId,
     apiKey: viewer,
     tenant: tenant.domain,
     setLog: (on: boolean) => {
@@ -89,9 +90,13 @@ async function startReal() {
   };
 }
 
-async function startBare(body: Buffer, contentType: string) {
+/** One bare route per real read route, each answering the real route's bytes and Content-Type. */
+async function startBare(routes: Array<{ path: string; body: string; contentType: string }>) {
   const app = new Hono();
-  app.get('/api/tenants/:tenantId/health', (c) => c.body(new Uint8Array(body), 200, { 'Content-Type': contentType }));
+  for (const route of routes) {
+    const body = new Uint8Array(Buffer.from(route.body, 'base64'));
+    app.get(route.path, (c) => c.body(body, 200, { 'Content-Type': route.contentType }));
+  }
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
     s.once('listening', () => resolve(s));
@@ -109,12 +114,12 @@ let real: Awaited<ReturnType<typeof startReal>> | null = null;
 
 serveCommands(
   {
-    async start(payload: { body?: string; contentType?: string } | undefined) {
+    async start(payload: { routes?: Array<{ path: string; body: string; contentType: string }> } | undefined) {
       if (mode === 'real') {
         real = await startReal();
-        return { url: real.url, path: real.path, apiKey: real.apiKey, tenant: real.tenant };
+        return { url: real.url, path: real.path, tenantId: real.tenantId, apiKey: real.apiKey, tenant: real.tenant };
       }
-      if (mode === 'bare') return startBare(Buffer.from(payload?.body ?? '', 'base64'), payload?.contentType ?? 'application/json');
+      if (mode === 'bare') return startBare(payload?.routes ?? []);
       throw new Error(`unknown mode ${mode}; use real or bare`);
     },
     'set-log'(on: boolean) {

@@ -16,6 +16,7 @@ import { createHistoryCore, type HistoryCore } from './history.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { metricsRows } from '../store/history.js';
 import { createKeysCore, type KeysCore } from './keys.js';
+import { createReadModel } from './read-model.js';
 import { createSyncCore, type SyncCore } from './sync.js';
 import { createTenantsCore, type TenantsCore } from './tenants.js';
 
@@ -53,19 +54,48 @@ export function createCore(deps: CoreDeps): Core {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? (() => {});
   const listeners: Array<(tenantId: string) => void> = [];
+  const model = createReadModel(deps.db);
+  const authorizations = createAuthorizationsCore({
+    db: deps.db,
+    box: deps.box,
+    identity: deps.identity,
+    config: deps.config,
+    now,
+    log,
+    onActivated: (tenantId) => listeners.forEach((listener) => listener(tenantId)),
+  });
+  const sync = createSyncCore({ db: deps.db, box: deps.box, now });
   return {
-    keys: createKeysCore({ db: deps.db, now, log }),
-    authorizations: createAuthorizationsCore({
-      db: deps.db,
-      box: deps.box,
-      identity: deps.identity,
-      config: deps.config,
-      now,
-      log,
-      onActivated: (tenantId) => listeners.forEach((listener) => listener(tenantId)),
-    }),
-    tenants: createTenantsCore({ db: deps.db, now, pollIntervalMs: pollIntervalMs(deps.config.pollCron, now()) }),
-    sync: createSyncCore({ db: deps.db, box: deps.box, now }),
+    keys: createKeysCore({ db: deps.db, now, log, model }),
+    // Every write tells the read model what it changed (read-model.ts).
+    authorizations: {
+      ...authorizations,
+      begin: (principal, p) => authorizations.begin(principal, p).finally(() => model.authorizationsChanged()),
+      complete: (query) => authorizations.complete(query).finally(() => model.authorizationsChanged()),
+      delete(orgId, id) {
+        const result = authorizations.delete(orgId, id);
+        model.authorizationsChanged();
+        if (result?.purgedTenant) model.tenantChanged(result.purgedTenant);
+        return result;
+      },
+    },
+    tenants: createTenantsCore({ db: deps.db, now, pollIntervalMs: pollIntervalMs(deps.config.pollCron, now()), model }),
+    sync: {
+      ...sync,
+      apply(p) {
+        const written = sync.apply(p);
+        model.tenantChanged(p.tenantId);
+        return written;
+      },
+      requireReauthorization(authorizationId, reason) {
+        sync.requireReauthorization(authorizationId, reason);
+        model.authorizationsChanged();
+      },
+      recordAttempt(tenantId, p) {
+        sync.recordAttempt(tenantId, p);
+        model.tenantChanged(tenantId);
+      },
+    },
     history: createHistoryCore({ db: deps.db, now }),
     metrics: createMetrics(() => metricsRows(deps.db)),
     now,

@@ -4,11 +4,14 @@
  */
 import type { Db } from '../db/index.js';
 import type { Role } from '../db/schema.js';
+import { sha256 } from '../crypto.js';
 import {
+  API_KEY_PREFIX,
   authenticateApiKey,
   createApiKey,
   createKeyUseRecorder,
   findOrCreateOrg,
+  LAST_USED_RESOLUTION_MS,
   listApiKeys,
   prepareKeyLookup,
   revokeApiKey,
@@ -17,6 +20,7 @@ import {
   type Org,
   type Principal,
 } from '../store/keys.js';
+import type { ReadModel } from './read-model.js';
 
 export type { ApiKeyInfo, Org, Principal } from '../store/keys.js';
 
@@ -35,17 +39,51 @@ export interface KeysCore {
   flush(): void;
 }
 
-export function createKeysCore(deps: { db: Db; now: () => Date; log?: (line: string) => void }): KeysCore {
-  const { db, now } = deps;
+/**
+ * @param deps.model The read model: principals are kept by key hash and dropped when keys change
+ *   (here, or in another process such as the keys CLI). Without it every call reads the database.
+ */
+export function createKeysCore(deps: { db: Db; now: () => Date; log?: (line: string) => void; model?: ReadModel }): KeysCore {
+  const { db, now, model } = deps;
   const lookup = prepareKeyLookup(db);
   const usage = createKeyUseRecorder(db, deps.log);
+  const principals = model?.cache<string, { principal: Principal; lastUsedAt: number | null }>(['keys']);
+  const changed = <T>(result: T): T => {
+    model?.keysChanged();
+    return result;
+  };
   return {
-    authenticate: (key) => authenticateApiKey(db, key, now(), usage.record, lookup),
-    create: (p) => createApiKey(db, p),
+    authenticate(key) {
+      if (!principals) return authenticateApiKey(db, key, now(), usage.record, lookup);
+      if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) return null;
+      model!.checkExternalWrites();
+      const hash = sha256(key);
+      const at = now();
+      const known = principals.get(hash);
+      if (known) {
+        if (known.lastUsedAt === null || at.getTime() - known.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+          known.lastUsedAt = at.getTime();
+          usage.record(known.principal.keyId, at);
+        }
+        return known.principal;
+      }
+      // Unknown keys are not remembered: random keys must not grow the map.
+      const row = lookup.get({ keyHash: hash });
+      if (!row) return null;
+      const { lastUsedAt, ...principal } = row;
+      const entry = { principal, lastUsedAt: lastUsedAt?.getTime() ?? null };
+      if (entry.lastUsedAt === null || at.getTime() - entry.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+        entry.lastUsedAt = at.getTime();
+        usage.record(principal.keyId, at);
+      }
+      principals.set(hash, entry);
+      return principal;
+    },
+    create: (p) => changed(createApiKey(db, p)),
     list: (orgName) => listApiKeys(db, orgName),
-    revoke: (idOrPrefix) => revokeApiKey(db, idOrPrefix, now()),
+    revoke: (idOrPrefix) => changed(revokeApiKey(db, idOrPrefix, now())),
     org: (name) => findOrCreateOrg(db, name),
-    revokeUserKeys: (orgId, userName) => revokeUserKeys(db, orgId, userName, now()),
+    revokeUserKeys: (orgId, userName) => changed(revokeUserKeys(db, orgId, userName, now())),
     flush: () => usage.flush(),
   };
 }

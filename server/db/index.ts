@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { SQL_FUNCTIONS } from './functions.js';
 import * as schema from './schema.js';
 
-export type Db = BetterSQLite3Database<typeof schema>;
+/** The drizzle database (with its better-sqlite3 connection as `$client`). */
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
 export interface OpenDatabase {
   db: Db;

@@ -63,6 +63,7 @@ export function issuesCsvExport(core: Pick<Core, 'tenants' | 'history' | 'now'>)
     const rows = core.history.exportIssues(tenant.tenantId, filters) as Array<IssueSummary & Record<string, string | boolean | null>>;
     c.header('Content-Type', 'text/csv; charset=utf-8; header=present');
     c.header('Content-Disposition', `attachment; filename="${csvFileName(tenant.label, tenant.tenantId, core.now())}"`);
-    return c.body(toCsv(ISSUE_CSV_COLUMNS, rows));
+    // A plain Response: the download must not add a typed answer to the route's (hc) JSON output.
+    return c.body(toCsv(ISSUE_CSV_COLUMNS, rows)) as Response;
   });
 }

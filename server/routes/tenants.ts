@@ -14,7 +14,7 @@ import { notFound } from '../errors.js';
 import { decodeIssueCursor } from '../store/tenants.js';
 import { validate } from '../validation.js';
 import { issuesCsvExport } from './issues-csv.js';
-import type { HealthResponse, IssueDetail, IssuesResponse, Tenant, TenantsResponse } from '../../widgets/api/types.js';
+import type { HealthResponse, IssueDetail, IssuesResponse, TenantsResponse } from '../../widgets/api/types.js';
 
 /** Longest accepted `q`; longer searches are refused rather than silently cut. */
 export const MAX_QUERY_LENGTH = 200;
@@ -73,20 +73,7 @@ export function tenantRoutes(deps: { core: Core }) {
   };
 
   return new Hono<AppEnv>()
-    .get('/', (c) =>
-      c.json({
-        tenants: tenants.visible(c.var.principal.orgId).map((t): Tenant => ({
-          tenantId: t.tenantId,
-          label: t.label,
-          displayName: t.displayName,
-          status: t.status,
-          lastSyncAt: iso(t.lastSyncAt),
-          stale: tenants.isStale(t.lastSyncAt),
-          lastSyncError: t.lastSyncError,
-          nextSyncAt: iso(t.nextSyncAt),
-        })),
-      } satisfies TenantsResponse),
-    )
+    .get('/', (c) => c.json(tenants.list(c.var.principal.orgId) satisfies TenantsResponse))
     .get('/:tenantId/health', validate('param', tenantParam), (c) => {
       const tenant = visibleTenant(c.var.principal.orgId, c.req.valid('param').tenantId);
       const health = tenants.health(tenant.tenantId);

@@ -69,7 +69,7 @@ const summaryColumns = {
   impactDescription: issues.impactDescription,
 };
 
-interface AuthorizationRef {
+export interface AuthorizationRef {
   tenantId: string;
   label: string;
   status: AuthorizationStatus;
@@ -109,10 +109,19 @@ export function prepareTenantReads(db: Db) {
   };
 }
 
-export type TenantReads = ReturnType<typeof prepareTenantReads>;
+/**
+ * What the read functions need: the prepared statements, or anything answering like them (the
+ * core's read model answers from memory).
+ */
+export interface TenantReads {
+  orgAuthorizations: { all(params: { orgId: string }): AuthorizationRef[] };
+  lastSyncAt: { get(params: { tenantId: string }): { lastSyncAt: Date | null } | undefined };
+  services: { all(params: { tenantId: string }): Array<{ id: string; name: string; status: string }> };
+  activeIssues: { all(params: { tenantId: string }): IssueSummary[] };
+}
 
 function orgAuthorizations(db: Db, orgId: string, reads?: TenantReads): AuthorizationRef[] {
-  return (reads ?? prepareTenantReads(db)).orgAuthorizations.all({ orgId });
+  return [...(reads ?? prepareTenantReads(db)).orgAuthorizations.all({ orgId })];
 }
 
 /** Best status first, then the oldest authorization, so the answer is stable. */

@@ -1,0 +1,83 @@
+/**
+ * The read model of the hot path: what every dashboard refresh needs, kept in memory and changed
+ * when the data changes, not rebuilt when it is read.
+ *
+ * - principals by API key hash (revocation and new keys clear them);
+ * - each org's authorization references (visibility; any authorization change clears them);
+ * - each tenant's last successful sync time (a sync that writes updates it);
+ * - serialised health bodies with their ETags, keyed by everything that shapes the bytes.
+ *
+ * The core's own writes tell the model what changed. Writes by another process on the same
+ * database (the keys CLI revoking a key) are seen through SQLite's `PRAGMA data_version`, which
+ * changes whenever another connection commits: reads check it (one prepared statement, at most
+ * once per {@link EXTERNAL_CHECK_MS}) and, when it moved, everything is dropped — so a key revoked
+ * by the CLI stops working within a millisecond.
+ */
+import type { Db } from '../db/index.js';
+
+/** How often, at most, reads ask SQLite whether another connection wrote (a query costs µs). */
+export const EXTERNAL_CHECK_MS = 1;
+
+/** Entries kept per map at most; beyond it the map starts again (a bound, not an LRU). */
+const LIMIT = 50_000;
+
+export interface ReadModel {
+  /** Drops everything if another connection committed since the last check. */
+  checkExternalWrites(): void;
+  keysChanged(): void;
+  authorizationsChanged(): void;
+  tenantChanged(tenantId: string): void;
+  /**
+   * A map owned by the model, cleared with the changes named by `dependsOn` (a `tenants` map is
+   * keyed by tenant id and loses that tenant's entry when it changes; an `anyTenant` map is
+   * cleared whole when any tenant changes).
+   */
+  cache<K, V>(dependsOn: Array<'keys' | 'authorizations' | 'tenants' | 'anyTenant'>): Map<K, V>;
+}
+
+export function createReadModel(db: Db): ReadModel {
+  const dataVersion = db.$client.prepare('PRAGMA data_version').pluck();
+  let seen = dataVersion.get() as number;
+  let checkedAt = performance.now();
+  const groups = {
+    keys: new Set<Map<unknown, unknown>>(),
+    authorizations: new Set<Map<unknown, unknown>>(),
+    tenants: new Set<Map<unknown, unknown>>(),
+    anyTenant: new Set<Map<unknown, unknown>>(),
+  };
+  const clear = (group: keyof typeof groups) => groups[group].forEach((map) => map.clear());
+  return {
+    checkExternalWrites() {
+      const at = performance.now();
+      if (at - checkedAt < EXTERNAL_CHECK_MS) return;
+      checkedAt = at;
+      const now = dataVersion.get() as number;
+      if (now === seen) return;
+      seen = now;
+      clear('keys');
+      clear('authorizations');
+      clear('tenants');
+      clear('anyTenant');
+    },
+    keysChanged: () => clear('keys'),
+    authorizationsChanged: () => clear('authorizations'),
+    // Maps that depend on tenants are keyed by tenant id: only that tenant's entry goes.
+    tenantChanged: (tenantId) => {
+      groups.tenants.forEach((map) => map.delete(tenantId));
+      clear('anyTenant');
+    },
+    cache<K, V>(dependsOn: Array<keyof typeof groups>) {
+      const map = new BoundedMap<K, V>();
+      for (const group of dependsOn) groups[group].add(map as Map<unknown, unknown>);
+      return map;
+    },
+  };
+}
+
+/** A Map that starts again when it reaches {@link LIMIT} entries. */
+class BoundedMap<K, V> extends Map<K, V> {
+  override set(key: K, value: V): this {
+    if (this.size >= LIMIT && !this.has(key)) this.clear();
+    return super.set(key, value);
+  }
+}

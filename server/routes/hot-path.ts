@@ -1,0 +1,127 @@
+/**
+ * The hot path: `GET /api/tenants/:tenantId/health`, which every widget on every dashboard calls
+ * on each refresh, and `GET /api/tenants` (discovery), answered in one step on @hono/node-server's
+ * fast path.
+ *
+ * `server.ts` calls it before Hono, and the app also registers it before every middleware (for
+ * Node servers that mount `app.fetch` directly). It handles the common case completely — a valid API key,
+ * a visible tenant — from the core's read model: the serialised body and its ETag are ready, the
+ * headers are one plain object (the same ones the middleware chain sends: security headers, CORS
+ * for allowed origins, `Cache-Control`, `Vary`), a matching `If-None-Match` is a 304 before any
+ * body is touched, and the request log line is written. It reads the raw Node headers
+ * (`c.env.incoming`) and never `c.req.raw`, so no web `Request`, `Headers` or stream is built.
+ *
+ * Anything else (no or bad key, a tenant this org cannot see, an odd path, HEAD, calls without a
+ * Node request such as `app.request()` in tests) goes on to the ordinary chain with `next()`,
+ * which answers it exactly as before.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { MiddlewareHandler } from 'hono';
+import type { Core } from '../core/index.js';
+import type { PreparedBody } from '../core/tenants.js';
+import { escapeControl, type Log } from '../log.js';
+
+const BEARER = /^Bearer[ ]+([^\s]+)\s*$/i;
+
+/** The same test as Hono's `etag()` middleware (strong comparison of the quoted tags listed). */
+function etagMatches(etag: string, ifNoneMatch: string): boolean {
+  return ifNoneMatch === '*' || (ifNoneMatch.match(/"[^"]*"/g)?.includes(etag) ?? false);
+}
+
+export interface HotPathDeps {
+  core: Core;
+  allowedOrigins: ReadonlySet<string>;
+  log: Log;
+  /**
+   * The headers the middleware chain adds to every API answer (security headers, CORP), read
+   * once from the chain itself; until they are known, requests take the ordinary chain.
+   */
+  baseHeaders: Promise<Record<string, string>>;
+}
+
+/** Answers one health request from the raw Node request, or returns null to leave it to the chain. */
+export type HotPath = (incoming: Pick<IncomingMessage, 'method' | 'url' | 'headers'>) => Response | null;
+
+const PREFIX = '/api/tenants/';
+const SUFFIX = '/health';
+
+const tryDecode = (text: string, decode: (s: string) => string): string | null => {
+  try {
+    return decode(text);
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * The hot path as a plain function: `server.ts` calls it before Hono (so a hit is one synchronous
+ * call and @hono/node-server writes the response at once), and {@link healthHotPath} wraps it for
+ * apps mounted elsewhere. It answers `GET /api/tenants/:tenantId/health` and `GET /api/tenants`.
+ */
+export function createHealthHotPath(deps: HotPathDeps): HotPath {
+  const { core, allowedOrigins, log } = deps;
+  let base: Record<string, string> | null = null;
+  void deps.baseHeaders.then((headers) => {
+    base = { ...headers, 'Cache-Control': 'private, no-cache', 'Access-Control-Expose-Headers': 'ETag', Vary: 'Origin' };
+  });
+  // The header objects of each prepared body, built once per (body, status, origin).
+  const headerSets = new WeakMap<PreparedBody, Map<string, Record<string, string>>>();
+  const headersFor = (prepared: PreparedBody, status: 200 | 304, origin: string | undefined): Record<string, string> => {
+    let sets = headerSets.get(prepared);
+    if (!sets) headerSets.set(prepared, (sets = new Map()));
+    const allowed = origin !== undefined && allowedOrigins.has(origin) ? origin : '';
+    const key = `${status} ${allowed}`;
+    let headers = sets.get(key);
+    if (!headers) {
+      headers = { ...base!, ETag: prepared.etag };
+      if (allowed) headers['Access-Control-Allow-Origin'] = allowed;
+      if (status === 200) {
+        headers['Content-Type'] = 'application/json';
+        headers['Content-Length'] = prepared.contentLength;
+      }
+      sets.set(key, headers);
+    }
+    return headers;
+  };
+
+  return (incoming) => {
+    if (!base || incoming.method !== 'GET') return null;
+    const started = performance.now();
+    const url = incoming.url ?? '';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
+    if (!path.startsWith(PREFIX.slice(0, -1))) return null;
+    let ref: string | null = null;
+    if (path !== '/api/tenants') {
+      if (!path.startsWith(PREFIX) || !path.endsWith(SUFFIX)) return null;
+      const segment = path.slice(PREFIX.length, -SUFFIX.length);
+      if (segment === '' || segment.includes('/')) return null;
+      // Decoded as Hono decodes a path parameter.
+      ref = segment.includes('%') ? tryDecode(segment, decodeURIComponent) : segment;
+      if (!ref || ref.length > 200 || ref.trim() === '') return null;
+    }
+    const match = BEARER.exec(incoming.headers.authorization ?? '');
+    if (!match) return null;
+    const principal = core.keys.authenticate(match[1]!);
+    if (!principal) return null;
+    const prepared = ref === null ? core.tenants.tenantsBody(principal.orgId) : core.tenants.healthBody(principal.orgId, ref.trim());
+    if (!prepared) return null;
+
+    const ifNoneMatch = incoming.headers['if-none-match'];
+    const status = ifNoneMatch !== undefined && etagMatches(prepared.etag, ifNoneMatch) ? 304 : 200;
+    // The path as Hono's request log shows it: decoded, control characters escaped (they can only
+    // come from %-escapes; Node refuses them raw).
+    const shown = path.includes('%') ? escapeControl(tryDecode(path, decodeURI) ?? path) : path;
+    log(`GET ${shown} ${status} ${Math.round(performance.now() - started)}ms`);
+    return new Response(status === 304 ? null : prepared.bytes, { status, headers: headersFor(prepared, status, incoming.headers.origin) });
+  };
+}
+
+/** The hot path as the first handler of the app (for requests that reach Hono with Node bindings). */
+export function healthHotPath(deps: HotPathDeps | HotPath): MiddlewareHandler {
+  const answer = typeof deps === 'function' ? deps : createHealthHotPath(deps);
+  return async (c, next) => {
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    return (incoming && answer(incoming)) || next();
+  };
+}
