@@ -67,10 +67,11 @@ describe('integration: the elements against the real server (simulator mode)', f
     const id = text(first.querySelector('.meta > .muted'));
     (first.querySelector('.item-title') as HTMLElement).click();
     await eventually(() => first.querySelectorAll('[part~="post"]').length, 'no posts');
+    // Every post the server has for it, as its text.
     const detail = await issue(contoso.tenantId, id);
-    const earliest = [...detail.posts].sort((a, b) => String(a.createdDateTime).localeCompare(String(b.createdDateTime)))[0]!;
-    const earliestText = new DOMParser().parseFromString(earliest.html, 'text/html').body.textContent!.replace(/\s+/g, ' ').trim();
-    expect(text(first.querySelector('[part~="timeline"]'))).to.contain(earliestText.slice(0, 80));
+    await eventually(() => first.querySelectorAll('[part~="post"]').length === detail.posts.length, 'not every post is shown');
+    const timeline = text(first.querySelector('[part~="timeline"]'));
+    for (const post of detail.posts) expect(timeline).to.contain(new DOMParser().parseFromString(post.html, 'text/html').body.textContent!.replace(/\s+/g, ' ').trim().slice(0, 80));
     expect(events.find((e) => e.type === 'o365-issue-select')!.detail.issue.id).to.equal(id);
     await expect(el).to.be.accessible();
   });
