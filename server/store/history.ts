@@ -2,7 +2,8 @@
  * Reads behind history and metrics: a tenant's services, first sync and issue intervals
  * (`server/core/history.ts` does the computing), and the server-wide figures `/metrics` shows.
  */
-import { and, asc, eq, gte, isNull, or, sql } from 'drizzle-orm';
+import type Database from 'better-sqlite3';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { issues, services, tenants } from '../db/schema.js';
 
@@ -21,6 +22,8 @@ export interface HistoryIssueRow {
   interruptionSeen: boolean;
 }
 
+type RawIssueRow = [string, string, string, string, number, string | null, string | null, string, number, number | null, number];
+
 function prepare(db: Db) {
   return {
     firstSyncAt: db.select({ at: tenants.firstSyncAt }).from(tenants).where(eq(tenants.tenantId, sql.placeholder('tenantId'))).prepare(),
@@ -33,28 +36,16 @@ function prepare(db: Db) {
     // An issue without an end may reach into the window whatever its start; one with an end
     // does when it ended after the window began (ISO text compares in time order). An issue that
     // is resolved without an end ends at its last change, which is never before its end.
-    issues: db
-      .select({
-        id: issues.id,
-        service: issues.service,
-        classification: issues.classification,
-        status: issues.status,
-        isResolved: issues.isResolved,
-        startDateTime: issues.startDateTime,
-        endDateTime: issues.endDateTime,
-        lastModifiedDateTime: issues.lastModifiedDateTime,
-        listedByMicrosoft: issues.listedByMicrosoft,
-        lastListedAt: issues.lastListedAt,
-        interruptionSeen: issues.interruptionSeen,
-      })
-      .from(issues)
-      .where(
-        and(
-          eq(issues.tenantId, sql.placeholder('tenantId')),
-          or(gte(issues.endDateTime, sql.placeholder('from')), and(isNull(issues.endDateTime), gte(issues.lastModifiedDateTime, sql.placeholder('from'))), and(isNull(issues.endDateTime), eq(issues.isResolved, false))),
-        ),
+    // Plain better-sqlite3 with raw rows: this read is the hot part of a 400-day history.
+    issues: (db as unknown as { $client: Database.Database }).$client
+      .prepare(
+        `select id, service, classification, status, is_resolved, start_date_time, end_date_time, last_modified_date_time,
+                listed_by_microsoft, last_listed_at, interruption_seen
+           from issues
+          where tenant_id = ?
+            and (end_date_time >= ? or (end_date_time is null and (last_modified_date_time >= ? or is_resolved = 0)))`,
       )
-      .prepare(),
+      .raw(),
   };
 }
 
@@ -74,7 +65,19 @@ export function historyRows(db: Db, tenantId: string, from: Date): { firstSyncAt
   return {
     firstSyncAt: r.firstSyncAt.get({ tenantId })?.at ?? null,
     services: r.services.all({ tenantId }),
-    issues: r.issues.all({ tenantId, from: from.toISOString() }),
+    issues: (r.issues.all(tenantId, from.toISOString(), from.toISOString()) as RawIssueRow[]).map((row) => ({
+      id: row[0],
+      service: row[1],
+      classification: row[2],
+      status: row[3],
+      isResolved: row[4] === 1,
+      startDateTime: row[5],
+      endDateTime: row[6],
+      lastModifiedDateTime: row[7],
+      listedByMicrosoft: row[8] === 1,
+      lastListedAt: row[9] === null ? null : new Date(row[9]),
+      interruptionSeen: row[10] === 1,
+    })),
   };
 }
 
