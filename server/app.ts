@@ -147,6 +147,7 @@ export function createApp(deps: AppDeps) {
   const hot = healthHotPath(createApiHotPath({ config, core, log }));
   app.get('/api/tenants/:tenantId/health', hot);
   app.get('/api/tenants', hot);
+  app.get('/api/tenants/:tenantId/issues', hot);
 
   // One line per request: method, path (no query string: it can carry OAuth codes), status, time.
   // The decoded path is the caller's text: control characters are escaped so it cannot forge lines.

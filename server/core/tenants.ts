@@ -26,7 +26,7 @@ import {
   type TenantReads,
   type VisibleTenant,
 } from '../store/tenants.js';
-import type { HealthResponse, TenantsResponse } from '../../widgets/api/types.js';
+import type { HealthResponse, IssuesResponse, TenantsResponse } from '../../widgets/api/types.js';
 import type { ReadModel } from './read-model.js';
 
 export type { IssueDetail, IssueQuery, IssueSummary, TenantHealth, VisibleTenant } from '../store/tenants.js';
@@ -62,6 +62,10 @@ export interface TenantsCore {
   /** The same, serialised, with its ETag (kept until a tenant's data changes or turns stale). */
   tenantsBody(orgId: string): PreparedBody;
   issues(tenantId: string, query: IssueQuery): { issues: IssueSummary[]; nextCursor: string | null; syncedAt: Date | null };
+  /** One page of issues as the API answers it. */
+  issuesPage(tenantId: string, query: IssueQuery): IssuesResponse;
+  /** The same, serialised, with its ETag (kept until the tenant's next sync or the data turns stale). */
+  issuesBody(tenantId: string, query: IssueQuery): PreparedBody;
   issue(tenantId: string, issueId: string): IssueDetail | null;
   /** True when `syncedAt` is older than two poll intervals (or null). */
   isStale(syncedAt: Date | null): boolean;
@@ -88,6 +92,15 @@ export function createTenantsCore(deps: { db: Db; now: () => Date; pollIntervalM
   const healthByTenant = model.cache<string, TenantHealth>(['tenants']);
   const bodiesByTenant = model.cache<string, Map<string, PreparedBody>>(['tenants']);
   const listsByOrg = model.cache<string, { prepared: PreparedBody; validUntil: number }>(['authorizations', 'anyTenant']);
+  // `tenant` path parameters already resolved for an org (misses too; the map is bounded).
+  const resolved = model.cache<string, TenantRef | null>(['authorizations']);
+  const resolve = (orgId: string, ref: string): TenantRef | null => {
+    model.checkExternalWrites();
+    const key = `${orgId}\u0000${ref}`;
+    let tenant = resolved.get(key);
+    if (tenant === undefined) resolved.set(key, (tenant = resolveVisibleTenant(db, orgId, ref, reads)));
+    return tenant;
+  };
 
   // The store's read functions, answered from memory where the model holds the answer.
   const reads: TenantReads = {
@@ -118,6 +131,11 @@ export function createTenantsCore(deps: { db: Db; now: () => Date; pollIntervalM
   const stale = (syncedAt: Date | null) => isStale(syncedAt, now(), pollIntervalMs);
 
   const visible = (orgId: string) => listVisibleTenants(db, orgId, reads);
+  const issues = (tenantId: string, query: IssueQuery) => ({ ...listIssues(db, tenantId, query), syncedAt: tenantLastSyncAt(db, tenantId, reads) });
+  const issuesPage = (tenantId: string, query: IssueQuery): IssuesResponse => {
+    const page = issues(tenantId, query);
+    return { tenantId, syncedAt: iso(page.syncedAt), stale: stale(page.syncedAt), issues: page.issues, nextCursor: page.nextCursor };
+  };
   const listOf = (list: VisibleTenant[]): TenantsResponse => ({
     tenants: list.map((t) => ({
       tenantId: t.tenantId,
@@ -146,10 +164,10 @@ export function createTenantsCore(deps: { db: Db; now: () => Date; pollIntervalM
       listsByOrg.set(orgId, entry);
       return entry.prepared;
     },
-    resolve: (orgId, ref) => resolveVisibleTenant(db, orgId, ref, reads),
+    resolve,
     health,
     healthBody(orgId, ref) {
-      const tenant = resolveVisibleTenant(db, orgId, ref, reads);
+      const tenant = resolve(orgId, ref);
       if (!tenant) return null;
       const current = health(tenant.tenantId);
       const isStaleNow = stale(current.syncedAt);
@@ -174,8 +192,21 @@ export function createTenantsCore(deps: { db: Db; now: () => Date; pollIntervalM
       }
       return prepared;
     },
-    issues(tenantId, query) {
-      return { ...listIssues(db, tenantId, query), syncedAt: tenantLastSyncAt(db, tenantId, reads) };
+    issues,
+    issuesPage,
+    issuesBody(tenantId, query) {
+      model.checkExternalWrites();
+      const syncedAt = tenantLastSyncAt(db, tenantId, reads);
+      const variant = `issues\u0000${stale(syncedAt) ? 1 : 0}\u0000${JSON.stringify(query)}`;
+      let bodies = bodiesByTenant.get(tenantId);
+      if (!bodies) bodiesByTenant.set(tenantId, (bodies = new Map()));
+      let prepared = bodies.get(variant);
+      if (!prepared) {
+        prepared = prepareBody(JSON.stringify(issuesPage(tenantId, query)));
+        if (bodies.size >= 64) bodies.clear();
+        bodies.set(variant, prepared);
+      }
+      return prepared;
     },
     issue: (tenantId, issueId) => getIssue(db, tenantId, issueId),
     isStale: stale,

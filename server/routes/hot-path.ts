@@ -18,7 +18,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
 import type { Core } from '../core/index.js';
-import type { PreparedBody } from '../core/tenants.js';
+import type { IssueQuery, PreparedBody } from '../core/tenants.js';
+import { issuesQuery } from './tenants.js';
 import { escapeControl, type Log } from '../log.js';
 
 const BEARER = /^Bearer[ ]+([^\s]+)\s*$/i;
@@ -44,6 +45,7 @@ export type HotPath = (incoming: Pick<IncomingMessage, 'method' | 'url' | 'heade
 
 const PREFIX = '/api/tenants/';
 const SUFFIX = '/health';
+const ISSUES = '/issues';
 
 const tryDecode = (text: string, decode: (s: string) => string): string | null => {
   try {
@@ -56,7 +58,8 @@ const tryDecode = (text: string, decode: (s: string) => string): string | null =
 /**
  * The hot path as a plain function: `server.ts` calls it before Hono (so a hit is one synchronous
  * call and @hono/node-server writes the response at once), and {@link healthHotPath} wraps it for
- * apps mounted elsewhere. It answers `GET /api/tenants/:tenantId/health` and `GET /api/tenants`.
+ * apps mounted elsewhere. It answers `GET /api/tenants/:tenantId/health`, `GET /api/tenants` and
+ * `GET /api/tenants/:tenantId/issues` (JSON pages; the CSV download is the route's).
  */
 export function createHealthHotPath(deps: HotPathDeps): HotPath {
   const { core, allowedOrigins, log } = deps;
@@ -66,14 +69,14 @@ export function createHealthHotPath(deps: HotPathDeps): HotPath {
   });
   // The header objects of each prepared body, built once per (body, status, origin).
   const headerSets = new WeakMap<PreparedBody, Map<string, Record<string, string>>>();
-  const headersFor = (prepared: PreparedBody, status: 200 | 304, origin: string | undefined): Record<string, string> => {
+  const headersFor = (prepared: PreparedBody, status: 200 | 304, origin: string | undefined, vary: string): Record<string, string> => {
     let sets = headerSets.get(prepared);
     if (!sets) headerSets.set(prepared, (sets = new Map()));
     const allowed = origin !== undefined && allowedOrigins.has(origin) ? origin : '';
     const key = `${status} ${allowed}`;
     let headers = sets.get(key);
     if (!headers) {
-      headers = { ...base!, ETag: prepared.etag };
+      headers = { ...base!, Vary: vary, ETag: prepared.etag };
       if (allowed) headers['Access-Control-Allow-Origin'] = allowed;
       if (status === 200) {
         headers['Content-Type'] = 'application/json';
@@ -91,20 +94,45 @@ export function createHealthHotPath(deps: HotPathDeps): HotPath {
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
     if (!path.startsWith(PREFIX.slice(0, -1))) return null;
+    // Which read: the tenants list, a tenant's health, or a page of its issues.
+    let kind: 'tenants' | 'health' | 'issues' = 'tenants';
     let ref: string | null = null;
     if (path !== '/api/tenants') {
-      if (!path.startsWith(PREFIX) || !path.endsWith(SUFFIX)) return null;
-      const segment = path.slice(PREFIX.length, -SUFFIX.length);
+      const suffix = path.endsWith(SUFFIX) ? SUFFIX : path.endsWith(ISSUES) ? ISSUES : null;
+      if (!path.startsWith(PREFIX) || suffix === null) return null;
+      kind = suffix === SUFFIX ? 'health' : 'issues';
+      const segment = path.slice(PREFIX.length, -suffix.length);
       if (segment === '' || segment.includes('/')) return null;
       // Decoded as Hono decodes a path parameter.
       ref = segment.includes('%') ? tryDecode(segment, decodeURIComponent) : segment;
       if (!ref || ref.length > 200 || ref.trim() === '') return null;
+    } else if (query >= 0) return null;
+    let issuesQueryValue: IssueQuery | null = null;
+    if (kind === 'issues') {
+      // A CSV download, a repeated or invalid parameter: the route answers those.
+      if (/text\/csv/i.test(incoming.headers.accept ?? '')) return null;
+      const params: Record<string, string> = {};
+      if (query >= 0) {
+        for (const [name, value] of new URLSearchParams(url.slice(query + 1))) {
+          if (name in params) return null;
+          params[name] = value;
+        }
+      }
+      const parsed = issuesQuery.safeParse(params);
+      if (!parsed.success || parsed.data.format === 'csv') return null;
+      issuesQueryValue = parsed.data;
     }
     const match = BEARER.exec(incoming.headers.authorization ?? '');
     if (!match) return null;
     const principal = core.keys.authenticate(match[1]!);
     if (!principal) return null;
-    const prepared = ref === null ? core.tenants.tenantsBody(principal.orgId) : core.tenants.healthBody(principal.orgId, ref.trim());
+    let prepared: PreparedBody | null;
+    if (kind === 'tenants') prepared = core.tenants.tenantsBody(principal.orgId);
+    else if (kind === 'health') prepared = core.tenants.healthBody(principal.orgId, ref!.trim());
+    else {
+      const tenant = core.tenants.resolve(principal.orgId, ref!.trim());
+      prepared = tenant ? core.tenants.issuesBody(tenant.tenantId, issuesQueryValue!) : null;
+    }
     if (!prepared) return null;
 
     const ifNoneMatch = incoming.headers['if-none-match'];
@@ -113,7 +141,9 @@ export function createHealthHotPath(deps: HotPathDeps): HotPath {
     // come from %-escapes; Node refuses them raw).
     const shown = path.includes('%') ? escapeControl(tryDecode(path, decodeURI) ?? path) : path;
     log(`GET ${shown} ${status} ${Math.round(performance.now() - started)}ms`);
-    return new Response(status === 304 ? null : prepared.bytes, { status, headers: headersFor(prepared, status, incoming.headers.origin) });
+    // The issues route varies with Accept too (its CSV download).
+    const vary = kind === 'issues' ? 'Accept, Origin' : 'Origin';
+    return new Response(status === 304 ? null : prepared.bytes, { status, headers: headersFor(prepared, status, incoming.headers.origin, vary) });
   };
 }
 

@@ -33,7 +33,8 @@ const optionalText = (max: number) =>
     .optional()
     .transform((v) => (v ? v : undefined));
 
-const issuesQuery = z.object({
+/** The issues query, as the route and the hot path (routes/hot-path.ts) validate it. */
+export const issuesQuery = z.object({
   state: z.enum(['active', 'resolved', 'all']).default('all'),
   classification: z.enum(['incident', 'advisory']).optional(),
   service: optionalText(100),
@@ -88,14 +89,7 @@ export function tenantRoutes(deps: { core: Core }) {
     })
     .get('/:tenantId/issues', validate('param', tenantParam), validate('query', issuesQuery), issuesCsvExport(deps.core), (c) => {
       const tenant = visibleTenant(c.var.principal.orgId, c.req.valid('param').tenantId);
-      const page = tenants.issues(tenant.tenantId, c.req.valid('query'));
-      return c.json({
-        tenantId: tenant.tenantId,
-        syncedAt: iso(page.syncedAt),
-        stale: tenants.isStale(page.syncedAt),
-        issues: page.issues,
-        nextCursor: page.nextCursor,
-      } satisfies IssuesResponse);
+      return c.json(tenants.issuesPage(tenant.tenantId, c.req.valid('query')) satisfies IssuesResponse);
     })
     .get('/:tenantId/issues/:issueId', validate('param', issueParam), (c) => {
       const params = c.req.valid('param');

@@ -640,7 +640,7 @@ describe('typed client (hc)', () => {
     expect(res.status).toBe(200);
     if (res.status === 200) {
       const page = await res.json();
-      const first: string = page.issues[0].lastModifiedDateTime;
+      const first = page.issues[0].lastModifiedDateTime;
       expect(first).toBe('2024-05-01T09:40:00.000Z');
       expect(page.nextCursor).toEqual(expect.any(String));
     }

@@ -32,7 +32,7 @@ async function synced(key: string, org = 'org') {
   return { tid, authorizationId, path: `/api/tenants/${tid}/health` };
 }
 
-describe('GET /api/tenants/:tenantId/health and GET /api/tenants on the hot path', () => {
+describe('the read routes on the hot path (health, tenants, issues)', () => {
   it('answers with the bytes, status and headers of the ordinary chain (200, 304, allowed and foreign origins)', async () => {
     const key = stack.key('org', 'viewer');
     const { path } = await synced(key);
@@ -42,8 +42,9 @@ describe('GET /api/tenants/:tenantId/health and GET /api/tenants on the hot path
     const own = new URL(stack.server.url).origin;
     const first = await stack.api(key, path);
     const etag = first.headers.get('etag')!;
-    for (const route of [path, '/api/tenants']) {
-      const tag = route === path ? etag : (await stack.api(key, route)).headers.get('etag')!;
+    const issues = path.replace(/health$/, 'issues');
+    for (const route of [path, '/api/tenants', issues, `${issues}?state=active&limit=2`, `${issues}?q=exchange&classification=incident`, `${issues}?limit=1000`, `${issues}?limit=1&limit=2`, `${issues}?format=csv`]) {
+      const tag = route === path ? etag : ((await stack.api(key, route)).headers.get('etag') ?? '"none"');
       const variants: Array<Record<string, string>> = [{}, { origin: own }, { origin: 'https://evil.example' }, { 'if-none-match': tag }, { origin: own, 'if-none-match': `W/"nope", ${tag}` }];
       for (const headers of variants) {
         const fast = await stack.api(key, route, { headers });
@@ -54,6 +55,11 @@ describe('GET /api/tenants/:tenantId/health and GET /api/tenants on the hot path
         expect(await fast.text(), what).toBe(await slow.text());
       }
     }
+    // The CSV download by Accept goes to the route as well.
+    const csvFast = await stack.api(key, issues, { headers: { accept: 'text/csv' } });
+    const csvSlow = await chain.request(issues, { headers: { authorization: `Bearer ${key}`, accept: 'text/csv' } });
+    expect(headerMap(csvFast)).toEqual(headerMap(csvSlow));
+    expect(await csvFast.text()).toBe(await csvSlow.text());
     expect(first.status).toBe(200);
     expect((await stack.api(key, path, { headers: { 'if-none-match': etag } })).status).toBe(304);
     // It logs its line like every other request.
@@ -137,9 +143,17 @@ describe('healthHotPath alone', () => {
     const { path } = await synced(key);
     const baseHeaders = Promise.resolve({ 'X-Content-Type-Options': 'nosniff' });
     // Only the hot path is mounted: whatever it passes on ends in Hono's 404.
-    const alone = new Hono().get('/api/tenants/:tenantId/health', healthHotPath({ core: stack.server.core, allowedOrigins: new Set(), log: () => {}, baseHeaders }));
+    const hot = healthHotPath({ core: stack.server.core, allowedOrigins: new Set(), log: () => {}, baseHeaders });
+    const alone = new Hono().get('/api/tenants/:tenantId/health', hot).get('/api/tenants', hot).get('/api/tenants/:tenantId/issues', hot);
     await baseHeaders;
-    const env = (headers: Record<string, string>) => ({ incoming: { method: 'GET', url: path, headers } });
+    const env = (headers: Record<string, string>, url = path) => ({ incoming: { method: 'GET', url, headers } });
+    const issues = `${path.replace(/health$/, 'issues')}?state=all&limit=3`;
+    const page = await alone.request(issues, {}, env({ authorization: `Bearer ${key}` }, issues));
+    expect(page.status).toBe(200);
+    expect(((await page.json()) as { issues: unknown[] }).issues).toHaveLength(3);
+    const list = await alone.request('/api/tenants', {}, env({ authorization: `Bearer ${key}` }, '/api/tenants'));
+    expect(((await list.json()) as { tenants: unknown[] }).tenants).toHaveLength(1);
+    expect((await alone.request(issues, {}, env({ authorization: `Bearer ${key}`, accept: 'text/csv' }, issues))).status).toBe(404);
     const answered = await alone.request(path, {}, env({ authorization: `Bearer ${key}` }));
     expect(answered.status).toBe(200);
     expect(answered.headers.get('x-content-type-options')).toBe('nosniff');
