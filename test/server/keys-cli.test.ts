@@ -24,10 +24,15 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function keysCli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return keysCliOn(dbPath, ...args);
+}
+
+/** `npx tsx server/keys.ts …` as a child process on the database at `path`. */
+function keysCliOn(path: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('npx', ['tsx', 'server/keys.ts', ...args], {
       cwd: REPO,
-      env: { ...process.env, DATABASE_PATH: dbPath, MICROSOFT_CLIENT_ID: '', MICROSOFT_CLIENT_SECRET: '' },
+      env: { ...process.env, DATABASE_PATH: path, MICROSOFT_CLIENT_ID: '', MICROSOFT_CLIENT_SECRET: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -171,20 +176,7 @@ describe('npm run keys on a read-only database', () => {
     opened.close();
     const restore = makeReadOnly(folder, file);
     try {
-      const run = (...args: string[]) =>
-        new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-          const child = spawn('npx', ['tsx', 'server/keys.ts', ...args], {
-            cwd: REPO,
-            env: { ...process.env, DATABASE_PATH: file, MICROSOFT_CLIENT_ID: '', MICROSOFT_CLIENT_SECRET: '' },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          });
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (d) => (stdout += d));
-          child.stderr.on('data', (d) => (stderr += d));
-          child.on('error', reject);
-          child.on('close', (code) => resolve({ code, stdout, stderr }));
-        });
+      const run = (...args: string[]) => keysCliOn(file, ...args);
       const list = await run('list');
       expect(list.stderr).toBe('');
       expect(list.code).toBe(0);
