@@ -1,5 +1,5 @@
 /**
- * o365-health widgets: importing this module registers all three elements.
+ * o365-health widgets: importing this module registers all four elements.
  * Bundled (Lit included) as `/widgets/o365-health.js` for one script tag; bundler users can
  * import the per-element modules instead (see widgets/package.json `exports`).
  * The light and dark themes are served next to the bundle, `/widgets/light.css` and
@@ -8,6 +8,7 @@
 export { O365ServiceHealth } from './service-health/service-health.js';
 export { O365ServiceMessages } from './service-messages/service-messages.js';
 export { O365OAuthSettings } from './oauth-settings/oauth-settings.js';
+export { O365ServiceUptime } from './service-uptime/service-uptime.js';
 export { ApiClient, ApiError } from './api/client.js';
 export { getStore, invalidateStores, HealthStore } from './api/store.js';
 export type * from './api/types.js';

@@ -12,6 +12,8 @@ import { answer, makeWorld, type Fixtures, type World, type WorldName } from '..
 import authorizationsJson from '../../test/widgets/fixtures/authorizations.json';
 import contosoHealth from '../../test/widgets/fixtures/health-4f2d5a86-3c1e-4b8f-9a57-0c6d3e1f2a10.json';
 import fabrikamHealth from '../../test/widgets/fixtures/health-9b1e7c42-6a0d-4e35-8f21-5d7c9e0a4b63.json';
+import contosoHistory from '../../test/widgets/fixtures/history-4f2d5a86-3c1e-4b8f-9a57-0c6d3e1f2a10.json';
+import fabrikamHistory from '../../test/widgets/fixtures/history-9b1e7c42-6a0d-4e35-8f21-5d7c9e0a4b63.json';
 import contosoIssues from '../../test/widgets/fixtures/issues-4f2d5a86-3c1e-4b8f-9a57-0c6d3e1f2a10.json';
 import fabrikamIssues from '../../test/widgets/fixtures/issues-9b1e7c42-6a0d-4e35-8f21-5d7c9e0a4b63.json';
 import postsJson from '../../test/widgets/fixtures/posts.json';
@@ -74,6 +76,7 @@ const FIXTURES: Fixtures = {
   health: { [contosoHealth.tenantId]: contosoHealth, [fabrikamHealth.tenantId]: fabrikamHealth },
   issues: { [contosoIssues.tenantId]: contosoIssues, [fabrikamIssues.tenantId]: fabrikamIssues },
   posts: postsJson,
+  history: { [contosoHistory.tenantId]: contosoHistory, [fabrikamHistory.tenantId]: fabrikamHistory },
 };
 
 /** One world per scenario per page, so deleting an authorization in a story sticks until reload. */

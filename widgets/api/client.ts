@@ -3,6 +3,7 @@ import type {
   CreateAuthorizationResponse,
   ErrorBody,
   HealthResponse,
+  HistoryQuery,
   IssueDetail,
   IssuesQuery,
   IssuesResponse,
@@ -109,10 +110,11 @@ export class ApiClient {
 }
 
 /** `?a=1&b=2` from the non-empty values of `query`, in a stable order (it is also a cache key). */
-export function toQuery(query: IssuesQuery): string {
+export function toQuery(query: IssuesQuery | HistoryQuery): string {
   const params = new URLSearchParams();
-  for (const key of Object.keys(query).sort() as (keyof IssuesQuery)[]) {
-    const value = query[key];
+  const q = query as Record<string, string | number | null | undefined>;
+  for (const key of Object.keys(q).sort()) {
+    const value = q[key];
     if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
   }
   const s = params.toString();

@@ -1,6 +1,6 @@
 import { ApiClient, toQuery } from './client.js';
 import { changedSince } from '../internal/details.js';
-import type { AuthorizationsResponse, HealthResponse, IssueDetail, IssuesQuery, IssueSummary, IssuesResponse, TenantsResponse } from './types.js';
+import type { AuthorizationsResponse, HealthResponse, HistoryQuery, HistoryResponse, IssueDetail, IssuesQuery, IssueSummary, IssuesResponse, TenantsResponse } from './types.js';
 
 /** Fired by a {@link HealthStore} when a fetched value replaced the cached one (`detail.key` is opaque). */
 export type StoreUpdateEvent = CustomEvent<{ key: string }>;
@@ -59,6 +59,11 @@ export class HealthStore extends EventTarget {
   /** `GET /api/tenants/:tenantId/issues?…`: one page. */
   issues(tenantId: string, query: IssuesQuery, o?: ReadOptions): Promise<IssuesResponse> {
     return this.#get(`/api/tenants/${encodeURIComponent(tenantId)}/issues${toQuery(query)}`, o);
+  }
+
+  /** `GET /api/tenants/:tenantId/history?days=&timeZone=`: day-by-day levels and availability. */
+  history(tenantId: string, query: HistoryQuery, o?: ReadOptions): Promise<HistoryResponse> {
+    return this.#get(`/api/tenants/${encodeURIComponent(tenantId)}/history${toQuery(query)}`, o);
   }
 
   /** The post history of `issue`; a cached copy older than `issue` (the list moved on) is fetched again. */

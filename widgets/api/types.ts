@@ -100,6 +100,52 @@ export interface IssuesQuery {
   cursor?: string | null;
 }
 
+/** Levels of a service on a day (DESIGN.md, "History"), least severe first; `nodata` before the tenant's earliest known data. */
+export const DAY_LEVELS = ['nodata', 'operational', 'advisory', 'degradation', 'interruption'] as const;
+export type DayLevel = (typeof DAY_LEVELS)[number];
+
+/** One calendar day of one service. */
+export interface HistoryDay {
+  /** The calendar date in the requested zone, `YYYY-MM-DD`. */
+  date: string;
+  /** The worst level of the day (a value this contract does not know is passed through). */
+  level: DayLevel | string;
+  /** The issues that overlapped the day, earliest start first. */
+  issueIds: string[];
+}
+
+/** One service's days and availability over the window. */
+export interface ServiceHistory {
+  id: string;
+  name: string;
+  /** 0–1: 1 − time under an incident ÷ time with data in the window; null without data. */
+  availability: number | null;
+  /** One entry per calendar day, oldest first. */
+  days: HistoryDay[];
+}
+
+/** `GET /api/tenants/:tenantId/history?days=&timeZone=`. */
+export interface HistoryResponse {
+  tenantId: string;
+  /** The first instant of the oldest day. */
+  from: string;
+  /** Now: the end of the window. */
+  to: string;
+  /** The canonical IANA zone the days are calendar days of. */
+  timeZone: string;
+  /** Where the known data begins (30 days before the first sync); null before the first sync. */
+  dataFrom: string | null;
+  services: ServiceHistory[];
+}
+
+/** Query of `GET /api/tenants/:tenantId/history`. */
+export interface HistoryQuery {
+  /** 1–400 (default 90). */
+  days?: number;
+  /** IANA zone (default UTC). */
+  timeZone?: string;
+}
+
 /** Life cycle of an authorization. */
 export const AUTHORIZATION_STATUSES = ['pending', 'active', 'reauth_required', 'failed'] as const;
 export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];

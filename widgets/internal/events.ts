@@ -1,5 +1,5 @@
 import { ApiError } from '../api/client.js';
-import type { Authorization, HealthResponse, IssuesResponse, IssueSummary, Tenant } from '../api/types.js';
+import type { Authorization, HealthResponse, HistoryResponse, IssuesResponse, IssueSummary, Tenant } from '../api/types.js';
 
 /** `o365-load` from `<o365-service-health>`. */
 export interface HealthLoadDetail {
@@ -21,8 +21,15 @@ export interface SettingsLoadDetail {
   readOnly: boolean;
 }
 
+/** `o365-load` from `<o365-service-uptime>`. */
+export interface UptimeLoadDetail {
+  element: 'service-uptime';
+  tenant: Tenant | null;
+  history: HistoryResponse | null;
+}
+
 /** Detail of `o365-load`: the data the element now shows. */
-export type O365LoadDetail = HealthLoadDetail | MessagesLoadDetail | SettingsLoadDetail;
+export type O365LoadDetail = HealthLoadDetail | MessagesLoadDetail | SettingsLoadDetail | UptimeLoadDetail;
 
 /** Detail of `o365-error`: what failed (an `ApiError` carries the HTTP status and code). */
 export interface O365ErrorDetail {
@@ -36,6 +43,17 @@ export interface O365ErrorDetail {
 export interface O365IssueSelectDetail {
   tenantId: string;
   issue: IssueSummary;
+}
+
+/** Detail of `o365-issue-select` from `<o365-service-uptime>`: the issues of the day a user opened. */
+export interface O365DayIssuesSelectDetail {
+  tenantId: string;
+  /** The day's issue ids, earliest start first. */
+  issueIds: string[];
+  /** The service's id and name. */
+  service: { id: string; name: string };
+  /** The calendar date, `YYYY-MM-DD`, in the element's time zone. */
+  date: string;
 }
 
 /** Detail of `o365-authorization-change`. */
@@ -54,7 +72,7 @@ export interface O365AuthorizationChangeDetail {
 export interface O365EventMap {
   'o365-load': CustomEvent<O365LoadDetail>;
   'o365-error': CustomEvent<O365ErrorDetail>;
-  'o365-issue-select': CustomEvent<O365IssueSelectDetail>;
+  'o365-issue-select': CustomEvent<O365IssueSelectDetail | O365DayIssuesSelectDetail>;
   'o365-authorization-change': CustomEvent<O365AuthorizationChangeDetail>;
 }
 

@@ -4,6 +4,7 @@
  * Values are compared case-insensitively (Graph doc examples are PascalCase, the service
  * sends camelCase); a value we do not know is shown as "Unknown status (value)".
  */
+import type { DayLevel } from '../api/types.js';
 
 /** Graph `serviceHealthStatus` values known to the widgets. */
 export type ServiceHealthStatus = 'serviceOperational' | 'investigating' | 'restoringService' | 'verifyingService' | 'serviceRestored' | 'postIncidentReviewPublished' | 'serviceDegradation' | 'serviceInterruption' | 'extendedRecovery' | 'falsePositive' | 'investigationSuspended' | 'resolved' | 'mitigatedExternal' | 'mitigated' | 'resolvedExternal' | 'confirmed' | 'reported';
@@ -119,4 +120,21 @@ export function worst(levels: Iterable<Level>): Level {
   let out: Level = 'healthy';
   for (const l of levels) if (rank(l) > rank(out)) out = l;
   return out;
+}
+
+/**
+ * The widget level (hence colour and icon shape) and the words of each day level of the history
+ * (`GET …/history`): the uptime bars use the same mapping as every other status.
+ */
+export const DAY_LEVEL_INFO = {
+  nodata: { level: 'unknown', text: 'no data' },
+  operational: { level: 'healthy', text: 'operational' },
+  advisory: { level: 'advisory', text: 'advisory' },
+  degradation: { level: 'degraded', text: 'degradation' },
+  interruption: { level: 'critical', text: 'interruption' },
+} as const satisfies Record<DayLevel, { level: Level; text: string }>;
+
+/** Level and words of a history day level; a value we do not know is `unknown`, with its raw value. */
+export function dayLevel(raw: string): { level: Level; text: string } {
+  return Object.hasOwn(DAY_LEVEL_INFO, raw) ? DAY_LEVEL_INFO[raw as DayLevel] : { level: 'unknown', text: raw || 'unknown' };
 }

@@ -18,7 +18,7 @@ export function serviceRows(services: readonly ServiceHealth[]): ServiceRow[] {
 }
 
 /** Keeps the services named in `list` (ids or names, comma separated, any case); all when empty. */
-export function filterServices(services: readonly ServiceHealth[], list: string): ServiceHealth[] {
+export function filterServices<T extends { id: string; name: string }>(services: readonly T[], list: string): T[] {
   const wanted = list
     .split(',')
     .map((s) => s.trim().toLowerCase())

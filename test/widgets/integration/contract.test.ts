@@ -11,7 +11,7 @@
  */
 import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
-import type { Authorization, HealthResponse, IssueDetail, IssuesResponse, IssueSummary, TenantsResponse } from '../../../widgets/api/types.js';
+import type { Authorization, HealthResponse, HistoryResponse, IssueDetail, IssuesResponse, IssueSummary, TenantsResponse } from '../../../widgets/api/types.js';
 import type { World } from '../support/fake-api.js';
 import { newSession } from '../support/helpers.js';
 import { integrationConfig, tenantByDomain } from './support.js';
@@ -109,8 +109,9 @@ describe('contract: the fake API answers as the real server does', function () {
     const posts: World['posts'] = {};
     for (const issue of issues) posts[issue.id] = ((await real({ path: t(`/issues/${issue.id}`) })).body as IssueDetail).posts;
     const authorizations = ((await real({ path: '/api/authorizations' })).body as { authorizations: Authorization[] }).authorizations;
+    const history = (await real({ path: t('/history?days=90') })).body as HistoryResponse;
     // Only Contoso's data is copied; the fake lists no other tenant.
-    const world: World = { tenants: tenants.tenants.filter((x) => x.tenantId === contoso), health: { [contoso]: health }, issues: { [contoso]: issues }, posts, authorizations };
+    const world: World = { tenants: tenants.tenants.filter((x) => x.tenantId === contoso), health: { [contoso]: health }, issues: { [contoso]: issues }, posts, authorizations, history: { [contoso]: history } };
     const res = await fake({ method: 'POST', path: '/_world', body: { world } });
     expect(res.status, 'the fake took the world').to.equal(204);
     return world;
@@ -194,6 +195,33 @@ describe('contract: the fake API answers as the real server does', function () {
         pages++;
       } while (ca && pages < 5);
     });
+  });
+
+  it('answers the history as the server does: the same shape, days, levels and issue ids for shorter windows, and the same refusals', async () => {
+    await onStableData(async () => {
+      for (const q of ['', '?days=90', '?days=7', '?days=1&timeZone=UTC', '?days=120']) {
+        const { real: a, fake: b } = await both({ path: t(`/history${q}`) });
+        expect(b.status, q).to.equal(200);
+        expect(keyPaths(b.body), q).to.deep.equal(keyPaths(a.body));
+        const [ra, rb] = [a.body as HistoryResponse, b.body as HistoryResponse];
+        expect(rb.services.map((s) => [s.id, s.name, s.availability === null]), q).to.deep.equal(ra.services.map((s) => [s.id, s.name, s.availability === null]));
+        // Within the 90 days the fake was seeded with: the server's own days.
+        if (!q.includes('120')) expect(rb.services.map((s) => s.days), q).to.deep.equal(ra.services.map((s) => s.days));
+        else expect(rb.services.map((s) => s.days.map((d) => d.date)), q).to.deep.equal(ra.services.map((s) => s.days.map((d) => d.date)));
+        expect([rb.timeZone, rb.from, rb.dataFrom], q).to.deep.equal([ra.timeZone, ra.from, ra.dataFrom]);
+        expect(headersOf(b), q).to.deep.equal(headersOf(a));
+      }
+      const { real: a, fake: b } = await both({ path: t('/history?days=3&timeZone=Europe/Berlin') });
+      expect([(b.body as HistoryResponse).timeZone, b.status]).to.deep.equal([(a.body as HistoryResponse).timeZone, a.status]);
+    });
+    for (const q of ['?days=0', '?days=401', '?days=1.5', '?days=many', '?timeZone=Mars/Olympus']) {
+      const { real: a, fake: b } = await both({ path: t(`/history${q}`) });
+      expect(b.status, q).to.equal(a.status);
+      const [ea, eb] = [(a.body as { error: { code: string; message: string } }).error, (b.body as { error: { code: string; message: string } }).error];
+      expect([eb.code, eb.message.split(':')[0]], q).to.deep.equal([ea.code, ea.message.split(':')[0]]);
+    }
+    const { real: a, fake: b } = await both({ path: '/api/tenants/nope.example/history' });
+    expect([b.status, (b.body as { error: { message: string } }).error.message]).to.deep.equal([a.status, (a.body as { error: { message: string } }).error.message]);
   });
 
   it('refuses the same bad requests with the same error shape, codes and messages', async () => {
@@ -297,6 +325,7 @@ describe('contract: the fake API answers as the real server does', function () {
       [t('/issues?state=all'), `/api/tenants/${FIXTURE_CONTOSO}/issues?state=all`],
       [t(`/issues/${realFirst}`), `/api/tenants/${FIXTURE_CONTOSO}/issues/${firstIssue}`],
       ['/api/authorizations', '/api/authorizations'],
+      [t('/history?days=90'), `/api/tenants/${FIXTURE_CONTOSO}/history?days=90`],
     ]) {
       const [a, b] = await Promise.all([real({ path: realPath! }), fixtures({ path: fixturePath! })]);
       expect(keyPaths(b.body), fixturePath).to.deep.equal(keyPaths(a.body));

@@ -26,6 +26,8 @@ import type {
   CreateAuthorizationResponse,
   ErrorBody,
   HealthResponse,
+  HistoryDay,
+  HistoryResponse,
   IssueDetail,
   IssuePost,
   IssuesResponse,
@@ -44,6 +46,8 @@ export interface Fixtures {
   issues: Record<string, IssuesResponse>;
   /** `posts.json`: the posts of each issue, by issue id. */
   posts: Record<string, IssuePost[]>;
+  /** `history-<tenantId>.json` (`GET …/history?days=90`, UTC), by tenant id. */
+  history: Record<string, HistoryResponse>;
 }
 
 /** What one fake API holds; answers are computed from it, as the server computes them from its database. */
@@ -53,6 +57,8 @@ export interface World {
   issues: Record<string, IssueSummary[]>;
   posts: Record<string, IssuePost[]>;
   authorizations: Authorization[];
+  /** The history of each tenant (its longest window; shorter ones are its newest days). */
+  history: Record<string, HistoryResponse>;
 }
 
 export const CONTOSO = '4f2d5a86-3c1e-4b8f-9a57-0c6d3e1f2a10';
@@ -68,6 +74,7 @@ export function worldFromFixtures(f: Fixtures): World {
     issues: Object.fromEntries(Object.entries(f.issues).map(([id, page]) => [id, clone(page.issues)])),
     posts: clone(f.posts),
     authorizations: clone(f.authorizations.authorizations),
+    history: clone(f.history),
   };
 }
 
@@ -176,6 +183,7 @@ export const WORLDS = {
     for (const id of [CONTOSO, FABRIKAM]) {
       w.health[id] = { ...w.health[id]!, syncedAt: null, services: [] };
       w.issues[id] = [];
+      w.history[id] = { ...w.history[id]!, dataFrom: null, services: [] };
     }
     for (const t of w.tenants) t.lastSyncAt = null;
     for (const a of w.authorizations) a.lastSuccessAt = null;
@@ -374,6 +382,57 @@ function listIssues(w: World, tenant: Tenant, query: URLSearchParams): FakeAnswe
 
 const ISSUE_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
+/** The server's canonical IANA zone for `name` (server/core/history.ts `canonicalTimeZone`), or null. */
+function canonicalZone(name: string): string | null {
+  try {
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    return resolved === 'UTC' || Intl.supportedValuesOf('timeZone').includes(resolved) ? resolved : null;
+  } catch {
+    return null;
+  }
+}
+
+const DAY_MS = 86_400_000;
+const isoDate = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+/**
+ * `GET /api/tenants/:t/history`: the validation of server/routes/history.ts (`days` 1–400,
+ * default 90; `timeZone` an IANA zone, default UTC), then the newest `days` days of the world's
+ * history, padded with `nodata` days before it. The fake does not recompute levels or
+ * availability, nor move the days to another zone (it only names the zone asked for).
+ */
+function history(w: World, tenant: Tenant, query: URLSearchParams): FakeAnswer {
+  const rawDays = query.get('days');
+  const days = rawDays === null ? 90 : rawDays.trim() === '' ? NaN : Number(rawDays);
+  if (!Number.isInteger(days) || days < 1 || days > 400) return invalid('query parameter', 'days', 'must be a whole number from 1 to 400');
+  const rawZone = (query.get('timeZone') ?? '').trim();
+  const timeZone = rawZone ? canonicalZone(rawZone) : 'UTC';
+  if (!timeZone) return invalid('query parameter', 'timeZone', 'must be an IANA time zone such as Europe/Berlin or UTC');
+  const base: HistoryResponse = w.history[tenant.tenantId] ?? {
+    tenantId: tenant.tenantId,
+    from: '',
+    to: String(w.health[tenant.tenantId]?.syncedAt ?? new Date().toISOString()),
+    timeZone: 'UTC',
+    dataFrom: null,
+    services: (w.health[tenant.tenantId]?.services ?? []).map((s) => ({ id: s.id, name: s.name, availability: null, days: [] })),
+  };
+  const last = Date.parse(`${base.services[0]?.days.at(-1)?.date ?? base.to.slice(0, 10)}T00:00:00Z`);
+  const dates = Array.from({ length: days }, (_, i) => isoDate(last - (days - 1 - i) * DAY_MS));
+  const body: HistoryResponse = {
+    tenantId: tenant.tenantId,
+    from: `${dates[0]}T00:00:00.000Z`,
+    to: base.to,
+    timeZone,
+    dataFrom: base.dataFrom,
+    services: base.services.map((s) => {
+      const byDate = new Map(s.days.map((d) => [d.date, d]));
+      const out: HistoryDay[] = dates.map((date) => byDate.get(date) ?? { date, level: 'nodata', issueIds: [] });
+      return { ...s, days: out };
+    }),
+  };
+  return { status: 200, headers: {}, body };
+}
+
 /** The route's answer, before the API-wide headers (CORS, ETag, Cache-Control). */
 function route(req: FakeRequest, ctx: FakeContext): FakeAnswer {
   const { world: w, principal } = ctx;
@@ -402,6 +461,11 @@ function route(req: FakeRequest, ctx: FakeContext): FakeAnswer {
     const t = findTenant(w, decodeURIComponent(m[1]!));
     if (!t) return fail(404, 'not_found', MESSAGES.noTenant);
     return listIssues(w, t, req.query);
+  }
+  if ((m = /^\/api\/tenants\/([^/]+)\/history$/.exec(path)) && method === 'GET') {
+    const t = findTenant(w, decodeURIComponent(m[1]!));
+    if (!t) return fail(404, 'not_found', MESSAGES.noTenant);
+    return history(w, t, req.query);
   }
   if ((m = /^\/api\/tenants\/([^/]+)\/issues\/([^/]+)$/.exec(path)) && method === 'GET') {
     const issueId = decodeURIComponent(m[2]!);

@@ -20,7 +20,8 @@
 // tenants), error (500), slow (answers after 400 ms), reauth (tenants need re-authorization,
 // data stale), long (EX226792 has a title, impact and post with long unbreakable tokens, for
 // layout tests), purview (as admin, but the Microsoft 365 suite service says serviceDegradation
-// while its only active issue is an advisory, as Purview's did); another key → 401 (revoked), no
+// while its only active issue is an advisory, as Purview's did), first-sync (connected tenants
+// before their first sync: no services, no history), stale (the last sync is old); another key → 401 (revoked), no
 // key → 401. CORS as the server: for the dev server's own origins only.
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -33,9 +34,9 @@ export const { LONG_TOKEN } = fake;
 const dir = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const load = (name) => JSON.parse(readFileSync(dir + name, 'utf8'));
 /** @type {import('./fake-api.ts').Fixtures} */
-const fixtures = { tenants: load('tenants.json'), authorizations: load('authorizations.json'), posts: load('posts.json'), health: {}, issues: {} };
+const fixtures = { tenants: load('tenants.json'), authorizations: load('authorizations.json'), posts: load('posts.json'), health: {}, issues: {}, history: {} };
 for (const f of readdirSync(dir)) {
-  const m = /^(health|issues)-(.+)\.json$/.exec(f);
+  const m = /^(health|issues|history)-(.+)\.json$/.exec(f);
   if (m) fixtures[m[1]][m[2]] = load(f);
 }
 
@@ -49,6 +50,8 @@ const SCENARIOS = {
   reauth: { world: 'reauth', role: 'viewer' },
   long: { world: 'long', role: 'viewer' },
   purview: { world: 'purview', role: 'admin' },
+  'first-sync': { world: 'firstSync', role: 'viewer' },
+  stale: { world: 'stale', role: 'viewer' },
 };
 
 const sessions = new Map();
