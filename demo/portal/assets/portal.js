@@ -4,7 +4,7 @@
  * - Light/dark switch: follows `prefers-color-scheme` until the user chooses, then remembers the
  *   choice in localStorage. The widgets follow through the `--o365-*` tokens set in portal.css.
  * - Tenant switcher: when the page's API key sees several tenants (GET /api/tenants), a select
- *   in the top bar sets the `tenant` attribute of every health and messages widget.
+ *   in the top bar sets the `tenant` attribute of every health, messages and uptime widget.
  * - The "Microsoft 365 is simulated" note is shown only when /demo/config.js says so.
  *
  * Loaded as a module from 'self' (the page's CSP has no 'unsafe-inline').
@@ -12,7 +12,7 @@
 
 const THEME_KEY = 'northbridge.theme';
 const TENANT_KEY = 'northbridge.o365.tenant';
-const TENANT_WIDGETS = 'o365-service-health, o365-service-messages';
+const TENANT_WIDGETS = 'o365-service-health, o365-service-messages, o365-service-uptime';
 
 const storage = {
   get(key) {
