@@ -109,7 +109,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       now,
       log: options.log ?? quiet,
       polling: options.polling ?? false,
-      graph: { timeoutMs: 1500, backoffBaseMs: 20, maxRetries: 2, ...options.graph },
+      // No client time-out by default: a held Graph answer must outlive any wait on a slow machine.
+      // Tests of time-outs set a short one themselves (with a `hang` fault).
+      graph: { timeoutMs: 120_000, backoffBaseMs: 20, maxRetries: 2, ...options.graph },
       ...(options.poller ? { poller: options.poller } : {}),
     });
   let server = await start();
