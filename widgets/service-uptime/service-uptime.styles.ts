@@ -106,6 +106,13 @@ export const serviceUptimeStyles = css`
   .swatch.d-nodata {
     height: 6px;
   }
+  /* Forced colours (Windows contrast themes) would drop the backgrounds: keep the patterns. */
+  @media (forced-colors: active) {
+    .day,
+    .swatch {
+      forced-color-adjust: none;
+    }
+  }
   .narrow {
     display: none;
   }

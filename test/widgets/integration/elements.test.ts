@@ -16,7 +16,9 @@ import '../../../widgets/service-health/service-health.js';
 import type { O365ServiceHealth } from '../../../widgets/service-health/service-health.js';
 import '../../../widgets/service-messages/service-messages.js';
 import type { O365ServiceMessages } from '../../../widgets/service-messages/service-messages.js';
-import type { AuthorizationsResponse } from '../../../widgets/api/types.js';
+import '../../../widgets/service-uptime/service-uptime.js';
+import type { O365ServiceUptime } from '../../../widgets/service-uptime/service-uptime.js';
+import type { AuthorizationsResponse, HistoryResponse } from '../../../widgets/api/types.js';
 import { $, $$, mount, text } from '../support/helpers.js';
 import { api, eventually, health, integrationConfig, issue, issues, tenantByDomain, type IntegrationConfig } from './support.js';
 
@@ -47,6 +49,23 @@ describe('integration: the elements against the real server (simulator mode)', f
     expect(text($(el, '[part~="as-of"]'))).to.match(/^as of .+ · /);
     await expect(el).to.be.accessible();
     el.refreshInterval = 0;
+  });
+
+  it('<o365-service-uptime> shows Microsoft’s 30 days filled in and the days before them as no data', async () => {
+    const contoso = await tenantByDomain('contoso.com');
+    const { el } = await mount<O365ServiceUptime>(html`<o365-service-uptime api-key=${cfg.apiKey} days="90" time-zone="UTC" locale="en-GB"></o365-service-uptime>`);
+    await eventually(() => $(el, '[part~="list"]'), 'no uptime bars');
+    const history = await api<HistoryResponse>(`/api/tenants/${contoso.tenantId}/history?days=90&timeZone=UTC`);
+    expect($$(el, '[part~="name"]').map(text)).to.deep.equal(history.services.map((s) => s.name));
+    const row = $$(el, '[part~="item"]')[0]!;
+    const bars = [...row.querySelectorAll('[part~="day"]')];
+    expect(bars).to.have.length(90);
+    const known = bars.filter((b) => !b.matches('[part~="day-nodata"]')).length;
+    // The server's first sync was moments ago: it knows Microsoft's 30 days before it, and today.
+    expect(known, 'days with data').to.be.within(30, 32);
+    expect(bars.slice(0, 90 - known).every((b) => b.matches('[part~="day-nodata"]')), 'the older days are no data').to.be.true;
+    expect(bars.map((b) => b.getAttribute('part')!.split(' ')[1])).to.deep.equal(history.services[0]!.days.map((d) => `day-${d.level}`));
+    await expect(el).to.be.accessible();
   });
 
   it('<o365-service-messages> lists Contoso’s incidents and opens one with its posts', async () => {
