@@ -1,6 +1,7 @@
 import { expect, html } from '@open-wc/testing';
 import '../../../widgets/service-health/service-health.js';
 import '../../../widgets/service-messages/service-messages.js';
+import '../../../widgets/service-uptime/service-uptime.js';
 import type { O365ServiceHealth } from '../../../widgets/service-health/service-health.js';
 import { mount, newSession, part } from '../support/helpers.js';
 
@@ -31,6 +32,16 @@ describe('themes (widgets/themes/*.css)', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('dark.css: the uptime bars, legend and texts stay accessible on the dark surface', async () => {
+    added.push(await theme('dark'));
+    const s = newSession();
+    const { el } = await mount(html`<o365-service-uptime api-base=${s.apiBase} api-key="admin" locale="en-GB" time-zone="UTC"></o365-service-uptime>`);
+    await part(el, 'list');
+    expect(getComputedStyle((await part(el, 'base'))).backgroundColor).to.equal('rgb(31, 31, 31)');
+    expect(getComputedStyle(el.shadowRoot!.querySelector('[part~="day-operational"]')!).backgroundColor).to.equal('rgb(84, 176, 84)');
+    await expect(el).to.be.accessible();
+  });
+
   it('keeps a page’s own color-scheme, and scopes a theme with its class', async () => {
     document.documentElement.style.colorScheme = 'light';
     added.push(await theme('light'), await theme('dark'));
@@ -56,11 +67,14 @@ describe('themes (widgets/themes/*.css)', () => {
     const { wrapper } = await mount(html`
       <o365-service-health api-base=${s.apiBase} api-key="admin"></o365-service-health>
       <o365-service-messages api-base=${s.apiBase} api-key="admin"></o365-service-messages>
+      <o365-service-uptime api-base=${s.apiBase} api-key="admin"></o365-service-uptime>
     `);
-    const [first, second] = [...wrapper.children] as HTMLElement[];
+    const [first, second, third] = [...wrapper.children] as HTMLElement[];
     await part(first!, 'list');
     await part(second!, 'list');
+    await part(third!, 'list');
     expect(second!.getBoundingClientRect().top - first!.getBoundingClientRect().bottom).to.equal(16);
+    expect(third!.getBoundingClientRect().top - second!.getBoundingClientRect().bottom).to.equal(16);
     expect(first!.getBoundingClientRect().top, 'no gap above the first one').to.equal(wrapper.getBoundingClientRect().top);
   });
 });
