@@ -24,7 +24,7 @@ import { errorResponse, handleError } from './errors.js';
 import { authorizationRoutes, oauthCallbackRoutes } from './routes/authorizations.js';
 import { historyRoutes } from './routes/history.js';
 import { metricsRoutes } from './routes/metrics.js';
-import { createHealthHotPath, healthHotPath, type HotPath } from './routes/hot-path.js';
+import { createReadHotPath, readHotPath, type HotPath } from './routes/hot-path.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { createLineLogger, escapeControl, type Log } from './log.js';
 import { renderReadme } from './readme.js';
@@ -121,12 +121,12 @@ function securityHeaders(config: Pick<Config, 'publicUrl'>) {
 }
 
 /**
- * The health hot path (routes/hot-path.ts) for this configuration: its base headers are read from
+ * The read routes' hot path (routes/hot-path.ts) for this configuration: its base headers are read from
  * the same security middleware the chain uses, so the two cannot drift.
  */
 export function createApiHotPath(deps: { config: Config; core: Core; log?: Log }): HotPath {
   const probe = new Hono().use('*', securityHeaders(deps.config)).get('/', (c) => c.body(null, 204));
-  return createHealthHotPath({
+  return createReadHotPath({
     core: deps.core,
     allowedOrigins: new Set(deps.config.allowedOrigins),
     log: deps.log ?? defaultLog,
@@ -143,8 +143,8 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
 
   const security = securityHeaders(config);
-  // The hot path first: it answers the common health request whole, or hands it to the chain.
-  const hot = healthHotPath(createApiHotPath({ config, core, log }));
+  // The hot path first: it answers the common read requests whole, or hands them to the chain.
+  const hot = readHotPath(createApiHotPath({ config, core, log }));
   app.get('/api/tenants/:tenantId/health', hot);
   app.get('/api/tenants', hot);
   app.get('/api/tenants/:tenantId/issues', hot);

@@ -1,11 +1,11 @@
 /**
- * The hot path: `GET /api/tenants/:tenantId/health`, which every widget on every dashboard calls
- * on each refresh, and `GET /api/tenants` (discovery), answered in one step on @hono/node-server's
- * fast path.
+ * The hot path: the read routes every widget on every dashboard calls on each refresh —
+ * `GET /api/tenants/:tenantId/health`, `GET /api/tenants` (discovery) and the JSON pages of
+ * `GET /api/tenants/:tenantId/issues` — answered in one step on @hono/node-server's fast path.
  *
  * `server.ts` calls it before Hono, and the app also registers it before every middleware (for
- * Node servers that mount `app.fetch` directly). It handles the common case completely — a valid API key,
- * a visible tenant — from the core's read model: the serialised body and its ETag are ready, the
+ * Node servers that mount `app.fetch` directly). It handles the common case completely — a valid
+ * API key, a visible tenant — from the core's read model: the serialised body and its ETag are ready, the
  * headers are one plain object (the same ones the middleware chain sends: security headers, CORS
  * for allowed origins, `Cache-Control`, `Vary`), a matching `If-None-Match` is a 304 before any
  * body is touched, and the request log line is written. It reads the raw Node headers
@@ -57,11 +57,11 @@ const tryDecode = (text: string, decode: (s: string) => string): string | null =
 
 /**
  * The hot path as a plain function: `server.ts` calls it before Hono (so a hit is one synchronous
- * call and @hono/node-server writes the response at once), and {@link healthHotPath} wraps it for
+ * call and @hono/node-server writes the response at once), and {@link readHotPath} wraps it for
  * apps mounted elsewhere. It answers `GET /api/tenants/:tenantId/health`, `GET /api/tenants` and
  * `GET /api/tenants/:tenantId/issues` (JSON pages; the CSV download is the route's).
  */
-export function createHealthHotPath(deps: HotPathDeps): HotPath {
+export function createReadHotPath(deps: HotPathDeps): HotPath {
   const { core, allowedOrigins, log } = deps;
   let base: Record<string, string> | null = null;
   void deps.baseHeaders.then((headers) => {
@@ -148,8 +148,8 @@ export function createHealthHotPath(deps: HotPathDeps): HotPath {
 }
 
 /** The hot path as the first handler of the app (for requests that reach Hono with Node bindings). */
-export function healthHotPath(deps: HotPathDeps | HotPath): MiddlewareHandler {
-  const answer = typeof deps === 'function' ? deps : createHealthHotPath(deps);
+export function readHotPath(deps: HotPathDeps | HotPath): MiddlewareHandler {
+  const answer = typeof deps === 'function' ? deps : createReadHotPath(deps);
   return async (c, next) => {
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
     return (incoming && answer(incoming)) || next();

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { Hono } from 'hono';
 import { runKeysCli } from '../../server/keys.js';
-import { healthHotPath } from '../../server/routes/hot-path.js';
+import { readHotPath } from '../../server/routes/hot-path.js';
 import { startStack, waitFor, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -137,13 +137,13 @@ describe('the read routes on the hot path (health, tenants, issues)', () => {
   });
 });
 
-describe('healthHotPath alone', () => {
+describe('readHotPath alone', () => {
   it('answers a valid request by itself, and passes the rest on', async () => {
     const key = stack.key('org', 'viewer');
     const { path } = await synced(key);
     const baseHeaders = Promise.resolve({ 'X-Content-Type-Options': 'nosniff' });
     // Only the hot path is mounted: whatever it passes on ends in Hono's 404.
-    const hot = healthHotPath({ core: stack.server.core, allowedOrigins: new Set(), log: () => {}, baseHeaders });
+    const hot = readHotPath({ core: stack.server.core, allowedOrigins: new Set(), log: () => {}, baseHeaders });
     const alone = new Hono().get('/api/tenants/:tenantId/health', hot).get('/api/tenants', hot).get('/api/tenants/:tenantId/issues', hot);
     await baseHeaders;
     const env = (headers: Record<string, string>, url = path) => ({ incoming: { method: 'GET', url, headers } });
