@@ -1,7 +1,7 @@
 // Prints the raw and gzip size of the widget bundle and fails above its budget. Run after
 // `npm run build`. The budget covers the four elements, Lit included: issue 4 set 20 KB gzip for
 // the three original ones (19.97 KB measured); <o365-service-uptime> (issue 11) brought the
-// bundle to 22.08 KB, so the budget is that rounded up to the next whole KB plus 1 KB: 24 KB.
+// bundle to 22.10 KB, so the budget is that rounded up to the next whole KB plus 1 KB: 24 KB.
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 

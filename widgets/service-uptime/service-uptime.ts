@@ -105,6 +105,10 @@ export class O365ServiceUptime extends O365Element {
       return { tenant, history };
     },
     detail: (value) => ({ element: 'service-uptime', tenant: value.tenant ?? null, history: value.history ?? null }),
+    // An opened day stays open across refreshes, not across tenants.
+    loaded: (value) => {
+      if (this.#opened?.tenantId !== value.tenant?.tenantId) this.#opened = undefined;
+    },
   });
 
   /** `days` as the API takes it: a whole number from 1 to 400. */
@@ -223,7 +227,7 @@ export class O365ServiceUptime extends O365Element {
     const tenantId = this.data.value?.tenant?.tenantId;
     if (!day.issueIds.length || !tenantId) return;
     if (emit(this, 'o365-issue-select', { tenantId, issueIds: [...day.issueIds], service: { id: service.id, name: service.name }, date: day.date }, true)) {
-      this.#opened = { service, day };
+      this.#opened = { tenantId, service, day };
       this.requestUpdate();
     }
   }

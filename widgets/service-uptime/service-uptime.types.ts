@@ -11,6 +11,7 @@ export interface DayPosition {
 
 /** A day opened with Enter, Space or a click (the default of `o365-issue-select`: its issues listed). */
 export interface OpenedDay {
+  tenantId: string;
   service: ServiceHistory;
   day: HistoryDay;
 }

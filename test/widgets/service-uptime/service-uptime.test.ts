@@ -161,11 +161,24 @@ describe('<o365-service-uptime>', () => {
       const issues = await part(el, 'issues');
       expect(text(issues)).to.contain('Exchange Online, 2 May');
       expect(issues.querySelector('a')!.getAttribute('href')).to.equal('https://admin.microsoft.com/#/servicehealth/:/alerts/EX226792');
+      await el.refresh();
+      expect($(el, '[part~="issues"]'), 'still open after a refresh').to.exist;
       // A day without issues fires nothing.
       await sendKeys({ press: 'ArrowDown' });
       await sendKeys({ press: 'ArrowLeft' });
       await sendKeys({ press: 'Space' });
       expect(events.filter((e) => e.type === 'o365-issue-select')).to.have.length(1);
+    });
+
+    it('closes an opened day when another tenant is shown', async () => {
+      const { el } = await uptime();
+      await loaded(el);
+      bars(rows(el)[0]!).at(-1)!.click();
+      await part(el, 'issues');
+      el.tenant = 'fabrikam.onmicrosoft.com';
+      await waitUntil(() => text($(el, '[part~="title"]')).includes('fabrikam'), 'Fabrikam never loaded', { timeout: 4000 });
+      expect($(el, '[part~="issues"]')).to.be.null;
+      expect($$(el, '[part~="name"]').map(text)).to.deep.equal(['Exchange Online', 'SharePoint Online', 'Microsoft Teams']);
     });
 
     it('lists nothing when a listener cancels o365-issue-select', async () => {
