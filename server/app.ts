@@ -85,7 +85,8 @@ function apiRoutes(deps: { config: Config; core: Core }) {
           origin: (origin) => (allowed.has(origin) ? origin : null),
           allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
           allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match'],
-          exposeHeaders: ['ETag'],
+          // Content-Disposition: the CSV download's file name, read by <o365-service-messages>.
+          exposeHeaders: EXPOSED_HEADERS,
           credentials: false,
           maxAge: 600,
         }),
@@ -102,6 +103,9 @@ function apiRoutes(deps: { config: Config; core: Core }) {
       .route('/authorizations', authorizationRoutes(deps))
   );
 }
+
+/** Response headers a page on another origin may read. */
+export const EXPOSED_HEADERS = ['ETag', 'Content-Disposition'];
 
 /** A 304 must keep the CORS headers, or a cross-origin conditional request fails in the browser. */
 const etags = etag({
@@ -129,6 +133,7 @@ export function createApiHotPath(deps: { config: Config; core: Core; log?: Log }
   return createReadHotPath({
     core: deps.core,
     allowedOrigins: new Set(deps.config.allowedOrigins),
+    exposedHeaders: EXPOSED_HEADERS,
     log: deps.log ?? defaultLog,
     baseHeaders: Promise.resolve(probe.request('/')).then((res) => ({ ...Object.fromEntries(res.headers), 'Cross-Origin-Resource-Policy': 'cross-origin' })),
   });

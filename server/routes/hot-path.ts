@@ -38,6 +38,8 @@ export interface HotPathDeps {
    * once from the chain itself; until they are known, requests take the ordinary chain.
    */
   baseHeaders: Promise<Record<string, string>>;
+  /** The headers CORS exposes (`Access-Control-Expose-Headers`), as the chain's cors() sends them. */
+  exposedHeaders: readonly string[];
 }
 
 /** Answers one health request from the raw Node request, or returns null to leave it to the chain. */
@@ -65,7 +67,7 @@ export function createReadHotPath(deps: HotPathDeps): HotPath {
   const { core, allowedOrigins, log } = deps;
   let base: Record<string, string> | null = null;
   void deps.baseHeaders.then((headers) => {
-    base = { ...headers, 'Cache-Control': 'private, no-cache', 'Access-Control-Expose-Headers': 'ETag', Vary: 'Origin' };
+    base = { ...headers, 'Cache-Control': 'private, no-cache', 'Access-Control-Expose-Headers': deps.exposedHeaders.join(','), Vary: 'Origin' };
   });
   // The header objects of each prepared body, built once per (body, status, origin).
   const headerSets = new WeakMap<PreparedBody, Map<string, Record<string, string>>>();

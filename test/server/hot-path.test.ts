@@ -143,7 +143,7 @@ describe('readHotPath alone', () => {
     const { path } = await synced(key);
     const baseHeaders = Promise.resolve({ 'X-Content-Type-Options': 'nosniff' });
     // Only the hot path is mounted: whatever it passes on ends in Hono's 404.
-    const hot = readHotPath({ core: stack.server.core, allowedOrigins: new Set(), log: () => {}, baseHeaders });
+    const hot = readHotPath({ core: stack.server.core, allowedOrigins: new Set(), exposedHeaders: ['ETag'], log: () => {}, baseHeaders });
     const alone = new Hono().get('/api/tenants/:tenantId/health', hot).get('/api/tenants', hot).get('/api/tenants/:tenantId/issues', hot);
     await baseHeaders;
     const env = (headers: Record<string, string>, url = path) => ({ incoming: { method: 'GET', url, headers } });

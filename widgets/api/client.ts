@@ -42,8 +42,8 @@ export class ApiClient {
   ) {}
 
   /** Sends one request and parses the JSON answer; throws {@link ApiError} when it fails. */
-  async request<T>(method: string, path: string, signal?: AbortSignal, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  async request<T>(method: string, path: string, signal?: AbortSignal, body?: unknown, accept = 'application/json'): Promise<T> {
+    const headers: Record<string, string> = { accept };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
@@ -60,6 +60,7 @@ export class ApiClient {
       throw new ApiError(0, 'network_error', 'The service health API could not be reached.');
     }
     if (res.status === 204) return undefined as T;
+    if (res.ok && accept !== 'application/json') return res as T;
     const data = (await res.json().catch(() => null)) as (T & Partial<ErrorBody>) | null;
     if (!res.ok || data === null) {
       const err = data?.error;
@@ -82,6 +83,17 @@ export class ApiClient {
 
   issues(tenantId: string, query: IssuesQuery = {}, signal?: AbortSignal) {
     return this.request<IssuesResponse>('GET', `/api/tenants/${encodeURIComponent(tenantId)}/issues${toQuery(query)}`, signal);
+  }
+
+  /**
+   * Every issue the query matches (all pages) as the server's CSV download: its text and the file
+   * name the server gives it (`Content-Disposition`).
+   */
+  async issuesCsv(tenantId: string, query: IssuesQuery = {}, signal?: AbortSignal): Promise<{ csv: string; filename: string }> {
+    const { limit: _limit, cursor: _cursor, ...filters } = query;
+    const res = await this.request<Response>('GET', `/api/tenants/${encodeURIComponent(tenantId)}/issues${toQuery({ ...filters, format: 'csv' })}`, signal, undefined, 'text/csv');
+    const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'o365-issues.csv';
+    return { csv: await res.text(), filename };
   }
 
   issue(tenantId: string, issueId: string, signal?: AbortSignal) {

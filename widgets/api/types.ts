@@ -98,6 +98,8 @@ export interface IssuesQuery {
   since?: string;
   limit?: number;
   cursor?: string | null;
+  /** `csv`: every matching issue (all pages) as a CSV download. */
+  format?: 'json' | 'csv';
 }
 
 /** Levels of a service on a day (DESIGN.md, "History"), least severe first; `nodata` before the tenant's earliest known data. */

@@ -58,6 +58,8 @@ import {
  * @csspart footer - Link to the Microsoft 365 admin center.
  * @csspart admin-link - An opened message's link to it in the Microsoft 365 admin center.
  * @csspart clear - The "Clear filters" button of the empty state.
+ * @csspart download - The "Download CSV" button: every message the filters show, all pages, as the server's CSV.
+ * @csspart download-link - The link to the downloaded file (saved at once; the link stays for a second save).
  * @csspart time-zone - "times in …": the zone of every time shown.
  *
  * @cssprop --o365-service-messages-background - Card background (default `--o365-color-surface`).
@@ -85,6 +87,7 @@ export class O365ServiceMessages extends O365Element {
     query: { attribute: false },
     moreBusy: { attribute: false },
     moreError: { attribute: false },
+    download: { attribute: false },
   };
 
   static override styles = [elementTokens('service-messages'), hostStyles, postStyles, serviceMessagesStyles];
@@ -114,6 +117,8 @@ export class O365ServiceMessages extends O365Element {
   private query = '';
   private moreBusy = false;
   private moreError: unknown;
+  /** The last CSV download: busy, failed, or its file (an object URL) and name. */
+  private download?: { busy: true } | { error: unknown } | { url: string; filename: string; count: number };
 
   #side = new AbortController();
   #debounce?: ReturnType<typeof setTimeout>;
@@ -190,6 +195,8 @@ export class O365ServiceMessages extends O365Element {
     this.#side = new AbortController();
     clearTimeout(this.#debounce);
     this.moreBusy = false;
+    if (this.download && 'url' in this.download) URL.revokeObjectURL(this.download.url);
+    this.download = undefined;
   }
 
   override render(): TemplateResult {
@@ -278,6 +285,14 @@ export class O365ServiceMessages extends O365Element {
         >Search
         <input type="search" .value=${this.query} @input=${this.#onSearch} @keydown=${this.#onSearchKey} />
       </label>
+      <button part="download" class="btn" type="button" aria-disabled=${!!this.download && 'busy' in this.download} @click=${this.#download}>
+        ${this.download && 'busy' in this.download ? 'Preparing CSV…' : 'Download CSV'}
+      </button>
+      ${this.download && 'url' in this.download
+        ? html`<a part="download-link" href=${this.download.url} download=${this.download.filename}>${this.download.filename}</a>`
+        : this.download && 'error' in this.download
+          ? html`<span part="error" role="alert">The CSV could not be prepared. ${errorText(this.download.error)}</span>`
+          : nothing}
     </form>`;
   }
 
@@ -324,6 +339,24 @@ export class O365ServiceMessages extends O365Element {
     if (this.#details.toggle(issue, tenantId)) emit(this, 'o365-issue-select', { tenantId, issue });
   }
 
+  /** "Download CSV": the server's export of what the filters show (all pages), saved as a file. */
+  #download = async (): Promise<void> => {
+    const tenant = this.data.value?.tenant;
+    if (!tenant || (this.download && 'busy' in this.download)) return;
+    if (this.download && 'url' in this.download) URL.revokeObjectURL(this.download.url);
+    this.download = { busy: true };
+    try {
+      const { csv, filename } = await this.data.store.client.issuesCsv(tenant.tenantId, this.#params(), this.#side.signal);
+      const count = csvRecords(csv) - 1; // less the header row
+      this.download = { url: URL.createObjectURL(new Blob([csv], { type: 'text/csv' })), filename, count };
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLAnchorElement>('[part~="download-link"]')?.click();
+      this.data.say(`Downloaded ${count} ${count === 1 ? 'message' : 'messages'} as ${filename}`);
+    } catch (error) {
+      if (!isAbortError(error)) this.download = { error };
+    }
+  };
+
   async #more(tenantId: string, cursor: string | null): Promise<void> {
     if (!cursor || this.moreBusy) return;
     this.moreBusy = true;
@@ -364,4 +397,15 @@ declare global {
   interface HTMLElementTagNameMap {
     'o365-service-messages': O365ServiceMessages;
   }
+}
+
+/** Records of an RFC 4180 text: line breaks outside quoted fields (a last line without one counts). */
+function csvRecords(csv: string): number {
+  let records = 0;
+  let quoted = false;
+  for (let i = 0; i < csv.length; i++) {
+    if (csv[i] === '"') quoted = !quoted;
+    else if (csv[i] === '\n' && !quoted) records++;
+  }
+  return records + (csv.length > 0 && !csv.endsWith('\n') ? 1 : 0);
 }

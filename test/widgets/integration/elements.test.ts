@@ -95,6 +95,27 @@ describe('integration: the elements against the real server (simulator mode)', f
     await expect(el).to.be.accessible();
   });
 
+  it('<o365-service-messages> downloads what its filters show as the server\'s CSV, every page', async () => {
+    const contoso = await tenantByDomain('contoso.com');
+    const { el } = await mount<O365ServiceMessages>(
+      html`<o365-service-messages api-key=${cfg.apiKey} state="all" classification="advisory" max-items="2"></o365-service-messages>`,
+    );
+    await eventually(() => $$(el, '[part~="item"]').length, 'no advisories listed');
+    ($(el, '[part~="download"]') as HTMLButtonElement).click();
+    const link = await eventually(() => $(el, '[part~="download-link"]') as HTMLAnchorElement | null, 'no CSV was prepared');
+    expect(link.download).to.match(/^o365-issues-contoso\.com-\d{4}-\d{2}-\d{2}\.csv$/);
+    expect(text(link)).to.equal(link.download);
+    // The file holds every advisory of every page (the element shows 2 per page), in the JSON's order.
+    const csv = await (await fetch(link.href)).text();
+    const lines = csv.split('\r\n').filter(Boolean);
+    expect(lines[0]!.split(',').slice(0, 3)).to.deep.equal(['id', 'title', 'service']);
+    const expected = (await issues(contoso.tenantId, 'state=all&classification=advisory&limit=100')).issues.map((i) => i.id);
+    expect(expected.length).to.be.greaterThan(2);
+    expect(lines.slice(1).map((line) => line.split(',')[0])).to.deep.equal(expected);
+    await eventually(() => text(el.shadowRoot!.querySelector('[role="status"]')).includes(`Downloaded ${expected.length} messages as ${link.download}`), 'no announcement of the download');
+    await expect(el).to.be.accessible();
+  });
+
   it('<o365-oauth-settings> lists the pre-authorized Contoso authorization as active', async () => {
     const contoso = await tenantByDomain('contoso.com');
     const { el } = await mount<O365OAuthSettings>(html`<o365-oauth-settings api-key=${cfg.apiKey}></o365-oauth-settings>`);

@@ -530,7 +530,7 @@ function etagOf(text: string): string {
 export const CORS = {
   allowMethods: 'GET,HEAD,POST,DELETE,OPTIONS',
   allowHeaders: 'Authorization,Content-Type,If-None-Match',
-  exposeHeaders: 'ETag',
+  exposeHeaders: 'ETag,Content-Disposition',
   maxAge: '600',
 } as const;
 
