@@ -3,7 +3,7 @@
  * SHA-256 hashes for API keys and OAuth state; the SECRET_KEY file.
  * Built on node:crypto only (no hand-written primitives).
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -50,7 +50,8 @@ export class SecretBox {
 
 /** Hex SHA-256 of a string (API keys, OAuth state). Keys are high-entropy, so no salt is needed. */
 export function sha256(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  // One-shot hash (no Hash object): it runs on every API request (key lookup).
+  return hash('sha256', value, 'hex');
 }
 
 /** A URL-safe random token with `bytes` bytes of entropy. */

@@ -6,7 +6,7 @@
  * tenant's last sync and health are kept in memory and replaced when the data changes, and the
  * health answer is kept serialised with its ETag, so a dashboard refresh builds nothing.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Db } from '../db/index.js';
 import type { AuthorizationStatus } from '../db/schema.js';
 import { isStale } from '../freshness.js';
@@ -73,7 +73,7 @@ export interface TenantsCore {
 
 /** The ETag Hono's `etag()` middleware gives a body: the quoted SHA-1 hex of its bytes. */
 export function bodyEtag(body: string): string {
-  return `"${createHash('sha1').update(body).digest('hex')}"`;
+  return `"${hash('sha1', body, 'hex')}"`;
 }
 
 /** A body ready for the socket: encoded once, with its length and ETag. */
