@@ -26,6 +26,7 @@
  *   the window and the known data), measured in milliseconds and rounded *down* to 6 decimals, so
  *   any downtime shows below 1; `null` when the window holds no known data.
  */
+import type { HistoryResponse } from '../../widgets/api/types.js';
 import type { Db } from '../db/index.js';
 import { historyRows, type HistoryIssueRow } from '../store/history.js';
 import { pruneRetainedIssues } from '../store/sync.js';
@@ -324,18 +325,8 @@ export function availability(issues: readonly TimedIssue[], from: number, dataFr
 // ---------------------------------------------------------------------------------------------
 // The core
 
-/** `GET /api/tenants/:tenant/history` (DESIGN.md, "History"). */
-export interface HistoryResponse {
-  tenantId: string;
-  /** The first instant of the oldest day. */
-  from: string;
-  /** Now: the end of the window. */
-  to: string;
-  timeZone: string;
-  /** Where the known data begins (30 days before the first sync); null before the first sync. */
-  dataFrom: string | null;
-  services: Array<{ id: string; name: string; availability: number | null; days: HistoryDay[] }>;
-}
+/** `GET /api/tenants/:tenant/history` (DESIGN.md, "History"): the contract shared with the widgets. */
+export type { HistoryResponse } from '../../widgets/api/types.js';
 
 export interface HistoryCore {
   /** The day-by-day history of every service of a tenant over the last `days` days in `timeZone` (canonical). */

@@ -49,6 +49,6 @@ export function historyRoutes(deps: { core: Core }) {
     const tenant = tenants.resolve(c.var.principal.orgId, c.req.valid('param').tenantId);
     if (!tenant) throw notFound('No tenant with this id or label is available to this API key.');
     const { days, timeZone } = c.req.valid('query');
-    return c.json({ tenantId: tenant.tenantId, ...history.history(tenant.tenantId, { days, timeZone }) } satisfies HistoryResponse satisfies import('../../widgets/api/types.js').HistoryResponse);
+    return c.json({ tenantId: tenant.tenantId, ...history.history(tenant.tenantId, { days, timeZone }) } satisfies HistoryResponse);
   });
 }
