@@ -81,15 +81,7 @@ export function serviceLevel(status: string, active: ReadonlyArray<{ classificat
 }
 
 /** What {@link issueInterval} reads of a stored issue. */
-export interface IssueTimes {
-  status: string;
-  isResolved: boolean;
-  startDateTime: string | null;
-  endDateTime: string | null;
-  lastModifiedDateTime: string;
-  listedByMicrosoft: boolean;
-  lastListedAt: Date | null;
-}
+export type IssueTimes = Pick<HistoryIssueRow, 'status' | 'isResolved' | 'startDateTime' | 'endDateTime' | 'lastModifiedDateTime' | 'listedByMicrosoft' | 'lastListedAt'>;
 
 /** `[start, end)` of an issue in epoch milliseconds, or null when it has none (false positive). */
 export function issueInterval(issue: IssueTimes, now: number): { start: number; end: number } | null {
