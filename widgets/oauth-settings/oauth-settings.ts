@@ -233,8 +233,8 @@ export class O365OAuthSettings extends O365Element {
         ${a.lastError && a.status !== 'active' ? html`<p class="small muted">Reason: ${a.lastError}</p>` : nothing}
         <dl class="small">
           <dt>Tenant ID</dt><dd>${a.tenantId ?? '—'}</dd>
-          <dt>Added by</dt><dd>${a.createdBy}</dd>
-          ${a.consentedBy ? html`<dt>Consented at Microsoft by</dt><dd>${a.consentedBy}</dd>` : nothing}
+          <dt>Added by</dt><dd>${breakable(a.createdBy)}</dd>
+          ${a.consentedBy ? html`<dt>Consented at Microsoft by</dt><dd>${breakable(a.consentedBy)}</dd>` : nothing}
           <dt>Added</dt><dd>${time(a.createdAt, this.data.config)}</dd>
           ${this.#syncRows(a.lastSuccessAt, a.status === 'active' ? a.lastSyncError : null, a.status === 'active' ? a.nextSyncAt : null)}
         </dl>
