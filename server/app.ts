@@ -24,7 +24,7 @@ import { errorResponse, handleError } from './errors.js';
 import { authorizationRoutes, oauthCallbackRoutes } from './routes/authorizations.js';
 import { historyRoutes } from './routes/history.js';
 import { metricsRoutes } from './routes/metrics.js';
-import { createReadHotPath, readHotPath, type HotPath } from './routes/hot-path.js';
+import { createReadHotPath, type HotPath } from './routes/hot-path.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { createLineLogger, escapeControl, type Log } from './log.js';
 import { renderReadme } from './readme.js';
@@ -125,8 +125,9 @@ function securityHeaders(config: Pick<Config, 'publicUrl'>) {
 }
 
 /**
- * The read routes' hot path (routes/hot-path.ts) for this configuration: its base headers are read from
- * the same security middleware the chain uses, so the two cannot drift.
+ * The read routes' hot path (routes/hot-path.ts) for this configuration, which `server.ts` asks
+ * before the app: its base headers are read from the same security middleware the chain uses, so
+ * the two cannot drift.
  */
 export function createApiHotPath(deps: { config: Config; core: Core; log?: Log }): HotPath {
   const probe = new Hono().use('*', securityHeaders(deps.config)).get('/', (c) => c.body(null, 204));
@@ -148,12 +149,6 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
 
   const security = securityHeaders(config);
-  // The hot path first: it answers the common read requests whole, or hands them to the chain.
-  const hot = readHotPath(createApiHotPath({ config, core, log }));
-  app.get('/api/tenants/:tenantId/health', hot);
-  app.get('/api/tenants', hot);
-  app.get('/api/tenants/:tenantId/issues', hot);
-
   // One line per request: method, path (no query string: it can carry OAuth codes), status, time.
   // The decoded path is the caller's text: control characters are escaped so it cannot forge lines.
   app.use('*', async (c, next) => {

@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRandom } from '../../demo/simulator/random.js';
 import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { createCore } from '../../server/core/index.js';
@@ -65,18 +66,6 @@ const SERVICES: ServiceRecord[] = [
   ['cloudappsecurity', 'Microsoft Defender for Cloud Apps'], ['MicrosoftDefenderforOffice365', 'Microsoft Defender for Office 365'], ['Identity Service', 'Microsoft Entra'],
 ].map(([id, name]) => ({ id: id!, name: name!, status: 'serviceOperational' }));
 
-/** mulberry32: a small seeded source in [0, 1). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface SimIssue {
   id: string;
   service: ServiceRecord;
@@ -121,7 +110,7 @@ export async function runHistoryBench(o: HistoryBenchOptions): Promise<HistoryBe
   const opened = openDatabase(path);
   const { db, sqlite } = opened;
   try {
-    const rand = random(o.seed);
+    const rand = createRandom(o.seed);
     const days = o.months * 30;
     const end = Date.UTC(2026, 0, 1);
     const begin = end - days * DAY;

@@ -11,12 +11,12 @@
  * database (the keys CLI revoking a key) are seen through SQLite's `PRAGMA data_version`, which
  * changes whenever another connection commits: reads check it (one prepared statement, at most
  * once per {@link EXTERNAL_CHECK_MS}) and, when it moved, everything is dropped — so a key revoked
- * by the CLI stops working within a few milliseconds.
+ * by the CLI stops working within a millisecond.
  */
 import type { Db } from '../db/index.js';
 
 /** How often, at most, reads ask SQLite whether another connection wrote (a query costs µs). */
-export const EXTERNAL_CHECK_MS = 5;
+export const EXTERNAL_CHECK_MS = 1;
 
 /** Entries kept per map at most; beyond it the map starts again (a bound, not an LRU). */
 const LIMIT = 50_000;

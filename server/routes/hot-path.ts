@@ -3,20 +3,17 @@
  * `GET /api/tenants/:tenantId/health`, `GET /api/tenants` (discovery) and the JSON pages of
  * `GET /api/tenants/:tenantId/issues` — answered in one step on @hono/node-server's fast path.
  *
- * `server.ts` calls it before Hono, and the app also registers it before every middleware (for
- * Node servers that mount `app.fetch` directly). It handles the common case completely — a valid
- * API key, a visible tenant — from the core's read model: the serialised body and its ETag are ready, the
+ * `server.ts` asks it before Hono, for every request. It handles the common case completely — a
+ * valid API key, a visible tenant — from the core's read model: the serialised body and its ETag are ready, the
  * headers are one plain object (the same ones the middleware chain sends: security headers, CORS
  * for allowed origins, `Cache-Control`, `Vary`), a matching `If-None-Match` is a 304 before any
- * body is touched, and the request log line is written. It reads the raw Node headers
- * (`c.env.incoming`) and never `c.req.raw`, so no web `Request`, `Headers` or stream is built.
+ * body is touched, and the request log line is written. It reads the raw Node request, so no web
+ * `Request`, `Headers` or stream is built.
  *
- * Anything else (no or bad key, a tenant this org cannot see, an odd path, HEAD, calls without a
- * Node request such as `app.request()` in tests) goes on to the ordinary chain with `next()`,
- * which answers it exactly as before.
+ * Anything else (no or bad key, a tenant this org cannot see, an odd path, HEAD, a CSV download)
+ * gets `null` and goes to the app, whose middleware chain answers it exactly as before.
  */
 import type { IncomingMessage } from 'node:http';
-import type { MiddlewareHandler } from 'hono';
 import type { Core } from '../core/index.js';
 import type { IssueQuery, PreparedBody } from '../core/tenants.js';
 import { issuesQuery } from './tenants.js';
@@ -58,9 +55,8 @@ const tryDecode = (text: string, decode: (s: string) => string): string | null =
 };
 
 /**
- * The hot path as a plain function: `server.ts` calls it before Hono (so a hit is one synchronous
- * call and @hono/node-server writes the response at once), and {@link readHotPath} wraps it for
- * apps mounted elsewhere. It answers `GET /api/tenants/:tenantId/health`, `GET /api/tenants` and
+ * The hot path: `server.ts` calls it before Hono (so a hit is one synchronous call and
+ * @hono/node-server writes the response at once). It answers `GET /api/tenants/:tenantId/health`, `GET /api/tenants` and
  * `GET /api/tenants/:tenantId/issues` (JSON pages; the CSV download is the route's).
  */
 export function createReadHotPath(deps: HotPathDeps): HotPath {
@@ -146,14 +142,5 @@ export function createReadHotPath(deps: HotPathDeps): HotPath {
     // The issues route varies with Accept too (its CSV download).
     const vary = kind === 'issues' ? 'Accept, Origin' : 'Origin';
     return new Response(status === 304 ? null : prepared.bytes, { status, headers: headersFor(prepared, status, incoming.headers.origin, vary) });
-  };
-}
-
-/** The hot path as the first handler of the app (for requests that reach Hono with Node bindings). */
-export function readHotPath(deps: HotPathDeps | HotPath): MiddlewareHandler {
-  const answer = typeof deps === 'function' ? deps : createReadHotPath(deps);
-  return async (c, next) => {
-    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-    return (incoming && answer(incoming)) || next();
   };
 }

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRandom } from '../../demo/simulator/random.js';
 import { BUILT_IN_APP, startSimulator, type RunningSimulator } from '../../demo/simulator/index.js';
 import { loadConfig } from '../../server/config.js';
 import type { GraphClientOptions } from '../../server/microsoft/graph.js';
@@ -191,19 +192,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /**
- * A small seeded pseudo-random source in [0, 1) (mulberry32), so a test of jitter knows every
- * value the code under test will draw. Two sources with the same seed give the same sequence.
+ * A small seeded pseudo-random source in [0, 1) (the simulator's mulberry32), so a test of jitter
+ * knows every value the code under test will draw. Two sources with the same seed give the same
+ * sequence.
  */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = createRandom;
 
 /** Polls `check` until it returns a truthy value (no fixed sleeps in tests). */
 export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
