@@ -172,9 +172,11 @@ export class Poller {
   #track(tenantId: string, work: () => Promise<SyncOutcome>): Promise<SyncOutcome> {
     const p = work()
       .catch((err: Error): SyncOutcome => ({ status: 'failed', tenantId, error: err.message }))
-      .finally(() => {
-        this.#inFlight.delete(tenantId);
-        this.#scheduleWake();
+      .finally(() => this.#inFlight.delete(tenantId))
+      .then((outcome) => {
+        // Only a throttled tenant can become due before the next tick (a backoff never does).
+        if (outcome.status === 'throttled') this.#scheduleWake();
+        return outcome;
       });
     this.#inFlight.set(tenantId, p);
     return p;
@@ -186,8 +188,8 @@ export class Poller {
   }
 
   /**
-   * Per-tenant schedule between ticks: when a tenant becomes due before the next tick (a
-   * `Retry-After` or a backoff that ends early), a timer runs a cycle at that moment.
+   * Per-tenant schedule between ticks: when a tenant becomes due before the next tick (Graph's
+   * `Retry-After`, or a wait left over from before a restart), a timer runs a cycle at that moment.
    */
   #scheduleWake(): void {
     if (!this.#job || this.#stopped) return;

@@ -100,6 +100,21 @@ describe('the schedule itself', () => {
   });
 });
 
+describe('Retry-After between ticks', () => {
+  it('tries a throttled tenant again when Graph said, not at the next tick', async () => {
+    await stack.close();
+    // A yearly schedule: only the per-tenant wake-up can bring the tenant back within the test.
+    stack = await startStack({ polling: true, env: { POLL_CRON: '0 0 1 1 *' } });
+    const key = stack.key('org');
+    const { tid } = await authorizedAndSynced(key, 0);
+    const synced = (await tenantOf(key, tid)).lastSyncAt;
+    await stack.control('POST', `/_simulator/tenants/${tid}/faults`, { kind: 'throttle', count: 1, retryAfter: 6 });
+    expect(await stack.server.poller.syncNow(tid)).toMatchObject({ status: 'throttled' });
+    await waitFor(async () => (await tenantOf(key, tid)).lastSyncAt !== synced, 'the throttled tenant to sync after its Retry-After', 20_000);
+    expect((await tenantOf(key, tid)).lastSyncError).toBeNull();
+  });
+});
+
 describe('Retry-After', () => {
   it('honours 150 s for that tenant alone: not called again at 60 s or 120 s, called after 150 s', async () => {
     const key = stack.key('org');
