@@ -57,7 +57,11 @@ beforeAll(async () => {
   app = join(work, 'portal');
   mkdirSync(app);
   const pack = await ok(NPM, ['pack', '--workspace', 'widgets', '--pack-destination', work, '--json'], ROOT);
-  [packed] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as (typeof packed)[];
+  // The prepack build prints first (in colour when the runner forces it, so a bare `[` may be an
+  // escape sequence); npm's JSON report is the part that starts on a line holding only `[`.
+  const report = /^\[\s*$/m.exec(pack.stdout);
+  if (!report) throw new Error(`npm pack printed no JSON report:\n${pack.stdout}`);
+  [packed] = JSON.parse(pack.stdout.slice(report.index)) as (typeof packed)[];
   tarball = join(work, packed.filename);
 }, 120_000);
 
