@@ -127,6 +127,12 @@ export const tenants = sqliteTable(
     issuesWatermark: text('issues_watermark'),
     consecutiveFailures: integer('consecutive_failures').notNull().default(0),
     lastError: text('last_error'),
+    /** High-water mark of the Message center posts' `lastModifiedDateTime` (ISO text). */
+    messagesWatermark: text('messages_watermark'),
+    /** Last read of Message center posts (they change slowly; they are read less often than health). */
+    lastMessagesSyncAt: integer('last_messages_sync_at', { mode: 'timestamp_ms' }),
+    /** Last full (unfiltered) read of Message center posts. */
+    lastFullMessagesSyncAt: integer('last_full_messages_sync_at', { mode: 'timestamp_ms' }),
   },
   (t) => [index('tenants_next_poll_idx').on(t.nextPollAt)],
 );
@@ -216,5 +222,139 @@ export const issuePosts = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.tenantId, t.issueId, t.position] }),
     foreignKey({ columns: [t.tenantId, t.issueId], foreignColumns: [issues.tenantId, issues.id] }).onDelete('cascade'),
+  ],
+);
+
+/**
+ * Message center posts of a tenant (Graph `serviceUpdateMessage`). `services`, `tags` and
+ * `details` are JSON text as Graph sent them (details with unknown names kept); `html` is the
+ * sanitised body.
+ */
+export const messages = sqliteTable(
+  'messages',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.tenantId, { onDelete: 'cascade' }),
+    /** `MC…` */
+    id: text('id').notNull(),
+    title: text('title').notNull(),
+    /** camelCase Graph `serviceUpdateCategory` (unknown values kept). */
+    category: text('category').notNull(),
+    /** camelCase Graph `serviceUpdateSeverity` (unknown values kept). */
+    severity: text('severity').notNull(),
+    isMajorChange: integer('is_major_change', { mode: 'boolean' }).notNull().default(false),
+    /** JSON array of service names. */
+    services: text('services').notNull().default('[]'),
+    /** JSON array of tags. */
+    tags: text('tags').notNull().default('[]'),
+    startDateTime: text('start_date_time'),
+    endDateTime: text('end_date_time'),
+    lastModifiedDateTime: text('last_modified_date_time').notNull(),
+    actionRequiredByDateTime: text('action_required_by_date_time'),
+    /** JSON array of `{ name, value }` (Summary, RoadmapIds, Platforms, …). */
+    details: text('details').notNull().default('[]'),
+    /** The body, sanitised. */
+    html: text('html').notNull().default(''),
+    /** False once a full read no longer finds the post; kept until RETENTION_DAYS after its last change. */
+    listedByMicrosoft: integer('listed_by_microsoft', { mode: 'boolean' }).notNull().default(true),
+    lastListedAt: integer('last_listed_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index('messages_tenant_modified_idx').on(t.tenantId, t.lastModifiedDateTime),
+    index('messages_unlisted_idx').on(t.listedByMicrosoft, t.lastModifiedDateTime),
+  ],
+);
+
+/** Event types of the change feed (DESIGN.md, "Change events"). */
+export const EVENT_TYPES = [
+  'issue.created',
+  'issue.updated',
+  'issue.resolved',
+  'service.status_changed',
+  'authorization.reauth_required',
+  'test',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * The outbox: every change a sync observed, written in the sync's own transaction. `id` is
+ * derived from the change itself (the same change has the same id on every instance); `seq`
+ * orders the stream for `Last-Event-ID` resumption.
+ */
+export const events = sqliteTable(
+  'events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    type: text('type', { enum: EVENT_TYPES }).notNull(),
+    occurredAt: integer('occurred_at', { mode: 'timestamp_ms' }).notNull(),
+    /** The event JSON as delivered (DESIGN.md shape). */
+    payload: text('payload').notNull(),
+  },
+  (t) => [uniqueIndex('events_id_idx').on(t.id), index('events_tenant_idx').on(t.tenantId, t.seq), index('events_occurred_idx').on(t.occurredAt)],
+);
+
+/** Notification channel kinds. */
+export const CHANNEL_KINDS = ['webhook', 'teams', 'slack', 'email'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+/** An org's notification channel; the target and the signing secret are sealed like tokens. */
+export const channels = sqliteTable(
+  'channels',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => orgs.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: CHANNEL_KINDS }).notNull(),
+    name: text('name').notNull(),
+    /** The URL or the e-mail addresses, AES-256-GCM sealed. */
+    target: text('target').notNull(),
+    /** The masked target shown by the API (scheme + host + `/…`, or the addresses). */
+    targetMasked: text('target_masked').notNull(),
+    /** Standard Webhooks signing secret (`whsec_…`), sealed; webhooks only. */
+    secret: text('secret'),
+    /** JSON `{ tenants?, services?, classifications?, events? }`. */
+    filters: text('filters').notNull().default('{}'),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+    lastDeliveryAt: integer('last_delivery_at', { mode: 'timestamp_ms' }),
+    lastError: text('last_error'),
+  },
+  (t) => [index('channels_org_idx').on(t.orgId)],
+);
+
+/** Delivery statuses. */
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** One event owed to one channel (at least once; the primary key makes it once per channel). */
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    channelId: text('channel_id')
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').notNull(),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: createdAt(),
+    nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
+    lastAttemptAt: integer('last_attempt_at', { mode: 'timestamp_ms' }),
+    responseStatus: integer('response_status'),
+    /** A short excerpt of what went wrong (never the whole response body). */
+    error: text('error'),
+    /** An instance working on it until then (scale-out claims). */
+    leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
+    leaseOwner: text('lease_owner'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.channelId, t.eventId] }),
+    index('deliveries_due_idx').on(t.status, t.nextAttemptAt),
+    index('deliveries_channel_idx').on(t.channelId, t.createdAt),
   ],
 );

@@ -5,6 +5,10 @@ import type {
   HealthResponse,
   HistoryQuery,
   IssueDetail,
+  MessageDetail,
+  MessagesQuery,
+  MessagesResponse,
+  OverviewResponse,
   IssuesQuery,
   IssuesResponse,
   TenantsResponse,
@@ -104,6 +108,23 @@ export class ApiClient {
     );
   }
 
+  /** Every tenant of the key's org with its worst level, and the active issues across them. */
+  overview(signal?: AbortSignal) {
+    return this.request<OverviewResponse>('GET', '/api/overview', signal);
+  }
+
+  messages(tenantId: string, query: MessagesQuery = {}, signal?: AbortSignal) {
+    return this.request<MessagesResponse>('GET', `/api/tenants/${encodeURIComponent(tenantId)}/messages${toQuery(query)}`, signal);
+  }
+
+  message(tenantId: string, messageId: string, signal?: AbortSignal) {
+    return this.request<MessageDetail>(
+      'GET',
+      `/api/tenants/${encodeURIComponent(tenantId)}/messages/${encodeURIComponent(messageId)}`,
+      signal,
+    );
+  }
+
   authorizations(signal?: AbortSignal) {
     return this.request<AuthorizationsResponse>('GET', '/api/authorizations', signal);
   }
@@ -122,9 +143,9 @@ export class ApiClient {
 }
 
 /** `?a=1&b=2` from the non-empty values of `query`, in a stable order (it is also a cache key). */
-export function toQuery(query: IssuesQuery | HistoryQuery): string {
+export function toQuery(query: IssuesQuery | HistoryQuery | MessagesQuery): string {
   const params = new URLSearchParams();
-  const q = query as Record<string, string | number | null | undefined>;
+  const q = query as Record<string, string | number | boolean | null | undefined>;
   for (const key of Object.keys(q).sort()) {
     const value = q[key];
     if (value !== undefined && value !== null && value !== '') params.set(key, String(value));

@@ -148,6 +148,106 @@ export interface HistoryQuery {
   timeZone?: string;
 }
 
+/** The current level of a tenant or service: the levels of {@link DAY_LEVELS}, `nodata` before a first sync. */
+export type CurrentLevel = DayLevel;
+
+/** One tenant of `GET /api/overview`. */
+export interface OverviewTenant {
+  tenantId: string;
+  label: string;
+  /** The tenant's name at Microsoft once known (`/organization`), else null. */
+  displayName: string | null;
+  /** The best status among the org's authorizations of this tenant. */
+  authorizationStatus: AuthorizationStatus | string;
+  syncedAt: Timestamp;
+  stale: boolean;
+  /** Worst current level over the tenant's services and active issues (as in history). */
+  level: CurrentLevel | string;
+  activeIncidents: number;
+  activeAdvisories: number;
+  /** How many services have an active issue or a status other than operational. */
+  affectedServices: number;
+}
+
+/** One active issue of `GET /api/overview`, with every tenant of the org it reaches. */
+export interface OverviewIssue {
+  id: string;
+  title: string;
+  service: string;
+  classification: string;
+  status: string;
+  /** The tenants (of this org) where Microsoft lists this issue id as active. */
+  tenantIds: string[];
+}
+
+/** `GET /api/overview`: every tenant the org can see, worst first, and the active issues across them. */
+export interface OverviewResponse {
+  tenants: OverviewTenant[];
+  /** Active issues, those reaching the most tenants first. */
+  issues: OverviewIssue[];
+}
+
+/** Graph `serviceUpdateCategory` values (camelCase; unknown values are passed through). */
+export const MESSAGE_CATEGORIES = ['preventOrFixIssue', 'planForChange', 'stayInformed'] as const;
+
+/** One Message center post (Graph `serviceUpdateMessage`) in a list. */
+export interface MessageSummary {
+  /** `MC…` */
+  id: string;
+  title: string;
+  /** camelCase Graph category (`preventOrFixIssue`, `planForChange`, `stayInformed`, …). */
+  category: string;
+  /** camelCase Graph severity (`normal`, `high`, `critical`, …). */
+  severity: string;
+  isMajorChange: boolean;
+  /** Service names, e.g. `Microsoft Teams`. */
+  services: string[];
+  /** e.g. `Retirement`, `Admin impact`, `User impact`, `Feature update`, `Updated message`. */
+  tags: string[];
+  startDateTime: string | null;
+  endDateTime: string | null;
+  lastModifiedDateTime: string;
+  /** The "act by" date, when Microsoft asks admins to act. */
+  actionRequiredByDateTime: string | null;
+}
+
+/** A name/value pair of a post's `details` (`Summary`, `RoadmapIds`, `Platforms`, … unknown names kept). */
+export interface MessageDetailItem {
+  name: string;
+  value: string;
+}
+
+/** `GET /api/tenants/:tenantId/messages/:id`. */
+export interface MessageDetail extends MessageSummary {
+  /** The body, sanitised on the server. */
+  html: string;
+  details: MessageDetailItem[];
+}
+
+/** `GET /api/tenants/:tenantId/messages`: newest `lastModifiedDateTime` first. */
+export interface MessagesResponse {
+  messages: MessageSummary[];
+  nextCursor: string | null;
+}
+
+/** Query of `GET /api/tenants/:tenantId/messages`. */
+export interface MessagesQuery {
+  category?: string;
+  /** A service name (case-insensitive). */
+  service?: string;
+  /** A tag (case-insensitive). */
+  tag?: string;
+  /** Search over id, title, services and tags. */
+  q?: string;
+  /** `true`: major changes only. */
+  major?: boolean;
+  /** `true`: posts with an act-by date only. */
+  actionRequired?: boolean;
+  /** 1–100 (default 25). */
+  limit?: number;
+  cursor?: string | null;
+}
+
 /** Life cycle of an authorization. */
 export const AUTHORIZATION_STATUSES = ['pending', 'active', 'reauth_required', 'failed'] as const;
 export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];
