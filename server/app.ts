@@ -22,6 +22,7 @@ import type { Config } from './config.js';
 import type { Core } from './core/index.js';
 import { errorResponse, handleError } from './errors.js';
 import { authorizationRoutes, oauthCallbackRoutes } from './routes/authorizations.js';
+import { overviewRoutes } from './routes/overview.js';
 import { historyRoutes } from './routes/history.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { createReadHotPath, type HotPath } from './routes/hot-path.js';
@@ -101,6 +102,7 @@ function apiRoutes(deps: { config: Config; core: Core }) {
       .route('/tenants', tenantRoutes(deps))
       .route('/tenants', historyRoutes(deps))
       .route('/authorizations', authorizationRoutes(deps))
+      .route('/overview', overviewRoutes(deps))
   );
 }
 

@@ -16,11 +16,12 @@ import { createHistoryCore, type HistoryCore } from './history.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { metricsRows } from '../store/history.js';
 import { createKeysCore, type KeysCore } from './keys.js';
+import { createOverviewCore, type OverviewCore } from './overview.js';
 import { createReadModel } from './read-model.js';
 import { createSyncCore, type SyncCore } from './sync.js';
 import { createTenantsCore, type TenantsCore } from './tenants.js';
 
-export type { AuthorizationsCore, HistoryCore, KeysCore, SyncCore, TenantsCore };
+export type { AuthorizationsCore, HistoryCore, KeysCore, OverviewCore, SyncCore, TenantsCore };
 
 export interface CoreDeps {
   db: Db;
@@ -35,6 +36,8 @@ export interface Core {
   keys: KeysCore;
   authorizations: AuthorizationsCore;
   tenants: TenantsCore;
+  /** Every tenant of an org at once (`GET /api/overview`). */
+  overview: OverviewCore;
   sync: SyncCore;
   /** Day-by-day history, availability and the issues export. */
   history: HistoryCore;
@@ -65,6 +68,8 @@ export function createCore(deps: CoreDeps): Core {
     onActivated: (tenantId) => listeners.forEach((listener) => listener(tenantId)),
   });
   const sync = createSyncCore({ db: deps.db, box: deps.box, now });
+  const intervalMs = pollIntervalMs(deps.config.pollCron, now());
+  const tenants = createTenantsCore({ db: deps.db, now, pollIntervalMs: intervalMs, model });
   return {
     keys: createKeysCore({ db: deps.db, now, log, model }),
     // Every write tells the read model what it changed (read-model.ts).
@@ -79,7 +84,8 @@ export function createCore(deps: CoreDeps): Core {
         return result;
       },
     },
-    tenants: createTenantsCore({ db: deps.db, now, pollIntervalMs: pollIntervalMs(deps.config.pollCron, now()), model }),
+    tenants,
+    overview: createOverviewCore({ db: deps.db, tenants, model, now, pollIntervalMs: intervalMs }),
     sync: {
       ...sync,
       apply(p) {
