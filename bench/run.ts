@@ -16,7 +16,7 @@
  */
 import autocannon, { type Result } from 'autocannon';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ import type { CycleResult, SetupResult } from './targets/poll-server.js';
 import type { SetupWorkerResult } from './targets/poll-setup-worker.js';
 import type { SimulatorCounts } from './targets/poll-simulator.js';
 import { runHistoryBench, type HistoryBenchResult } from './targets/history.js';
+import { runOverviewBench } from './targets/overview.js';
 
 const usage = `usage: npm run bench -- [http] [poll] [--tenants 1000,10000] [--duration S] [--warmup S] [--connections N]
                          [--rounds N] [--profile] [--setup auto|oauth|direct] [--setup-concurrency N] [--full-cycle] [--out FILE]
@@ -35,6 +36,7 @@ const usage = `usage: npm run bench -- [http] [poll] [--tenants 1000,10000] [--d
   poll   one poll cycle over N simulated tenants (wall time, Graph requests per tenant, RSS)
   history  GET /api/tenants/:id/history latency (400 days x 25 services, seeded database) and the
          database growth per tenant per month of simulated activity (bench/targets/history.ts)
+  overview GET /api/overview for an org with --overview-tenants tenants (default 1000; bench/targets/overview.ts)
          setup: oauth = every tenant through POST /api/authorizations + consent pages + /oauth/callback
                 over HTTP; direct = the same server functions called in a worker process
                 (see bench/targets/poll-setup-worker.ts); auto = oauth up to 2000 tenants, direct above
@@ -44,6 +46,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     tenants: { type: 'string', default: '1000,10000' },
+    'overview-tenants': { type: 'string', default: '1000' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
@@ -60,9 +63,9 @@ if (values.help) {
   console.log(usage);
   process.exit(0);
 }
-const parts = positionals.length ? positionals : ['http', 'poll', 'history'];
+const parts = positionals.length ? positionals : ['http', 'poll', 'history', 'overview'];
 for (const p of parts) {
-  if (p !== 'http' && p !== 'poll' && p !== 'history') {
+  if (p !== 'http' && p !== 'poll' && p !== 'history' && p !== 'overview') {
     console.error(`unknown part '${p}'\n${usage}`);
     process.exit(2);
   }
@@ -523,12 +526,25 @@ if (parts.includes('history')) {
   console.log(table(['query', 'cold ms', 'median ms', 'p90 ms', 'max ms', 'core median ms', 'bytes'], history.latency.map((l) => [l.query, l.coldMs, l.medianMs, l.p90Ms, l.maxMs, l.coreMedianMs, l.responseBytes])));
 }
 
+if (parts.includes('overview')) {
+  const n = int('overview-tenants', values['overview-tenants'], 1, 100_000);
+  log(`overview: seeding ${n} tenants x 25 services, then timing GET /api/overview`);
+  const overview = await runOverviewBench({ tenants: n, sharedIssues: 6, calls: 50, seed: 13 });
+  results.overview = overview;
+  console.log(`\nOverview: ${overview.tenants} tenants, ${overview.services} services each, ${overview.activeIssues} active issue rows (${overview.sharedIssues} shared incidents); answer ${overview.responseBytes} bytes\n`);
+  console.log(table(['case', 'median ms', 'p90 ms', 'max ms', 'calls'], overview.latency.map((l) => [l.case, l.medianMs, l.p90Ms, l.maxMs, l.calls])));
+}
+
 results.loadAverageAtEnd = loadavg().map((l) => round(l, 2));
 if (Math.max(...machine.loadAverageAtStart, ...(results.loadAverageAtEnd as number[])) > machine.cpus) {
   notes.push(`The machine was busy with other work (load average above ${machine.cpus} at the start or end of the run): absolute figures are low and noisy; compare variants within one run.`);
 }
 results.notes = notes;
 results.wallSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
-writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);
+// A run of some parts keeps the last figures of the others (each part's own section is replaced).
+const previous = existsSync(values.out) ? (JSON.parse(readFileSync(values.out, 'utf8')) as Record<string, unknown>) : {};
+const partsRun = Object.fromEntries(parts.map((p) => [p, { generatedAt: results.generatedAt, commit: results.commit, machine: results.machine }]));
+const merged = { ...previous, ...results, runs: { ...((previous.runs as object | undefined) ?? {}), ...partsRun } };
+writeFileSync(values.out, `${JSON.stringify(merged, null, 2)}\n`);
 console.log(`\n${notes.map((n) => `note: ${n}`).join('\n')}`);
 console.log(`\nwrote ${values.out} (${results.wallSeconds} s)`);

@@ -1,12 +1,15 @@
 /**
  * `GET /api/overview`: every tenant an org can see with its worst current level and counts, and
  * every active issue with the tenants it reaches (Microsoft gives an incident the same id in every
- * tenant it affects). Computed from stored data only — two statements for the whole org
- * (`store/overview.ts`) and the org's visible tenants from the read model — and kept serialised per
- * org until a tenant's data or the org's authorizations change, or a tenant turns stale.
+ * tenant it affects). Computed from stored data only. Each tenant's summary (level, counts, active
+ * issues) is kept until that tenant's data changes, so after one tenant's sync the org's answer
+ * reads that tenant again and assembles the rest from memory; the assembled answer is kept
+ * serialised per org until a tenant's data or the org's authorizations change, or a tenant turns
+ * stale.
  */
 import type { Db } from '../db/index.js';
-import { overviewRows, prepareOverviewReads, type OverviewIssueRow } from '../store/overview.js';
+import type { AuthorizationStatus } from '../db/schema.js';
+import { overviewTenantRows, prepareOverviewReads, type OverviewIssueRow, type OverviewTenantRows } from '../store/overview.js';
 import type { OverviewIssue, OverviewResponse, OverviewTenant } from '../../widgets/api/types.js';
 import { issueLevel, serviceLevel, worseLevel, type DayLevel, type HistoryLevel } from './history.js';
 import type { ReadModel } from './read-model.js';
@@ -19,106 +22,105 @@ export interface OverviewCore {
   body(orgId: string): PreparedBody;
 }
 
+/** What one tenant contributes, whichever org looks at it. */
+export interface TenantSummary {
+  displayName: string | null;
+  lastSyncAt: Date | null;
+  /** `nodata` before the first sync. */
+  level: DayLevel;
+  activeIncidents: number;
+  activeAdvisories: number;
+  affectedServices: number;
+  issues: OverviewIssueRow[];
+}
+
 /** Worst first; a tenant never synced (`nodata`) after the operational ones. */
 const SEVERITY: Record<DayLevel, number> = { interruption: 4, degradation: 3, advisory: 2, operational: 1, nodata: 0 };
 
 const key = (name: string) => name.toLowerCase();
+const collator = new Intl.Collator('en');
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * The overview from the org's visible tenants and their stored rows (pure; exported for tests).
- * A tenant's level is the worst of its services' levels (`serviceLevel`: the status read with the
- * service's active issues) and of its active issues (one whose service is not listed counts too);
- * `affectedServices` counts the services at another level than operational or with an active issue.
+ * A tenant's summary from its rows (pure). Its level is the worst of its services' levels
+ * (`serviceLevel`: the status read with the service's active issues) and of its active issues (one
+ * whose service is not listed counts too); `affectedServices` counts the services at another
+ * level than operational or with an active issue.
  */
-export function buildOverview(
-  visible: ReadonlyArray<{ tenantId: string; label: string; displayName: string | null; status: string; lastSyncAt: Date | null }>,
-  rows: { services: ReadonlyArray<{ tenantId: string; name: string; status: string }>; issues: readonly OverviewIssueRow[] },
+export function summarizeTenant(rows: OverviewTenantRows): TenantSummary {
+  const byService = new Map<string, OverviewIssueRow[]>();
+  for (const issue of rows.issues) {
+    const list = byService.get(key(issue.service));
+    if (list) list.push(issue);
+    else byService.set(key(issue.service), [issue]);
+  }
+  let level: HistoryLevel = 'operational';
+  const affected = new Set<string>(byService.keys());
+  for (const service of rows.services) {
+    const serviceLvl = serviceLevel(service.status, byService.get(key(service.name)) ?? []);
+    if (serviceLvl !== 'operational') affected.add(key(service.name));
+    level = worseLevel(level, serviceLvl);
+  }
+  let incidents = 0;
+  let advisories = 0;
+  for (const issue of rows.issues) {
+    level = worseLevel(level, issueLevel(issue));
+    const classification = issue.classification.toLowerCase();
+    if (classification === 'incident') incidents++;
+    else if (classification === 'advisory') advisories++;
+  }
+  return {
+    displayName: rows.displayName,
+    lastSyncAt: rows.lastSyncAt,
+    level: rows.lastSyncAt ? level : 'nodata',
+    activeIncidents: incidents,
+    activeAdvisories: advisories,
+    affectedServices: affected.size,
+    issues: rows.issues,
+  };
+}
+
+/** The org's overview from its visible tenants (label and authorization status) and their summaries (pure). */
+export function assembleOverview(
+  visible: ReadonlyArray<{ tenantId: string; label: string; status: AuthorizationStatus | string; summary: TenantSummary }>,
   isStale: (syncedAt: Date | null) => boolean,
 ): OverviewResponse {
-  const issuesByTenant = new Map<string, OverviewIssueRow[]>();
-  for (const issue of rows.issues) {
-    const list = issuesByTenant.get(issue.tenantId);
-    if (list) list.push(issue);
-    else issuesByTenant.set(issue.tenantId, [issue]);
-  }
-  const servicesByTenant = new Map<string, Array<{ name: string; status: string }>>();
-  for (const service of rows.services) {
-    const list = servicesByTenant.get(service.tenantId);
-    if (list) list.push(service);
-    else servicesByTenant.set(service.tenantId, [service]);
-  }
-
-  const visibleIds = new Set<string>();
-  const tenants: OverviewTenant[] = visible.map((t) => {
-    visibleIds.add(t.tenantId);
-    const active = issuesByTenant.get(t.tenantId) ?? [];
-    const byService = new Map<string, OverviewIssueRow[]>();
-    for (const issue of active) {
-      const list = byService.get(key(issue.service));
-      if (list) list.push(issue);
-      else byService.set(key(issue.service), [issue]);
-    }
-    let level: HistoryLevel = 'operational';
-    const affected = new Set<string>(byService.keys());
-    for (const service of servicesByTenant.get(t.tenantId) ?? []) {
-      const serviceLvl = serviceLevel(service.status, byService.get(key(service.name)) ?? []);
-      if (serviceLvl !== 'operational') affected.add(key(service.name));
-      level = worseLevel(level, serviceLvl);
-    }
-    let incidents = 0;
-    let advisories = 0;
-    for (const issue of active) {
-      level = worseLevel(level, issueLevel(issue));
-      const classification = issue.classification.toLowerCase();
-      if (classification === 'incident') incidents++;
-      else if (classification === 'advisory') advisories++;
-    }
-    return {
-      tenantId: t.tenantId,
-      label: t.label,
-      displayName: t.displayName,
-      authorizationStatus: t.status,
-      syncedAt: t.lastSyncAt ? t.lastSyncAt.toISOString() : null,
-      stale: isStale(t.lastSyncAt),
-      level: t.lastSyncAt ? level : 'nodata',
-      activeIncidents: incidents,
-      activeAdvisories: advisories,
-      affectedServices: affected.size,
-    };
-  });
+  const tenants: OverviewTenant[] = visible.map(({ tenantId, label, status, summary }) => ({
+    tenantId,
+    label,
+    displayName: summary.displayName,
+    authorizationStatus: status,
+    syncedAt: summary.lastSyncAt ? summary.lastSyncAt.toISOString() : null,
+    stale: isStale(summary.lastSyncAt),
+    level: summary.level,
+    activeIncidents: summary.activeIncidents,
+    activeAdvisories: summary.activeAdvisories,
+    affectedServices: summary.affectedServices,
+  }));
   tenants.sort(
-    (a, b) =>
-      SEVERITY[b.level as DayLevel] - SEVERITY[a.level as DayLevel] ||
-      a.label.localeCompare(b.label) ||
-      a.tenantId.localeCompare(b.tenantId),
+    (a, b) => SEVERITY[b.level as DayLevel] - SEVERITY[a.level as DayLevel] || collator.compare(a.label, b.label) || byCodeUnits(a.tenantId, b.tenantId),
   );
 
-  // One entry per issue id; the most recently modified copy names it.
+  // One entry per issue id, its tenants in the tenants' order; the most recently modified copy names it.
+  const summaries = new Map(visible.map((v) => [v.tenantId, v.summary]));
   const shared = new Map<string, { latest: OverviewIssueRow; tenantIds: string[] }>();
-  for (const issue of rows.issues) {
-    if (!visibleIds.has(issue.tenantId)) continue;
-    const entry = shared.get(issue.id);
-    if (!entry) shared.set(issue.id, { latest: issue, tenantIds: [issue.tenantId] });
-    else {
-      if (!entry.tenantIds.includes(issue.tenantId)) entry.tenantIds.push(issue.tenantId);
-      if (issue.lastModifiedDateTime > entry.latest.lastModifiedDateTime) entry.latest = issue;
+  for (const tenant of tenants) {
+    for (const issue of summaries.get(tenant.tenantId)!.issues) {
+      const entry = shared.get(issue.id);
+      if (!entry) shared.set(issue.id, { latest: issue, tenantIds: [tenant.tenantId] });
+      else {
+        entry.tenantIds.push(tenant.tenantId);
+        if (issue.lastModifiedDateTime > entry.latest.lastModifiedDateTime) entry.latest = issue;
+      }
     }
   }
-  const order = new Map(tenants.map((t, i) => [t.tenantId, i]));
   const issues: OverviewIssue[] = [...shared.values()]
-    .map(({ latest, tenantIds }) => ({
-      id: latest.id,
-      title: latest.title,
-      service: latest.service,
-      classification: latest.classification,
-      status: latest.status,
-      tenantIds: tenantIds.sort((a, b) => order.get(a)! - order.get(b)!),
-    }))
+    .map(({ latest, tenantIds }) => ({ id: latest.id, title: latest.title, service: latest.service, classification: latest.classification, status: latest.status, tenantIds }))
     .sort(
       (a, b) =>
         b.tenantIds.length - a.tenantIds.length ||
         Number(b.classification.toLowerCase() === 'incident') - Number(a.classification.toLowerCase() === 'incident') ||
-        a.id.localeCompare(b.id),
+        byCodeUnits(a.id, b.id),
     );
   return { tenants, issues };
 }
@@ -126,21 +128,30 @@ export function buildOverview(
 export function createOverviewCore(deps: { db: Db; tenants: TenantsCore; model: ReadModel; now: () => Date; pollIntervalMs: number }): OverviewCore {
   const { tenants, model, now, pollIntervalMs } = deps;
   const reads = prepareOverviewReads(deps.db);
+  const summaries = model.cache<string, TenantSummary>(['tenants']);
   const byOrg = model.cache<string, { prepared: PreparedBody; validUntil: number }>(['authorizations', 'anyTenant']);
-  const get = (orgId: string) => {
-    const visible = tenants.visible(orgId);
-    return { visible, overview: visible.length ? buildOverview(visible, overviewRows(reads, orgId), tenants.isStale) : { tenants: [], issues: [] } };
+  const summaryOf = (tenantId: string) => {
+    let summary = summaries.get(tenantId);
+    if (!summary) summaries.set(tenantId, (summary = summarizeTenant(overviewTenantRows(reads, tenantId))));
+    return summary;
+  };
+  const visibleOf = (orgId: string) => {
+    model.checkExternalWrites();
+    return [...tenants.authorizationsByTenant(orgId).values()].map((auth) => ({ tenantId: auth.tenantId, label: auth.label, status: auth.status, summary: summaryOf(auth.tenantId) }));
   };
   return {
-    get: (orgId) => get(orgId).overview,
+    get: (orgId) => assembleOverview(visibleOf(orgId), tenants.isStale),
     body(orgId) {
       model.checkExternalWrites();
       const at = now().getTime();
       const cached = byOrg.get(orgId);
       if (cached && at < cached.validUntil) return cached.prepared;
-      const { visible, overview } = get(orgId);
+      const visible = visibleOf(orgId);
+      const overview = assembleOverview(visible, tenants.isStale);
       // Good until the first tenant's data turns stale (or until a change clears it).
-      const flips = visible.map((t) => (t.lastSyncAt ? t.lastSyncAt.getTime() + 2 * pollIntervalMs : Infinity)).filter((t) => t >= at);
+      const flips = visible
+        .map(({ summary }) => (summary.lastSyncAt ? summary.lastSyncAt.getTime() + 2 * pollIntervalMs : Infinity))
+        .filter((t) => t >= at);
       const entry = { prepared: prepareBody(JSON.stringify(overview)), validUntil: flips.length ? Math.min(...flips) : Infinity };
       byOrg.set(orgId, entry);
       return entry.prepared;

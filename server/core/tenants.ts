@@ -11,6 +11,7 @@ import type { Db } from '../db/index.js';
 import type { AuthorizationStatus } from '../db/schema.js';
 import { isStale } from '../freshness.js';
 import {
+  bestAuthorizations,
   getIssue,
   getTenantHealth,
   listIssues,
@@ -51,6 +52,8 @@ export interface PreparedBody {
 export interface TenantsCore {
   /** Every tenant the org may see, ordered by label. */
   visible(orgId: string): VisibleTenant[];
+  /** The org's best authorization of each tenant it may see, by tenant id (from memory). */
+  authorizationsByTenant(orgId: string): Map<string, AuthorizationRef>;
   /** A tenant id or one of the org's labels; null when nothing visible matches. */
   resolve(orgId: string, ref: string): TenantRef | null;
   /** Services with their active issues, as of the last sync. */
@@ -150,6 +153,7 @@ export function createTenantsCore(deps: { db: Db; now: () => Date; pollIntervalM
   });
   return {
     visible,
+    authorizationsByTenant: (orgId) => bestAuthorizations(db, orgId, reads),
     list: (orgId) => listOf(visible(orgId)),
     tenantsBody(orgId) {
       model.checkExternalWrites();

@@ -1,20 +1,15 @@
 /**
- * The rows behind `GET /api/overview`: the services and the active issues of every tenant an org
- * can see, read in two statements whatever the number of tenants (the visibility rule is a
- * sub-select on the org's authorizations, as in `listVisibleTenants`).
+ * The rows behind `GET /api/overview`, one tenant at a time (the core keeps each tenant's summary
+ * until that tenant's next sync, so an org's overview after one sync reads one tenant again):
+ * its name and last sync, its services that are not healthy, and its active issues (unresolved
+ * and still listed by Microsoft, as the health and issues routes count them).
  */
-import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
-import { authorizations, issues, services } from '../db/schema.js';
-
-export interface OverviewServiceRow {
-  tenantId: string;
-  name: string;
-  status: string;
-}
+import { issues, services, tenants } from '../db/schema.js';
+import { HEALTHY_STATUSES } from '../domain.js';
 
 export interface OverviewIssueRow {
-  tenantId: string;
   id: string;
   title: string;
   service: string;
@@ -23,22 +18,28 @@ export interface OverviewIssueRow {
   lastModifiedDateTime: string;
 }
 
-/** Prepared once per core: the org id is the only parameter. */
+export interface OverviewTenantRows {
+  displayName: string | null;
+  lastSyncAt: Date | null;
+  /** Services whose status is not a healthy one (a healthy service is operational whatever its issues). */
+  services: Array<{ name: string; status: string }>;
+  issues: OverviewIssueRow[];
+}
+
+const HEALTHY = HEALTHY_STATUSES.map((s) => s.toLowerCase());
+
+/** Prepared once per core. */
 export function prepareOverviewReads(db: Db) {
-  const visible = () =>
-    db
-      .selectDistinct({ tenantId: authorizations.tenantId })
-      .from(authorizations)
-      .where(and(eq(authorizations.orgId, sql.placeholder('orgId')), isNotNull(authorizations.tenantId)));
+  const tenantId = sql.placeholder('tenantId');
   return {
+    tenant: db.select({ displayName: tenants.displayName, lastSyncAt: tenants.lastSyncAt }).from(tenants).where(eq(tenants.tenantId, tenantId)).prepare(),
     services: db
-      .select({ tenantId: services.tenantId, name: services.name, status: services.status })
+      .select({ name: services.name, status: services.status })
       .from(services)
-      .where(inArray(services.tenantId, visible()))
+      .where(and(eq(services.tenantId, tenantId), notInArray(sql`lower(${services.status})`, HEALTHY)))
       .prepare(),
     activeIssues: db
       .select({
-        tenantId: issues.tenantId,
         id: issues.id,
         title: issues.title,
         service: issues.service,
@@ -47,14 +48,20 @@ export function prepareOverviewReads(db: Db) {
         lastModifiedDateTime: issues.lastModifiedDateTime,
       })
       .from(issues)
-      .where(and(eq(issues.isResolved, false), inArray(issues.tenantId, visible())))
+      .where(and(eq(issues.tenantId, tenantId), eq(issues.isResolved, false), eq(issues.listedByMicrosoft, true)))
       .prepare(),
   };
 }
 
 export type OverviewReads = ReturnType<typeof prepareOverviewReads>;
 
-/** Every service and every active issue of the tenants `orgId` can see. */
-export function overviewRows(reads: OverviewReads, orgId: string): { services: OverviewServiceRow[]; issues: OverviewIssueRow[] } {
-  return { services: reads.services.all({ orgId }), issues: reads.activeIssues.all({ orgId }) };
+/** One tenant's rows (a tenant not synced yet has none). */
+export function overviewTenantRows(reads: OverviewReads, tenantId: string): OverviewTenantRows {
+  const row = reads.tenant.get({ tenantId });
+  return {
+    displayName: row?.displayName ?? null,
+    lastSyncAt: row?.lastSyncAt ?? null,
+    services: reads.services.all({ tenantId }),
+    issues: reads.activeIssues.all({ tenantId }),
+  };
 }

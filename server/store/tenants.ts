@@ -129,13 +129,19 @@ function better(a: AuthorizationRef, b: AuthorizationRef): number {
   return STATUS_RANK[a.status] - STATUS_RANK[b.status] || a.createdAt.getTime() - b.createdAt.getTime();
 }
 
-/** Every tenant this org may see, ordered by label. */
-export function listVisibleTenants(db: Db, orgId: string, reads?: TenantReads): VisibleTenant[] {
+/** The org's best authorization of each tenant it may see (the one whose label and status it shows), by tenant id. */
+export function bestAuthorizations(db: Db, orgId: string, reads?: TenantReads): Map<string, AuthorizationRef> {
   const best = new Map<string, AuthorizationRef>();
   for (const auth of orgAuthorizations(db, orgId, reads)) {
     const current = best.get(auth.tenantId);
     if (!current || better(auth, current) < 0) best.set(auth.tenantId, auth);
   }
+  return best;
+}
+
+/** Every tenant this org may see, ordered by label. */
+export function listVisibleTenants(db: Db, orgId: string, reads?: TenantReads): VisibleTenant[] {
+  const best = bestAuthorizations(db, orgId, reads);
   if (best.size === 0) return [];
   const rows = new Map(
     db

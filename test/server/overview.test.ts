@@ -4,7 +4,8 @@
  * Microsoft does), and the answer checked against each tenant's own issues and health API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOverview } from '../../server/core/overview.js';
+import { assembleOverview, summarizeTenant } from '../../server/core/overview.js';
+import type { OverviewTenantRows } from '../../server/store/overview.js';
 import type { HealthResponse, IssuesResponse, OverviewResponse } from '../../widgets/api/types.js';
 import { startStack, waitFor, type Stack } from '../support/stack.js';
 
@@ -121,16 +122,9 @@ describe('GET /api/overview', () => {
   });
 });
 
-describe('buildOverview', () => {
+describe('summarizeTenant and assembleOverview', () => {
   const at = new Date('2026-01-01T00:00:00Z');
-  const visible = [
-    { tenantId: 't-quiet', label: 'b-quiet', displayName: null, status: 'active', lastSyncAt: at },
-    { tenantId: 't-never', label: 'a-never', displayName: null, status: 'pending', lastSyncAt: null },
-    { tenantId: 't-adv', label: 'c-advisory', displayName: 'C', status: 'active', lastSyncAt: at },
-    { tenantId: 't-deg', label: 'd-degraded', displayName: 'D', status: 'active', lastSyncAt: at },
-  ];
-  const issue = (tenantId: string, id: string, classification: string, status: string, service = 'Exchange Online') => ({
-    tenantId,
+  const issue = (id: string, classification: string, status: string, service = 'Exchange Online') => ({
     id,
     title: id,
     service,
@@ -138,24 +132,24 @@ describe('buildOverview', () => {
     status,
     lastModifiedDateTime: '2026-01-01T00:00:00.000Z',
   });
-  const result = buildOverview(
-    visible,
-    {
-      services: [
-        { tenantId: 't-quiet', name: 'Exchange Online', status: 'serviceOperational' },
-        { tenantId: 't-adv', name: 'Exchange Online', status: 'serviceOperational' },
-        { tenantId: 't-deg', name: 'Exchange Online', status: 'investigating' },
-        { tenantId: 't-deg', name: 'SharePoint Online', status: 'serviceOperational' },
-      ],
-      issues: [
-        issue('t-adv', 'EX1', 'advisory', 'serviceDegradation'),
-        // Its service is not among the tenant's services: it still counts.
-        issue('t-deg', 'TM1', 'incident', 'investigating', 'Microsoft Teams'),
-        issue('t-deg', 'EX1', 'advisory', 'serviceDegradation'),
-        // A tenant the org cannot see: never listed.
-        issue('t-hidden', 'EX1', 'advisory', 'serviceDegradation'),
-      ],
-    },
+  const summary = (p: Partial<OverviewTenantRows>) => summarizeTenant({ displayName: null, lastSyncAt: at, services: [], issues: [], ...p });
+  const result = assembleOverview(
+    [
+      { tenantId: 't-quiet', label: 'b-quiet', status: 'active', summary: summary({}) },
+      { tenantId: 't-never', label: 'a-never', status: 'pending', summary: summary({ lastSyncAt: null }) },
+      { tenantId: 't-adv', label: 'c-advisory', status: 'active', summary: summary({ displayName: 'C', issues: [issue('EX1', 'advisory', 'serviceDegradation')] }) },
+      {
+        tenantId: 't-deg',
+        label: 'd-degraded',
+        status: 'active',
+        summary: summary({
+          displayName: 'D',
+          services: [{ name: 'Exchange Online', status: 'investigating' }],
+          // Its service is not among the tenant's unhealthy services: it still counts.
+          issues: [issue('TM1', 'incident', 'investigating', 'Microsoft Teams'), issue('EX1', 'advisory', 'serviceDegradation')],
+        }),
+      },
+    ],
     (syncedAt) => syncedAt === null,
   );
 
@@ -168,13 +162,19 @@ describe('buildOverview', () => {
     ]);
   });
 
-  it('counts incidents, advisories and affected services (an unlisted service too)', () => {
+  it('counts incidents, advisories and affected services (a service known only from its issue too)', () => {
     expect(result.tenants[0]).toMatchObject({ activeIncidents: 1, activeAdvisories: 1, affectedServices: 2, displayName: 'D' });
     expect(result.tenants[1]).toMatchObject({ activeIncidents: 0, activeAdvisories: 1, affectedServices: 1 });
     expect(result.tenants[3]).toMatchObject({ stale: true, syncedAt: null, authorizationStatus: 'pending' });
   });
 
-  it('groups an issue id across visible tenants only, the widest first', () => {
+  it('an interruption status outranks every issue, and an incident an advisory', () => {
+    expect(summary({ services: [{ name: 'Microsoft Teams', status: 'serviceInterruption' }], issues: [issue('EX2', 'advisory', 'serviceDegradation')] }).level).toBe('interruption');
+    expect(summary({ issues: [issue('EX2', 'advisory', 'x'), issue('EX3', 'incident', 'serviceInterruption')] }).level).toBe('interruption');
+    expect(summary({ issues: [issue('EX2', 'advisory', 'x'), issue('EX3', 'Incident', 'investigating')] }).level).toBe('degradation');
+  });
+
+  it('groups an issue id across the tenants, the widest first, its tenants in the tenants\' order', () => {
     expect(result.issues.map((i) => [i.id, i.tenantIds])).toEqual([
       ['EX1', ['t-deg', 't-adv']],
       ['TM1', ['t-deg']],
