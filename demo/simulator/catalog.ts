@@ -184,6 +184,10 @@ export interface MessageTemplate {
   actionRequired: boolean;
   services: string[];
   body: string;
+  /** Microsoft 365 Roadmap ids the post announces (the `RoadmapIds` detail, comma-separated). */
+  roadmapIds?: string;
+  /** Platforms the change reaches (the `Platforms` detail); each also gets a `<platform> rollout` status detail. */
+  platforms?: string[];
 }
 
 const m = (
@@ -195,22 +199,23 @@ const m = (
   actionRequired: boolean,
   services: string[],
   body: string,
-): MessageTemplate => ({ title, category, severity, tags, isMajorChange, actionRequired, services, body });
+  extra: Pick<MessageTemplate, 'roadmapIds' | 'platforms'> = {},
+): MessageTemplate => ({ title, category, severity, tags, isMajorChange, actionRequired, services, body, ...extra });
 
 export const MESSAGE_TEMPLATES: readonly MessageTemplate[] = [
-  m('Microsoft Teams: New meeting recap experience', 'stayInformed', 'normal', ['New feature', 'User impact'], false, false, ['Microsoft Teams'], 'We are introducing a new meeting recap experience that brings recordings, transcripts and shared files together in one place.'),
+  m('Microsoft Teams: New meeting recap experience', 'stayInformed', 'normal', ['New feature', 'User impact'], false, false, ['Microsoft Teams'], 'We are introducing a new meeting recap experience that brings recordings, transcripts and shared files together in one place.', { roadmapIds: '325344', platforms: ['Desktop', 'Mac', 'Web', 'iOS', 'Android'] }),
   m('(Updated) Exchange Online: Retirement of Basic authentication for SMTP AUTH', 'planForChange', 'high', ['Updated message', 'Retirement', 'Admin impact'], true, true, ['Exchange Online'], 'We will retire Basic authentication for SMTP AUTH client submission. Update your applications to use OAuth before the retirement date.'),
-  m('SharePoint Online: Updates to site sharing settings', 'planForChange', 'normal', ['Admin impact', 'Feature update'], false, false, ['SharePoint Online', 'OneDrive for Business'], 'We are updating the default sharing link settings for new sites. No action is required, but you may want to review your policies.'),
+  m('SharePoint Online: Updates to site sharing settings', 'planForChange', 'normal', ['Admin impact', 'Feature update'], false, false, ['SharePoint Online', 'OneDrive for Business'], 'We are updating the default sharing link settings for new sites. No action is required, but you may want to review your policies.', { roadmapIds: '124851', platforms: ['Web'] }),
   m('Microsoft Entra: Action required to update your conditional access policies', 'preventOrFixIssue', 'high', ['Admin impact', 'Action'], false, true, ['Microsoft Entra'], 'Some conditional access policies reference a deprecated setting. Review and update the listed policies to avoid unexpected sign-in prompts.'),
   m('Microsoft Intune: Plan for change to Android device administrator support', 'planForChange', 'normal', ['Retirement', 'Admin impact'], true, true, ['Microsoft Intune'], 'Intune is ending support for Android device administrator management on devices with access to Google Mobile Services.'),
-  m('Power BI: New visual formatting options', 'stayInformed', 'normal', ['New feature'], false, false, ['Power BI'], 'New formatting options are rolling out for Power BI visuals, including conditional formatting for titles.'),
-  m('Microsoft Copilot (Microsoft 365): Copilot Chat in the Microsoft 365 app', 'stayInformed', 'normal', ['New feature', 'User impact'], true, false, ['Microsoft Copilot (Microsoft 365)', 'Microsoft 365 suite'], 'Copilot Chat is coming to the Microsoft 365 app for users with eligible licenses.'),
+  m('Power BI: New visual formatting options', 'stayInformed', 'normal', ['New feature'], false, false, ['Power BI'], 'New formatting options are rolling out for Power BI visuals, including conditional formatting for titles.', { roadmapIds: '407316', platforms: ['Web'] }),
+  m('Microsoft Copilot (Microsoft 365): Copilot Chat in the Microsoft 365 app', 'stayInformed', 'normal', ['New feature', 'User impact'], true, false, ['Microsoft Copilot (Microsoft 365)', 'Microsoft 365 suite'], 'Copilot Chat is coming to the Microsoft 365 app for users with eligible licenses.', { roadmapIds: '412751, 412752', platforms: ['Web', 'Desktop', 'iOS', 'Android'] }),
   m('Microsoft Purview: Data retention for audit logs', 'planForChange', 'critical', ['Data privacy', 'Admin impact'], true, true, ['Microsoft Purview'], 'We are changing the default audit log retention period. Review your retention policies to ensure they meet your compliance requirements.'),
-  m('OneDrive: Files On-Demand enabled by default on new devices', 'stayInformed', 'normal', ['User impact'], false, false, ['OneDrive for Business'], 'Files On-Demand will be enabled by default when the sync client is configured on new devices.'),
-  m('Microsoft Defender XDR: Unified alert queue general availability', 'stayInformed', 'normal', ['Feature update'], false, false, ['Microsoft Defender XDR'], 'The unified alert queue is now generally available in the Microsoft Defender portal.'),
-  m('Planner: The new Planner replaces Project for the web', 'planForChange', 'normal', ['User impact', 'Retirement'], true, false, ['Planner'], 'The new Planner brings together to-do lists, plans and projects in a single experience.'),
+  m('OneDrive: Files On-Demand enabled by default on new devices', 'stayInformed', 'normal', ['User impact'], false, false, ['OneDrive for Business'], 'Files On-Demand will be enabled by default when the sync client is configured on new devices.', { platforms: ['Desktop', 'Mac'] }),
+  m('Microsoft Defender XDR: Unified alert queue general availability', 'stayInformed', 'normal', ['Feature update'], false, false, ['Microsoft Defender XDR'], 'The unified alert queue is now generally available in the Microsoft Defender portal.', { roadmapIds: '398022' }),
+  m('Planner: The new Planner replaces Project for the web', 'planForChange', 'normal', ['User impact', 'Retirement'], true, false, ['Planner'], 'The new Planner brings together to-do lists, plans and projects in a single experience.', { roadmapIds: '388746', platforms: ['Web', 'Desktop', 'iOS', 'Android'] }),
   m('Microsoft 365 apps: Update to minimum supported version of Microsoft 365 Apps', 'preventOrFixIssue', 'high', ['Admin impact', 'Action'], false, true, ['Microsoft 365 apps'], 'Devices running unsupported builds of Microsoft 365 Apps will stop receiving security updates. Update affected devices.'),
   m('Power Automate: Changes to flow run history retention', 'planForChange', 'normal', ['Admin impact'], false, false, ['Power Automate'], 'Flow run history will be retained for 28 days. Export run history you want to keep.'),
   m('Viva Engage: Community analytics updates', 'stayInformed', 'normal', ['Feature update'], false, false, ['Microsoft Viva'], 'Community analytics now include engagement trends over the last 365 days.'),
-  m('Microsoft Forms: Updated sharing options for collaboration', 'stayInformed', 'normal', ['Feature update', 'User impact'], false, false, ['Microsoft Forms'], 'Form owners can now share collaboration links limited to specific people.'),
+  m('Microsoft Forms: Updated sharing options for collaboration', 'stayInformed', 'normal', ['Feature update', 'User impact'], false, false, ['Microsoft Forms'], 'Form owners can now share collaboration links limited to specific people.', { roadmapIds: '395390', platforms: ['Web'] }),
 ];

@@ -19,6 +19,11 @@
  *   `tags`, `isMajorChange`, `startDateTime`, `endDateTime`, `actionRequiredByDateTime`,
  *   `expiryDateTime`, `details`, `body: { contentType?, content }`) → `201 { id }`; it appears on
  *   `/messages` from `startDateTime` (default now) with `lastModifiedDateTime` now.
+ * - `PATCH /_simulator/tenants/:tenantId/messages/:id` (`title`, `category`, `severity`, `tags`,
+ *   `isMajorChange`, `endDateTime`, `actionRequiredByDateTime`, `details`, `body`, `markUpdated`)
+ *   → `200 { id, lastModifiedDateTime }`: revises a post as Microsoft does — `lastModifiedDateTime`
+ *   now, an "(Updated)" title and the `Updated message` tag (unless `markUpdated: false`).
+ *   Generated posts also revise themselves as the clock passes (see `scenario.ts`).
  * - `DELETE /_simulator/tenants/:tenantId/issues/:id` → `204`: Graph stops returning the issue,
  *   as Microsoft does about 30 days after it ends.
  * - `POST /_simulator/tenants/:tenantId/faults` `{ kind: "hold" | "hang", count? }` (also
@@ -115,6 +120,21 @@ const newMessageSchema = z
     expiryDateTime: dateTime.nullable().optional(),
     details: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
     body: z.object({ contentType: z.enum(['html', 'text']).default('html'), content: z.string().min(1) }).strict().optional(),
+  })
+  .strict();
+
+const patchMessageSchema = z
+  .object({
+    title: z.string().min(1).optional(),
+    category: newMessageSchema.shape.category.removeDefault().optional(),
+    severity: newMessageSchema.shape.severity.removeDefault().optional(),
+    tags: z.array(z.string().min(1)).optional(),
+    isMajorChange: z.boolean().optional(),
+    endDateTime: dateTime.nullable().optional().transform((v) => (v ? isoSeconds(Date.parse(v)) : v)),
+    actionRequiredByDateTime: dateTime.nullable().optional().transform((v) => (v ? isoSeconds(Date.parse(v)) : v)),
+    details: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
+    body: z.object({ contentType: z.enum(['html', 'text']).default('html'), content: z.string().min(1) }).strict().optional(),
+    markUpdated: z.boolean().optional(),
   })
   .strict();
 
@@ -283,6 +303,17 @@ export function mountControl(app: SimApp, deps: SimDeps): void {
       },
     });
     return c.json({ id }, 201);
+  });
+
+  app.patch('/_simulator/tenants/:tenantId/messages/:id', async (c) => {
+    const tenant = tenantOr404(c);
+    if (tenant instanceof Response) return tenant;
+    const parsed = await body(c, patchMessageSchema, true);
+    if ('response' in parsed) return parsed.response;
+    const change = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined));
+    const updated = world.updateMessage(tenant, c.req.param('id'), clock.now(), change);
+    if (!updated) return problem(c, 404, 'message_not_found', `No message '${c.req.param('id')}' in tenant ${tenant.def.domain}.`);
+    return c.json({ id: updated.id, lastModifiedDateTime: updated.lastModifiedDateTime });
   });
 
   app.patch('/_simulator/tenants/:tenantId/issues/:id', async (c) => {

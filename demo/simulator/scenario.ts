@@ -313,11 +313,70 @@ export function viewIssue(issue: SimIssue, now: number): GraphIssue | null {
   };
 }
 
+/**
+ * A later revision of a Message center post, scheduled at generation: at `at` Graph shows the
+ * post with `lastModifiedDateTime` = `at`, an "(Updated)" title, the `Updated message` tag, the
+ * note at the top of the body and every platform's rollout status one step on.
+ */
+export interface MessageUpdate {
+  at: number;
+  note: string;
+}
+
+/** What `PATCH /_simulator/tenants/:tenantId/messages/:id` may change. */
+export type MessageChange = Partial<Pick<GraphMessage, 'title' | 'category' | 'severity' | 'tags' | 'isMajorChange' | 'actionRequiredByDateTime' | 'endDateTime' | 'details'>> & {
+  body?: { contentType?: string; content: string };
+  /** Add "(Updated)" and the `Updated message` tag (default true). */
+  markUpdated?: boolean;
+};
+
 /** A Message center post (`serviceUpdateMessage`). */
 export interface SimMessage {
   startAt: number;
+  /** The post as first published (before any of `updates`). */
   json: GraphMessage;
+  /** Revisions that appear as the clock passes them (generated posts only), oldest first. */
+  updates?: MessageUpdate[];
 }
+
+/** The rollout statuses of a platform, in order (the `<platform> rollout` details). */
+export const ROLLOUT_STATUSES = ['Scheduled', 'Rolling out', 'Complete'] as const;
+
+const ROLLOUT_SUFFIX = ' rollout';
+
+const shortDate = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' });
+
+/** Marks a post as updated the way Microsoft does: "(Updated)" title and the `Updated message` tag. */
+function markUpdated(json: GraphMessage): void {
+  if (!json.title.startsWith('(Updated)')) json.title = `(Updated) ${json.title}`;
+  if (!json.tags.includes('Updated message')) json.tags.unshift('Updated message');
+}
+
+/** The Graph view of a post at `now`: its first version with every update due by then applied. */
+export function viewMessage(message: SimMessage, now: number): GraphMessage {
+  const due = message.updates?.filter((u) => u.at <= now) ?? [];
+  if (due.length === 0) return message.json;
+  const json = cloneMessage({ startAt: message.startAt, json: message.json }).json;
+  for (const update of due) {
+    json.lastModifiedDateTime = isoMillis(update.at);
+    markUpdated(json);
+    json.body.content = `<p>Updated ${shortDate.format(new Date(update.at))}: ${escapeHtml(update.note)}</p>${json.body.content}`;
+    json.details = json.details.map((d) => {
+      if (!d.name.endsWith(ROLLOUT_SUFFIX)) return d;
+      const step = ROLLOUT_STATUSES.indexOf(d.value as (typeof ROLLOUT_STATUSES)[number]);
+      return { ...d, value: ROLLOUT_STATUSES[Math.min(ROLLOUT_STATUSES.length - 1, step + 1)] ?? d.value };
+    });
+  }
+  return json;
+}
+
+/** What an update of a post says. */
+const UPDATE_NOTES = [
+  'We have updated the rollout timeline below.',
+  'Rollout has started; we have updated the timeline and the platforms below.',
+  'We have added more details on how this affects your organization.',
+  'The rollout is taking longer than planned. The updated timeline is below.',
+];
 
 /** One tenant's data and simulated configuration. */
 export interface SimTenant {
@@ -368,7 +427,11 @@ function cloneIssue(issue: SimIssue): SimIssue {
 
 function cloneMessage(message: SimMessage): SimMessage {
   const j = message.json;
-  return { startAt: message.startAt, json: { ...j, tags: [...j.tags], services: [...j.services], details: j.details.map((d) => ({ ...d })), body: { ...j.body } } };
+  return {
+    startAt: message.startAt,
+    json: { ...j, tags: [...j.tags], services: [...j.services], details: j.details.map((d) => ({ ...d })), body: { ...j.body } },
+    ...(message.updates ? { updates: message.updates.map((u) => ({ ...u })) } : {}),
+  };
 }
 
 /** A Message center post from a template, started up to 45 days before `t0` (consumes `rand` in a fixed order). */
@@ -376,11 +439,19 @@ function messageJson(rand: () => number, template: (typeof MESSAGE_TEMPLATES)[nu
   const startAt = Math.floor((t0 - randInt(rand, 1, 45) * DAY - randInt(rand, 0, 23) * HOUR) / MINUTE) * MINUTE;
   const modified = Math.min(t0 - MINUTE, startAt + randInt(rand, 0, 10) * DAY + randInt(rand, 0, 86_399_999));
   const endAt = startAt + randInt(rand, 30, 120) * DAY;
+  // Each platform's rollout starts a week after the one before, two weeks after the post; its
+  // status is the one at generation (it moves on only with an update, which bumps lastModified).
+  const rolloutAt = startAt + 14 * DAY;
+  const rollout = (template.platforms ?? []).map((platform, i) => {
+    const begins = rolloutAt + i * 7 * DAY;
+    const status = t0 < begins ? ROLLOUT_STATUSES[0] : t0 < begins + 28 * DAY ? ROLLOUT_STATUSES[1] : ROLLOUT_STATUSES[2];
+    return { name: `${platform}${ROLLOUT_SUFFIX}`, value: status };
+  });
   const json: GraphMessage = {
     startDateTime: isoSeconds(startAt),
     endDateTime: isoSeconds(endAt),
     lastModifiedDateTime: isoMillis(modified),
-    title: modified - startAt > 5 * DAY && !template.title.startsWith('(Updated)') ? `(Updated) ${template.title}` : template.title,
+    title: template.title,
     id,
     category: template.category,
     severity: template.severity,
@@ -389,14 +460,37 @@ function messageJson(rand: () => number, template: (typeof MESSAGE_TEMPLATES)[nu
     actionRequiredByDateTime: template.actionRequired ? isoSeconds(startAt + randInt(rand, 30, 90) * DAY) : null,
     services: [...template.services],
     expiryDateTime: rand() < 0.5 ? null : isoSeconds(endAt),
-    details: [{ name: 'ExternalLink', value: `https://learn.microsoft.com/microsoft-365/admin/manage/message-center?mc=${id}` }],
+    details: [
+      { name: 'Summary', value: template.body.split(/(?<=\.)\s/)[0]! },
+      ...(template.roadmapIds ? [{ name: 'RoadmapIds', value: template.roadmapIds }] : []),
+      ...(template.platforms ? [{ name: 'Platforms', value: template.platforms.join(', ') }] : []),
+      ...rollout,
+      { name: 'ExternalLink', value: `https://learn.microsoft.com/microsoft-365/admin/manage/message-center?mc=${id}` },
+    ],
     body: {
       contentType: 'html',
-      content: `<p>${escapeHtml(template.body)}</p><p>[When this will happen:]</p><p>Rollout will begin in ${formatPostTime(startAt + 14 * DAY).split(', at')[0]} and is expected to complete within four weeks.</p><p>[How this will affect your organization:]</p><p>Review the change and update your user training and documentation as appropriate.</p>`,
+      content: `<p>${escapeHtml(template.body)}</p><p>[When this will happen:]</p><p>Rollout will begin in ${formatPostTime(rolloutAt).split(', at')[0]} and is expected to complete within four weeks.</p><p>[How this will affect your organization:]</p><p>Review the change and update your user training and documentation as appropriate.</p>`,
     },
     viewPoint: null,
   };
+  // A post revised more than five days after it was published says so (Microsoft's convention).
+  if (modified - startAt > 5 * DAY || template.title.startsWith('(Updated)')) markUpdated(json);
   return { startAt, json };
+}
+
+/**
+ * The revisions a generated post gets after the simulator starts (about half of them get one,
+ * some a second), from their own random stream so the rest of the world does not change: within
+ * hours of `t0`, or minutes in live mode.
+ */
+function messageUpdates(seed: number, id: string, t0: number, live: boolean): MessageUpdate[] {
+  const r = createRandom(hashSeed(seed, 'message-update', id));
+  if (r() >= 0.5) return [];
+  const step = live ? MINUTE : HOUR;
+  const first = t0 + randInt(r, live ? 4 : 2, live ? 40 : 36) * step;
+  const updates = [{ at: first, note: pick(r, UPDATE_NOTES) }];
+  if (r() < 0.3) updates.push({ at: first + randInt(r, live ? 10 : 12, live ? 60 : 96) * step, note: pick(r, UPDATE_NOTES) });
+  return updates;
 }
 
 /** Options of the generated world. */
@@ -603,6 +697,29 @@ export class World {
     this.onChange();
   }
 
+  /**
+   * Revises a post as it is at `now` (control API): the changes given, `lastModifiedDateTime`
+   * now, and the "(Updated)" title and `Updated message` tag unless `markUpdated` is false. From
+   * then on the post follows the control API, not its generated revisions. Null when the tenant
+   * shows no such post.
+   */
+  updateMessage(tenant: SimTenant, id: string, now: number, change: MessageChange): GraphMessage | null {
+    const message = tenant.messages.find((m) => m.json.id.toLowerCase() === id.toLowerCase() && m.startAt <= now);
+    if (!message) return null;
+    const json = cloneMessage({ startAt: message.startAt, json: viewMessage(message, now) }).json;
+    const { markUpdated: mark = true, body, ...fields } = change;
+    Object.assign(json, fields, body ? { body: { contentType: body.contentType ?? 'html', content: body.content } } : {});
+    json.lastModifiedDateTime = isoMillis(Math.max(now, Date.parse(json.lastModifiedDateTime) + 1));
+    if (mark) markUpdated(json);
+    message.json = json;
+    delete message.updates;
+    const key = tenant.def.tenantId;
+    const kept = (this.addedMessages.get(key) ?? []).filter((m) => m.json.id !== json.id);
+    this.addedMessages.set(key, [...kept, message]);
+    this.onChange();
+    return json;
+  }
+
   /** Pins a service's status (`null`: back to what its issues say). */
   setServiceStatus(tenant: SimTenant, serviceId: string, status: string | null): void {
     if (status === null) tenant.serviceOverrides.delete(serviceId);
@@ -672,7 +789,10 @@ export class World {
         this.reservedIds.add(issue.id);
       }
       for (const message of saved.messages) {
-        tenant.messages.push(cloneMessage(message));
+        // A revised generated post replaces the generated one; an added post is new.
+        const at = tenant.messages.findIndex((m) => m.json.id === message.json.id);
+        if (at >= 0) tenant.messages[at] = cloneMessage(message);
+        else tenant.messages.push(cloneMessage(message));
         this.addedMessages.set(tenant.def.tenantId, [...(this.addedMessages.get(tenant.def.tenantId) ?? []), cloneMessage(message)]);
       }
       this.messageIds = null;
@@ -753,10 +873,11 @@ export class World {
     for (const template of MESSAGE_TEMPLATES) {
       for (let copy = 0; copy < 2; copy++) {
         mc += randInt(rand, 40, 3000);
-        const { startAt, json } = messageJson(rand, template, `MC${mc}`, t0);
+        const generated = messageJson(rand, template, `MC${mc}`, t0);
+        const updates = messageUpdates(this.options.seed, generated.json.id, t0, this.options.live);
         for (const tenant of this.tenants) {
           const subscribed = template.services.some((name) => tenant.services.some((s) => s.name === name));
-          if (subscribed && rand() < 0.6) tenant.messages.push({ startAt, json: { ...json, tags: [...json.tags], services: [...json.services], details: json.details.map((d) => ({ ...d })), body: { ...json.body } } });
+          if (subscribed && rand() < 0.6) tenant.messages.push(cloneMessage({ ...generated, updates }));
         }
       }
     }
@@ -845,11 +966,11 @@ export class World {
     return out.sort((a, b) => b.lastModifiedDateTime.localeCompare(a.lastModifiedDateTime) || a.id.localeCompare(b.id));
   }
 
-  /** Message center posts of a tenant visible at `now`, newest change first. */
+  /** Message center posts of a tenant visible at `now` (with the updates due by then), newest change first. */
   messagesOf(tenant: SimTenant, now: number): GraphMessage[] {
     return tenant.messages
       .filter((msg) => msg.startAt <= now)
-      .map((msg) => msg.json)
+      .map((msg) => viewMessage(msg, now))
       .sort((a, b) => b.lastModifiedDateTime.localeCompare(a.lastModifiedDateTime) || a.id.localeCompare(b.id));
   }
 
