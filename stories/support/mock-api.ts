@@ -16,6 +16,8 @@ import contosoHistory from '../../test/widgets/fixtures/history-4f2d5a86-3c1e-4b
 import fabrikamHistory from '../../test/widgets/fixtures/history-9b1e7c42-6a0d-4e35-8f21-5d7c9e0a4b63.json';
 import contosoIssues from '../../test/widgets/fixtures/issues-4f2d5a86-3c1e-4b8f-9a57-0c6d3e1f2a10.json';
 import fabrikamIssues from '../../test/widgets/fixtures/issues-9b1e7c42-6a0d-4e35-8f21-5d7c9e0a4b63.json';
+import contosoMessages from '../../test/widgets/fixtures/messages-4f2d5a86-3c1e-4b8f-9a57-0c6d3e1f2a10.json';
+import fabrikamMessages from '../../test/widgets/fixtures/messages-9b1e7c42-6a0d-4e35-8f21-5d7c9e0a4b63.json';
 import postsJson from '../../test/widgets/fixtures/posts.json';
 import tenantsJson from '../../test/widgets/fixtures/tenants.json';
 
@@ -77,6 +79,7 @@ const FIXTURES: Fixtures = {
   issues: { [contosoIssues.tenantId]: contosoIssues, [fabrikamIssues.tenantId]: fabrikamIssues },
   posts: postsJson,
   history: { [contosoHistory.tenantId]: contosoHistory, [fabrikamHistory.tenantId]: fabrikamHistory },
+  messages: { [contosoMessages.tenantId]: contosoMessages, [fabrikamMessages.tenantId]: fabrikamMessages },
 };
 
 /** One world per scenario per page, so deleting an authorization in a story sticks until reload. */

@@ -111,7 +111,7 @@ describe('contract: the fake API answers as the real server does', function () {
     const authorizations = ((await real({ path: '/api/authorizations' })).body as { authorizations: Authorization[] }).authorizations;
     const history = (await real({ path: t('/history?days=90') })).body as HistoryResponse;
     // Only Contoso's data is copied; the fake lists no other tenant.
-    const world: World = { tenants: tenants.tenants.filter((x) => x.tenantId === contoso), health: { [contoso]: health }, issues: { [contoso]: issues }, posts, authorizations, history: { [contoso]: history } };
+    const world: World = { tenants: tenants.tenants.filter((x) => x.tenantId === contoso), health: { [contoso]: health }, issues: { [contoso]: issues }, posts, authorizations, history: { [contoso]: history }, messages: {} };
     const res = await fake({ method: 'POST', path: '/_world', body: { world } });
     expect(res.status, 'the fake took the world').to.equal(204);
     return world;

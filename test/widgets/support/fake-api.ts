@@ -11,6 +11,10 @@
  *   `lastModifiedDateTime` first then by id, an opaque `nextCursor` (a cursor it did not make
  *   is a 400), `q` over id, title, impact, service, feature and feature group, `service` by
  *   name or service id, case-insensitively;
+ * - `GET /api/tenants/:t/messages` (Message center) the same way: `limit=25` (1–100), newest
+ *   `lastModifiedDateTime` first then by id, the same opaque cursor, `category`, `service`, `tag`
+ *   (case-insensitive), `q` over id, title, services and tags, `major=true`, `actionRequired=true`;
+ *   `…/messages/:id` with the body and details, 404 for an unknown post;
  * - a tenant is named by its id or its label (case-insensitive); unknown → 404;
  * - every answer has an `ETag`, and `If-None-Match` with it answers `304` (no body);
  *   `Cache-Control: private, no-cache`;
@@ -32,6 +36,9 @@ import type {
   IssuePost,
   IssuesResponse,
   IssueSummary,
+  MessageDetail,
+  MessagesResponse,
+  MessageSummary,
   Tenant,
   TenantsResponse,
 } from '../../../widgets/api/types.js';
@@ -48,6 +55,8 @@ export interface Fixtures {
   posts: Record<string, IssuePost[]>;
   /** `history-<tenantId>.json` (`GET …/history?days=90`, UTC), by tenant id. */
   history: Record<string, HistoryResponse>;
+  /** `messages-<tenantId>.json` (every Message center post of the tenant, with body and details), by tenant id. */
+  messages: Record<string, { messages: MessageDetail[] }>;
 }
 
 /** What one fake API holds; answers are computed from it, as the server computes them from its database. */
@@ -59,6 +68,8 @@ export interface World {
   authorizations: Authorization[];
   /** The history of each tenant (its longest window; shorter ones are its newest days). */
   history: Record<string, HistoryResponse>;
+  /** The Message center posts of each tenant, with their bodies and details. */
+  messages: Record<string, MessageDetail[]>;
 }
 
 export const CONTOSO = '4f2d5a86-3c1e-4b8f-9a57-0c6d3e1f2a10';
@@ -75,6 +86,7 @@ export function worldFromFixtures(f: Fixtures): World {
     posts: clone(f.posts),
     authorizations: clone(f.authorizations.authorizations),
     history: clone(f.history),
+    messages: Object.fromEntries(Object.entries(f.messages ?? {}).map(([id, file]) => [id, clone(file.messages)])),
   };
 }
 
@@ -184,6 +196,7 @@ export const WORLDS = {
       w.health[id] = { ...w.health[id]!, syncedAt: null, services: [] };
       w.issues[id] = [];
       w.history[id] = { ...w.history[id]!, dataFrom: null, services: [] };
+      w.messages[id] = [];
     }
     for (const t of w.tenants) t.lastSyncAt = null;
     for (const a of w.authorizations) a.lastSuccessAt = null;
@@ -254,6 +267,7 @@ const MESSAGES = {
   forbidden: 'This API key does not have the admin role.',
   noTenant: 'No tenant with this id or label is available to this API key.',
   noIssue: 'This tenant has no issue with this id.',
+  noMessage: 'This tenant has no Message center post with this id.',
   noAuthorization: 'No such authorization in this organisation.',
 } as const;
 
@@ -382,6 +396,42 @@ function listIssues(w: World, tenant: Tenant, query: URLSearchParams): FakeAnswe
 
 const ISSUE_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
+/** A post without its body and details, as the list answers it. */
+const messageSummary = ({ html: _html, details: _details, ...summary }: MessageDetail): MessageSummary => summary;
+
+/**
+ * `GET /api/tenants/:t/messages`: the filters, order and paging of server/store/messages.ts
+ * `listMessages` — `category`, `service` and `tag` equal (case-insensitive) to the category, one of
+ * the services, one of the tags; `q` within the id, the title, a service or a tag; `major=true`,
+ * `actionRequired=true` (an act-by date); newest `lastModifiedDateTime` first then by id; `limit`
+ * 1–100 (default 25); the issues' opaque cursor.
+ */
+function listMessages(w: World, tenant: Tenant, query: URLSearchParams): FakeAnswer {
+  const flag = (name: string) => query.get(name);
+  for (const name of ['major', 'actionRequired'])
+    if (flag(name) !== null && !['true', 'false'].includes(flag(name)!)) return invalid('query parameter', name, 'Invalid option: expected one of "true"|"false"');
+  const rawLimit = query.get('limit');
+  const limit = rawLimit === null ? 25 : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    return invalid('query parameter', 'limit', Number.isInteger(limit) ? (limit < 1 ? 'Too small: expected number to be >=1' : 'Too big: expected number to be <=100') : 'Invalid input: expected int, received number');
+  const rawCursor = query.get('cursor');
+  const cursor = rawCursor ? decodeCursor(rawCursor) : null;
+  if (rawCursor && !cursor) return invalid('query parameter', 'cursor', 'is not a nextCursor value from this API');
+  const [category, service, tag, needle] = ['category', 'service', 'tag', 'q'].map((name) => fold((query.get(name) ?? '').trim()));
+  const rows = (w.messages?.[tenant.tenantId] ?? [])
+    .filter((m) => !category || fold(m.category) === category)
+    .filter((m) => !service || m.services.some((s) => fold(s) === service))
+    .filter((m) => !tag || m.tags.some((t) => fold(t) === tag))
+    .filter((m) => !needle || [m.id, m.title, ...m.services, ...m.tags].some((f) => fold(f).includes(needle)))
+    .filter((m) => flag('major') !== 'true' || m.isMajorChange)
+    .filter((m) => flag('actionRequired') !== 'true' || m.actionRequiredByDateTime !== null)
+    .sort((a, b) => cmp(b.lastModifiedDateTime, a.lastModifiedDateTime) || cmp(a.id, b.id))
+    .filter((m) => !cursor || m.lastModifiedDateTime < cursor.lastModifiedDateTime || (m.lastModifiedDateTime === cursor.lastModifiedDateTime && m.id > cursor.id));
+  const page = rows.slice(0, limit).map(messageSummary);
+  const body: MessagesResponse = { messages: page, nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!) : null };
+  return { status: 200, headers: {}, body };
+}
+
 /** The server's canonical IANA zone for `name` (server/core/history.ts `canonicalTimeZone`), or null. */
 function canonicalZone(name: string): string | null {
   try {
@@ -475,6 +525,20 @@ function route(req: FakeRequest, ctx: FakeContext): FakeAnswer {
     const issue = (w.issues[t.tenantId] ?? []).find((i) => i.id === issueId);
     if (!issue) return fail(404, 'not_found', MESSAGES.noIssue);
     return { status: 200, headers: {}, body: { ...issue, posts: w.posts[issue.id] ?? [] } satisfies IssueDetail };
+  }
+  if ((m = /^\/api\/tenants\/([^/]+)\/messages$/.exec(path)) && method === 'GET') {
+    const t = findTenant(w, decodeURIComponent(m[1]!));
+    if (!t) return fail(404, 'not_found', MESSAGES.noTenant);
+    return listMessages(w, t, req.query);
+  }
+  if ((m = /^\/api\/tenants\/([^/]+)\/messages\/([^/]+)$/.exec(path)) && method === 'GET') {
+    const messageId = decodeURIComponent(m[2]!);
+    if (!ISSUE_ID.test(messageId)) return invalid('path parameter', 'messageId', 'must be a Message center id such as MC123456');
+    const t = findTenant(w, decodeURIComponent(m[1]!));
+    if (!t) return fail(404, 'not_found', MESSAGES.noTenant);
+    const message = (w.messages?.[t.tenantId] ?? []).find((x) => x.id === messageId);
+    if (!message) return fail(404, 'not_found', MESSAGES.noMessage);
+    return { status: 200, headers: {}, body: message satisfies MessageDetail };
   }
   if (path === '/api/authorizations' || path.startsWith('/api/authorizations/')) {
     if (principal.role !== 'admin') return fail(403, 'forbidden', MESSAGES.forbidden);

@@ -13,6 +13,8 @@
 //        (`body`: the JSON a POST sent)
 //   POST /test-api/<session>/_update?issue=<id>   the issue changes (its lastModifiedDateTime
 //        becomes now) and gets one more post, like a Microsoft update (for auto-refresh tests)
+//   POST /test-api/<session>/_update?message=<MC id>   the Message center post changes (its
+//        lastModifiedDateTime becomes now, its body ends with "Updated: the rollout has started.")
 //   POST /test-api/<session>/_world   { world }: the session's admin and viewer keys see this world
 //        (the contract test seeds it with the real server's data)
 //
@@ -34,9 +36,9 @@ export const { LONG_TOKEN } = fake;
 const dir = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const load = (name) => JSON.parse(readFileSync(dir + name, 'utf8'));
 /** @type {import('./fake-api.ts').Fixtures} */
-const fixtures = { tenants: load('tenants.json'), authorizations: load('authorizations.json'), posts: load('posts.json'), health: {}, issues: {}, history: {} };
+const fixtures = { tenants: load('tenants.json'), authorizations: load('authorizations.json'), posts: load('posts.json'), health: {}, issues: {}, history: {}, messages: {} };
 for (const f of readdirSync(dir)) {
-  const m = /^(health|issues|history)-(.+)\.json$/.exec(f);
+  const m = /^(health|issues|history|messages)-(.+)\.json$/.exec(f);
   if (m) fixtures[m[1]][m[2]] = load(f);
 }
 
@@ -91,6 +93,15 @@ export async function testApi(ctx, next) {
     const { world } = await readBody(ctx.req);
     s.worlds.set('fixtures', world);
     ctx.status = 204;
+    return;
+  }
+  if (path === '/_update' && ctx.method === 'POST' && ctx.query.message) {
+    // A Message center post changes: its lastModifiedDateTime becomes now and its body grows.
+    const now = new Date().toISOString();
+    for (const name of new Set([...s.worlds.keys(), 'fixtures']))
+      for (const list of Object.values(worldOf(s, name).messages ?? {}))
+        for (const m of list) if (m.id === ctx.query.message) Object.assign(m, { lastModifiedDateTime: now, html: `${m.html}<p>Updated: the rollout has started.</p>` });
+    ctx.body = { lastModifiedDateTime: now };
     return;
   }
   if (path === '/_update' && ctx.method === 'POST') {
