@@ -9,6 +9,7 @@ export { O365ServiceHealth } from './service-health/service-health.js';
 export { O365ServiceMessages } from './service-messages/service-messages.js';
 export { O365OAuthSettings } from './oauth-settings/oauth-settings.js';
 export { O365ServiceUptime } from './service-uptime/service-uptime.js';
+export { O365TenantOverview } from './tenant-overview/tenant-overview.js';
 export { O365MessageCenter } from './message-center/message-center.js';
 export { ApiClient, ApiError } from './api/client.js';
 export { getStore, invalidateStores, HealthStore } from './api/store.js';

@@ -1,6 +1,6 @@
 import { ApiClient, toQuery } from './client.js';
 import { changedSince } from '../internal/details.js';
-import type { AuthorizationsResponse, HealthResponse, HistoryQuery, HistoryResponse, IssueDetail, IssuesQuery, IssueSummary, IssuesResponse, TenantsResponse } from './types.js';
+import type { AuthorizationsResponse, HealthResponse, HistoryQuery, HistoryResponse, IssueDetail, IssuesQuery, IssueSummary, IssuesResponse, OverviewResponse, TenantsResponse } from './types.js';
 
 /** Fired by a {@link HealthStore} when a fetched value replaced the cached one (`detail.key` is opaque). */
 export type StoreUpdateEvent = CustomEvent<{ key: string }>;
@@ -71,6 +71,11 @@ export class HealthStore extends EventTarget {
     const path = `/api/tenants/${encodeURIComponent(tenantId)}/issues/${encodeURIComponent(issue.id)}`;
     const cached = this.#entries.get(path)?.value as IssueDetail | undefined;
     return this.#get(path, cached && changedSince(cached, issue) ? { ...o, maxAge: 0 } : o);
+  }
+
+  /** `GET /api/overview`: every tenant of the key's org with its worst level, and the active issues across them. */
+  overview(o?: ReadOptions): Promise<OverviewResponse> {
+    return this.#get('/api/overview', o);
   }
 
   /** `GET /api/authorizations` (admin keys). */

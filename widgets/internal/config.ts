@@ -1,4 +1,5 @@
 import type { Tenant } from '../api/types.js';
+import { SELECTED, selectedTenant } from './selection.js';
 
 /**
  * Page-level defaults shared by every o365-health widget on a page. An element's own
@@ -16,6 +17,7 @@ import type { Tenant } from '../api/types.js';
 export interface PageDefaults {
   apiBase?: string;
   apiKey?: string;
+  /** A tenant id or label, or `selected`: the tenant selected in `<o365-tenant-overview>`. */
   tenant?: string;
   locale?: string;
   timeZone?: string;
@@ -49,7 +51,10 @@ export const scriptOrigin = new URL(import.meta.url).origin;
 export interface ResolvedConfig {
   apiBase: string;
   apiKey: string | undefined;
+  /** The tenant id or label wanted; with `tenant="selected"`, the selected tenant's id (undefined before a selection). */
   tenant: string | undefined;
+  /** True when `tenant` is `selected`: the widget follows the page's selected tenant (selection.ts). */
+  selection: boolean;
   locale: string | undefined;
   timeZone: string | undefined;
 }
@@ -66,15 +71,20 @@ function locale(tag: string | undefined): string | undefined {
 /**
  * Attributes first, then the page-level defaults, then the script's origin (API base). The locale
  * falls back to the page's language (`<html lang>`), then to the browser's (undefined); the time
- * zone to the browser's.
+ * zone to the browser's. A tenant of `selected` (any case) is the tenant selected for the API base
+ * in `<o365-tenant-overview>`, and until one is selected none, so discovery picks the first active one.
  */
 export function resolveConfig(attrs: PageDefaults): ResolvedConfig {
   const page = pageDefaults();
   const pick = (k: keyof PageDefaults) => attrs[k] || page[k] || undefined;
+  const apiBase = (pick('apiBase') ?? scriptOrigin).replace(/\/+$/, '');
+  const wanted = pick('tenant');
+  const selection = wanted?.trim().toLowerCase() === SELECTED;
   return {
-    apiBase: (pick('apiBase') ?? scriptOrigin).replace(/\/+$/, ''),
+    apiBase,
     apiKey: pick('apiKey'),
-    tenant: pick('tenant'),
+    tenant: selection ? selectedTenant(apiBase) : wanted,
+    selection,
     locale: locale(attrs.locale) ?? locale(page.locale) ?? locale(document.documentElement.lang),
     timeZone: pick('timeZone'),
   };
@@ -85,7 +95,7 @@ export function resolveConfig(attrs: PageDefaults): ResolvedConfig {
  * first active one, else the first one (which then needs re-authorization). `undefined` when
  * there is none, or when `wanted` matches none.
  */
-export function pickTenant(tenants: readonly Tenant[], wanted?: string): Tenant | undefined {
+export function pickTenant<T extends Pick<Tenant, 'tenantId' | 'label' | 'status'>>(tenants: readonly T[], wanted?: string): T | undefined {
   if (wanted) {
     const w = wanted.trim().toLowerCase();
     return tenants.find((t) => t.tenantId.toLowerCase() === w || t.label.toLowerCase() === w);

@@ -3,6 +3,7 @@ import { getStore, type HealthStore, type ReadOptions, type StoreUpdateEvent } f
 import { resolveConfig, type PageDefaults, type ResolvedConfig } from './config.js';
 import { ClockController, RefreshController } from './controllers.js';
 import { emit, emitError, type O365LoadDetail } from './events.js';
+import { onSelection, selectionVersion, selectTenant } from './selection.js';
 
 /** How old (ms) shared data may be and still count as "just refreshed" by another widget. */
 export const REFRESH_WINDOW = 500;
@@ -36,6 +37,9 @@ export const enum DataStatus {
  * refreshed data it shows; and from scratch when the store was invalidated. Each run gets an
  * `AbortSignal` that reaches `fetch` through the store; a new run aborts the one in flight and
  * ignores its answer; disconnecting aborts the run, and reconnecting starts it again.
+ * With `tenant="selected"` it loads again when the page's selected tenant changes (selection.ts),
+ * and a selection this key cannot see (a tenant deleted since, a session restored) is forgotten,
+ * so discovery picks the first active tenant instead.
  * Fires `o365-load` and `o365-error`. It also keeps the element's polite live region, which
  * announces a changed summary after a refresh and whatever else the element {@link say}s, and the
  * clock that renders relative times ("4 minutes ago") again ({@link ClockController}).
@@ -58,6 +62,7 @@ export class DataController<T> implements ReactiveController {
   #store?: HealthStore;
   #discovered?: string;
   #config?: ResolvedConfig;
+  #unselect?: () => void;
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement & PageDefaults & { refreshInterval: number },
@@ -82,11 +87,11 @@ export class DataController<T> implements ReactiveController {
   /**
    * Discovery: the element's `api-base`, `api-key`, `tenant`, `locale` and `time-zone`, then the
    * page defaults, then the script's origin ({@link resolveConfig}), resolved again only when one
-   * of those attributes changed.
+   * of those attributes or the page's selected tenant changed.
    */
   get config(): ResolvedConfig {
     const h = this.host;
-    const inputs = [h.apiBase, h.apiKey, h.tenant, h.locale, h.timeZone].join('\n');
+    const inputs = [h.apiBase, h.apiKey, h.tenant, h.locale, h.timeZone, selectionVersion].join('\n');
     if (inputs !== this.#discovered) {
       this.#discovered = inputs;
       this.#config = resolveConfig(h);
@@ -131,7 +136,18 @@ export class DataController<T> implements ReactiveController {
     this.status = DataStatus.PENDING;
     this.host.requestUpdate();
     try {
-      const value = await this.o.load(this.#listen(), read, this.config);
+      const store = this.#listen();
+      const c = this.config;
+      // Following a selection this key cannot see: forget it (every follower then shows what discovery picks).
+      if (c.selection && c.tenant) {
+        const { tenants } = await store.tenants(read);
+        if (id !== this.#run) return;
+        if (!tenants.some((t) => t.tenantId === c.tenant)) {
+          selectTenant(c.apiBase, null);
+          this.#args = this.#inputs();
+        }
+      }
+      const value = await this.o.load(store, read, this.config);
       if (id !== this.#run) return;
       this.status = DataStatus.COMPLETE;
       this.value = value;
@@ -159,6 +175,8 @@ export class DataController<T> implements ReactiveController {
 
   hostConnected(): void {
     this.#listen();
+    // The selected tenant changed: render again (hostUpdate loads again when this widget follows it).
+    this.#unselect = onSelection((apiBase) => apiBase === this.config.apiBase && this.host.requestUpdate());
     if (this.#interrupted) {
       this.#interrupted = false;
       void this.run();
@@ -167,6 +185,7 @@ export class DataController<T> implements ReactiveController {
 
   hostDisconnected(): void {
     this.#unlisten();
+    this.#unselect?.();
     if (this.busy) {
       this.#interrupted = true;
       this.#abort!.abort();

@@ -1,5 +1,5 @@
 import { ApiError } from '../api/client.js';
-import type { Authorization, HealthResponse, HistoryResponse, IssuesResponse, IssueSummary, Tenant } from '../api/types.js';
+import type { Authorization, HealthResponse, HistoryResponse, IssuesResponse, IssueSummary, OverviewResponse, Tenant } from '../api/types.js';
 
 /** `o365-load` from `<o365-service-health>`. */
 export interface HealthLoadDetail {
@@ -28,8 +28,14 @@ export interface UptimeLoadDetail {
   history: HistoryResponse | null;
 }
 
+/** `o365-load` from `<o365-tenant-overview>`. */
+export interface OverviewLoadDetail {
+  element: 'tenant-overview';
+  overview: OverviewResponse;
+}
+
 /** Detail of `o365-load`: the data the element now shows. */
-export type O365LoadDetail = HealthLoadDetail | MessagesLoadDetail | SettingsLoadDetail | UptimeLoadDetail;
+export type O365LoadDetail = HealthLoadDetail | MessagesLoadDetail | SettingsLoadDetail | UptimeLoadDetail | OverviewLoadDetail;
 
 /** Detail of `o365-error`: what failed (an `ApiError` carries the HTTP status and code). */
 export interface O365ErrorDetail {
@@ -68,12 +74,18 @@ export interface O365AuthorizationChangeDetail {
   error?: string;
 }
 
+/** Detail of `o365-tenant-select`: the tenant a user selected in `<o365-tenant-overview>`. */
+export interface O365TenantSelectDetail {
+  tenantId: string;
+}
+
 /** Every event the widgets fire, with its detail type. */
 export interface O365EventMap {
   'o365-load': CustomEvent<O365LoadDetail>;
   'o365-error': CustomEvent<O365ErrorDetail>;
   'o365-issue-select': CustomEvent<O365IssueSelectDetail | O365DayIssuesSelectDetail>;
   'o365-authorization-change': CustomEvent<O365AuthorizationChangeDetail>;
+  'o365-tenant-select': CustomEvent<O365TenantSelectDetail>;
 }
 
 declare global {

@@ -92,7 +92,7 @@ export class O365ServiceMessages extends O365Element {
 
   static override styles = [elementTokens('service-messages'), hostStyles, postStyles, serviceMessagesStyles];
 
-  /** Tenant id or label to show; else the page default, else the first active tenant. */
+  /** Tenant id or label to show, or `selected`: the tenant selected in `<o365-tenant-overview>` on the page (the first active one until a tenant is selected); else the page default, else the first active tenant. */
   tenant = '';
 
   /** Initial state filter: `active` (default), `resolved` or `all`. */

@@ -80,7 +80,7 @@ export class O365ServiceUptime extends O365Element {
 
   static override styles = [elementTokens('service-uptime'), hostStyles, serviceUptimeStyles];
 
-  /** Tenant id or label to show; else the page default, else the first active tenant. */
+  /** Tenant id or label to show, or `selected`: the tenant selected in `<o365-tenant-overview>` on the page (the first active one until a tenant is selected); else the page default, else the first active tenant. */
   tenant = '';
 
   /** Comma-separated service ids or names to show (e.g. `Exchange, Microsoft Teams`); all when empty. */

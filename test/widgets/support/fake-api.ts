@@ -15,6 +15,9 @@
  *   `lastModifiedDateTime` first then by id, the same opaque cursor, `category`, `service`, `tag`
  *   (case-insensitive), `q` over id, title, services and tags, `major=true`, `actionRequired=true`;
  *   `…/messages/:id` with the body and details, 404 for an unknown post;
+ * - `GET /api/overview` computed from the world's tenants, services and active issues as
+ *   server/core/overview.ts `buildOverview` computes it (levels, counts, worst first, each active
+ *   issue with every tenant it reaches under its id);
  * - a tenant is named by its id or its label (case-insensitive); unknown → 404;
  * - every answer has an `ETag`, and `If-None-Match` with it answers `304` (no body);
  *   `Cache-Control: private, no-cache`;
@@ -36,6 +39,9 @@ import type {
   IssuePost,
   IssuesResponse,
   IssueSummary,
+  OverviewIssue,
+  OverviewResponse,
+  OverviewTenant,
   MessageDetail,
   MessagesResponse,
   MessageSummary,
@@ -207,6 +213,35 @@ export const WORLDS = {
     WORLDS.loaded(w);
     for (const t of w.tenants) Object.assign(t, { stale: true, lastSyncAt: '2024-05-02T07:50:00.000Z' });
     for (const h of Object.values(w.health)) Object.assign(h, { stale: true, syncedAt: '2024-05-02T07:50:00.000Z' });
+    return w;
+  },
+  /** Overview: as `loaded`, and Contoso's Exchange incident EX226792 reaches Fabrikam too (one id in both tenants, as Microsoft does). */
+  shared: (w: World) => {
+    WORLDS.loaded(w);
+    w.issues[FABRIKAM] = [...w.issues[FABRIKAM]!, clone(w.issues[CONTOSO]!.find((i) => i.id === 'EX226792')!)];
+    attachIssues(w, FABRIKAM);
+    return w;
+  },
+  /**
+   * Overview: as `shared`, with seven more tenants (nine: the search box shows), all healthy but
+   * Litware (EX226792 as well: three tenants), Tailspin (needs re-authorization, stale) and
+   * Wingtip (connected, never synced).
+   */
+  many: (w: World) => {
+    WORLDS.shared(w);
+    const names = ['Adatum', 'Litware', 'Proseware', 'Tailspin', 'Wingtip', 'Woodgrove', 'Northwind'];
+    names.forEach((name, n) => {
+      const tenantId = `00000000-0000-4000-8000-00000000000${n + 1}`;
+      const label = `${name.toLowerCase()}.onmicrosoft.com`;
+      const never = name === 'Wingtip';
+      const reauth = name === 'Tailspin';
+      const syncedAt = never ? null : reauth ? '2024-04-28T08:00:00.000Z' : '2024-05-02T09:15:00.000Z';
+      w.tenants.push({ tenantId, label, displayName: never ? null : name, status: reauth ? 'reauth_required' : 'active', lastSyncAt: syncedAt, stale: reauth, lastSyncError: null, nextSyncAt: null });
+      const services = never ? [] : w.health[FABRIKAM]!.services.map((s) => ({ ...s, status: 'serviceOperational', issues: [], activeIssueCount: 0 }));
+      w.health[tenantId] = { tenantId, label, authorizationStatus: reauth ? 'reauth_required' : 'active', syncedAt, stale: reauth, services };
+      w.issues[tenantId] = name === 'Litware' ? [clone(w.issues[CONTOSO]!.find((i) => i.id === 'EX226792')!)] : [];
+      attachIssues(w, tenantId);
+    });
     return w;
   },
   /** Stories: Fabrikam's authorization needs re-authorization (consent removed in Entra), as the fixtures have it. */
@@ -432,6 +467,73 @@ function listMessages(w: World, tenant: Tenant, query: URLSearchParams): FakeAns
   return { status: 200, headers: {}, body };
 }
 
+/** server/core/history.ts `issueLevel`: the level an active issue gives its service (the fake never saw an interruption pass). */
+function overviewIssueLevel(i: { classification: string; status: string }): string {
+  if (i.classification.toLowerCase() !== 'incident') return 'advisory';
+  return i.status.toLowerCase() === 'serviceinterruption' ? 'interruption' : 'degradation';
+}
+
+const OVERVIEW_RANK: Record<string, number> = { nodata: 0, operational: 1, advisory: 2, degradation: 3, interruption: 4 };
+const worse = (a: string, b: string) => (OVERVIEW_RANK[b]! > OVERVIEW_RANK[a]! ? b : a);
+const HEALTHY = new Set(['serviceoperational', 'servicerestored', 'falsepositive', 'postincidentreviewpublished']);
+
+/** server/core/history.ts `serviceLevel`: a service's status read with its active issues, never better than the worst of them. */
+function overviewServiceLevel(status: string, active: readonly IssueSummary[]): string {
+  const lower = status.toLowerCase();
+  let level = HEALTHY.has(lower)
+    ? 'operational'
+    : lower === 'serviceinterruption'
+      ? 'interruption'
+      : active.length > 0 && active.every((i) => i.classification.toLowerCase() !== 'incident')
+        ? 'advisory'
+        : 'degradation';
+  for (const i of active) level = worse(level, overviewIssueLevel(i));
+  return level;
+}
+
+/** `GET /api/overview`: server/core/overview.ts `buildOverview` over the world's tenants, services and active issues. */
+function overview(w: World): OverviewResponse {
+  const tenants: OverviewTenant[] = w.tenants.map((t) => {
+    const active = (w.issues[t.tenantId] ?? []).filter(isActive);
+    const affected = new Set(active.map((i) => i.service.toLowerCase()));
+    let level = 'operational';
+    for (const s of w.health[t.tenantId]?.services ?? []) {
+      const lvl = overviewServiceLevel(s.status, active.filter((i) => i.service.toLowerCase() === s.name.toLowerCase()));
+      if (lvl !== 'operational') affected.add(s.name.toLowerCase());
+      level = worse(level, lvl);
+    }
+    for (const i of active) level = worse(level, overviewIssueLevel(i));
+    return {
+      tenantId: t.tenantId,
+      label: t.label,
+      displayName: t.displayName,
+      authorizationStatus: t.status,
+      syncedAt: t.lastSyncAt,
+      stale: t.stale,
+      level: t.lastSyncAt ? level : 'nodata',
+      activeIncidents: active.filter((i) => i.classification.toLowerCase() === 'incident').length,
+      activeAdvisories: active.filter((i) => i.classification.toLowerCase() === 'advisory').length,
+      affectedServices: affected.size,
+    };
+  });
+  tenants.sort((a, b) => OVERVIEW_RANK[b.level]! - OVERVIEW_RANK[a.level]! || a.label.localeCompare(b.label) || a.tenantId.localeCompare(b.tenantId));
+  const order = new Map(tenants.map((t, i) => [t.tenantId, i]));
+  const byId = new Map<string, { latest: IssueSummary; tenantIds: string[] }>();
+  for (const t of w.tenants)
+    for (const i of (w.issues[t.tenantId] ?? []).filter(isActive)) {
+      const entry = byId.get(i.id);
+      if (!entry) byId.set(i.id, { latest: i, tenantIds: [t.tenantId] });
+      else {
+        if (!entry.tenantIds.includes(t.tenantId)) entry.tenantIds.push(t.tenantId);
+        if (String(i.lastModifiedDateTime) > String(entry.latest.lastModifiedDateTime)) entry.latest = i;
+      }
+    }
+  const issues: OverviewIssue[] = [...byId.values()]
+    .map(({ latest: i, tenantIds }) => ({ id: i.id, title: i.title, service: i.service, classification: i.classification, status: i.status, tenantIds: tenantIds.sort((a, b) => order.get(a)! - order.get(b)!) }))
+    .sort((a, b) => b.tenantIds.length - a.tenantIds.length || Number(b.classification.toLowerCase() === 'incident') - Number(a.classification.toLowerCase() === 'incident') || a.id.localeCompare(b.id));
+  return { tenants, issues };
+}
+
 /** The server's canonical IANA zone for `name` (server/core/history.ts `canonicalTimeZone`), or null. */
 function canonicalZone(name: string): string | null {
   try {
@@ -492,6 +594,7 @@ function route(req: FakeRequest, ctx: FakeContext): FakeAnswer {
   const { method, path } = req;
   let m: RegExpExecArray | null;
 
+  if (path === '/api/overview' && method === 'GET') return { status: 200, headers: {}, body: overview(w) };
   if (path === '/api/tenants' && method === 'GET') return { status: 200, headers: {}, body: { tenants: [...w.tenants].sort((a, b) => cmp(a.label, b.label)) } satisfies TenantsResponse };
   if ((m = /^\/api\/tenants\/([^/]+)\/health$/.exec(path)) && method === 'GET') {
     const t = findTenant(w, decodeURIComponent(m[1]!));

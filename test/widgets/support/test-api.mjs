@@ -23,7 +23,8 @@
 // data stale), long (EX226792 has a title, impact and post with long unbreakable tokens, for
 // layout tests), purview (as admin, but the Microsoft 365 suite service says serviceDegradation
 // while its only active issue is an advisory, as Purview's did), first-sync (connected tenants
-// before their first sync: no services, no history), stale (the last sync is old); another key → 401 (revoked), no
+// before their first sync: no services, no history), stale (the last sync is old), shared (EX226792 active in
+// Contoso and Fabrikam), many (nine tenants, EX226792 in three; see fake-api.ts), healthy (every service healthy); another key → 401 (revoked), no
 // key → 401. CORS as the server: for the dev server's own origins only.
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +55,9 @@ const SCENARIOS = {
   purview: { world: 'purview', role: 'admin' },
   'first-sync': { world: 'firstSync', role: 'viewer' },
   stale: { world: 'stale', role: 'viewer' },
+  shared: { world: 'shared', role: 'viewer' },
+  many: { world: 'many', role: 'viewer' },
+  healthy: { world: 'healthy', role: 'viewer' },
 };
 
 const sessions = new Map();
