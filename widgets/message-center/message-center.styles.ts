@@ -31,6 +31,25 @@ export const messageCenterStyles = css`
   .act-by {
     font-weight: 600;
   }
+  /* A post body is HTML with paragraphs and lists (the host styles reset both). */
+  .post-body p,
+  .post-body ul,
+  .post-body ol {
+    margin: 0 0 0.5em;
+  }
+  .post-body ul,
+  .post-body ol {
+    padding-inline-start: 1.5em;
+  }
+  .post-body ul {
+    list-style: disc;
+  }
+  .post-body ol {
+    list-style: decimal;
+  }
+  .admin {
+    margin-top: 8px;
+  }
   .facts {
     display: grid;
     grid-template-columns: minmax(0, max-content) minmax(0, 1fr);

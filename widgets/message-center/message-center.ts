@@ -352,7 +352,7 @@ export class O365MessageCenter extends O365Element {
           : html`${facts(d.value)}
               <div part="body" class="post-body" .innerHTML=${d.value.html}></div>`;
     return html`${body}
-      <p class="small">
+      <p class="small admin">
         <a part="admin-link" href=${adminMessageUrl(this.adminCenterUrl, tenant, m.id)} target="_blank" rel="noopener"
           >${m.id} in the Microsoft 365 admin center of ${breakable(tenant.label)} ${externalIcon}</a
         >
@@ -404,7 +404,7 @@ const loadDetail = (tenant: Tenant | null, page: MessagesResponse): O365LoadDeta
 /** An act-by date with its urgency in words and by icon shape (a clock while it is not close). */
 function actBy(due: Urgency, at: string | null, c: ResolvedConfig): TemplateResult {
   const { level, text } = URGENCY_INFO[due];
-  return html`<span part="status act-by act-by-${due}" class="status act-by level-${level}">${due === 'later' ? pendingIcon : LEVEL_ICONS[level]} ${text} ${time(at, c)}</span>`;
+  return html`<span part="status act-by act-by-${due}" class="status act-by level-${level}">${due === 'later' ? pendingIcon : LEVEL_ICONS[level]}<span>${text} ${time(at, c)}</span></span>`;
 }
 
 /** A URL with a line-break opportunity after each `/`, `.`, `?`, `&` and `=`, so it wraps between its parts. */

@@ -215,6 +215,7 @@ describe('<o365-message-center>', () => {
       expect(button.getAttribute('aria-expanded')).to.equal('true');
       expect(text(body)).to.contain('the classic Teams desktop client reaches the end of availability');
       expect(body.querySelector('b'), 'the server’s HTML is rendered').to.exist;
+      expect(getComputedStyle(body.querySelector('li')!).listStyleType, 'its lists keep their bullets').to.equal('disc');
       const facts = $(el, '[part~="facts"]')!;
       expect([...facts.querySelectorAll('dt')].map(text)).to.deep.equal(['Summary', 'Microsoft 365 roadmap', 'Platforms']);
       expect(text(facts.querySelector('dd'))).to.equal('Classic Teams stops working on June 30, 2024. Move remaining users to the new Teams app before then.');
