@@ -24,6 +24,7 @@ import { errorResponse, handleError } from './errors.js';
 import { authorizationRoutes, oauthCallbackRoutes } from './routes/authorizations.js';
 import { overviewRoutes } from './routes/overview.js';
 import { historyRoutes } from './routes/history.js';
+import { messageRoutes } from './routes/messages.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { createReadHotPath, type HotPath } from './routes/hot-path.js';
 import { tenantRoutes } from './routes/tenants.js';
@@ -101,6 +102,7 @@ function apiRoutes(deps: { config: Config; core: Core }) {
       .use('*', apiKeyAuth(deps.core.keys))
       .route('/tenants', tenantRoutes(deps))
       .route('/tenants', historyRoutes(deps))
+      .route('/tenants', messageRoutes(deps))
       .route('/authorizations', authorizationRoutes(deps))
       .route('/overview', overviewRoutes(deps))
   );

@@ -52,6 +52,12 @@ export const POST_TYPES = ['regular', 'quick', 'strategic', 'unknownFutureValue'
 /** Graph `bodyType`. */
 export const BODY_TYPES = ['text', 'html'] as const;
 
+/** Graph `serviceUpdateCategory` (Message center). */
+export const MESSAGE_CATEGORIES = ['preventOrFixIssue', 'planForChange', 'stayInformed', 'unknownFutureValue'] as const;
+
+/** Graph `serviceUpdateSeverity` (Message center). */
+export const MESSAGE_SEVERITIES = ['normal', 'high', 'critical', 'unknownFutureValue'] as const;
+
 /**
  * Returns the known camelCase spelling of `value` when it matches one of `known`
  * case-insensitively; otherwise `value` unchanged (never dropped, never an error).
@@ -97,6 +103,35 @@ export interface IssueRecord {
   posts: PostRecord[];
 }
 
+/** A `name`/`value` pair of a Message center post's `details`, as Graph sent it (unknown names kept). */
+export interface MessageDetailRecord {
+  name: string;
+  value: string;
+}
+
+/**
+ * One Message center post (Graph `serviceUpdateMessage`), normalised. `category` and `severity`
+ * are camelCase (unknown values unchanged); dates are ISO-8601 from `Date#toISOString()`; the
+ * body is as received (the store sanitises it).
+ */
+export interface MessageRecord {
+  /** `MC…` */
+  id: string;
+  title: string;
+  category: string;
+  severity: string;
+  isMajorChange: boolean;
+  /** Service names, e.g. `Microsoft Teams`. */
+  services: string[];
+  tags: string[];
+  startDateTime: string | null;
+  endDateTime: string | null;
+  lastModifiedDateTime: string;
+  actionRequiredByDateTime: string | null;
+  details: MessageDetailRecord[];
+  body: { contentType: string; content: string };
+}
+
 /** What one sync of a tenant learned from Graph; written by the store in one transaction. */
 export interface SyncSnapshot {
   /** Every service of the tenant (healthOverviews is always read in full). */
@@ -107,4 +142,9 @@ export interface SyncSnapshot {
   fullIssueSync: boolean;
   /** Tenant details from `/v1.0/organization`, when read. */
   organization?: { displayName: string | null; defaultDomain: string | null };
+  /**
+   * Message center posts, when this sync read them (they are read less often than health):
+   * every post Microsoft lists when `full`, else those changed since the messages watermark.
+   */
+  messages?: { items: MessageRecord[]; full: boolean };
 }

@@ -5,15 +5,34 @@
  * authorization is active) and not already syncing, syncs them with a concurrency limit shared by
  * all cycles, and stores the next due time, so a restart neither stampedes nor forgets. Ticks do
  * not wait for the slowest sync; a tenant that Graph throttles (`Retry-After`) or that keeps
- * failing simply becomes due later, and a timer wakes the poller when that is before the next tick. A quiet cycle costs two Graph requests per tenant:
- * `healthOverviews?$expand=issues` and `issues?$filter=lastModifiedDateTime ge <watermark>`;
- * a full issue resync happens now and then. Failures back off per tenant. An authorization whose
- * grant is gone becomes `reauth_required` and the next active one of the tenant is tried.
+ * failing simply becomes due later, and a timer wakes the poller when that is before the next tick.
+ * Failures back off per tenant. An authorization whose grant is gone becomes `reauth_required` and
+ * the next active one of the tenant is tried.
+ *
+ * Graph requests per tenant and sync:
+ * - every sync: `healthOverviews?$expand=issues` and `issues?$filter=lastModifiedDateTime ge
+ *   <watermark − 1 min>` (no filter on a full issue resync, every `fullSyncEveryMs`);
+ * - Message center posts (`messages`) on the first sync and then at most every `messagesEveryMs`
+ *   (30 min): `$filter=lastModifiedDateTime ge <messages watermark − 1 min>`, or unfiltered (full,
+ *   so posts Microsoft dropped are marked) with the full issue resync's cadence;
+ * - `/organization` until the tenant's display name is known.
+ * So a quiet cycle costs two requests per tenant, and three in the cycles where posts are due
+ * (one in six with a five-minute schedule). Every collection is read across all its pages.
+ *
+ * A Message center read that fails never fails the health sync: the health data is written, the
+ * posts already stored stay, the failure is logged, and since `lastMessagesSyncAt` did not move the
+ * posts are due again in the next cycle. Two failures are not "of the messages" and take the paths
+ * every Graph request takes: a throttle (`Retry-After` beyond what the client waits in place) makes
+ * the whole tenant wait, since Graph throttles the app in the tenant and any further request would
+ * be refused too (the health read of that sync is redone after the wait); and an auth failure (401
+ * after a token refresh, 403) marks the authorization as needing re-authorization — the consent the
+ * product asks for includes `ServiceMessage.Read.All`, so losing it means the grant changed in
+ * Microsoft Entra, which an admin must see.
  */
 import { Cron } from 'croner';
-import type { SyncCore } from './core/sync.js';
+import type { SyncCore, TenantSyncRow } from './core/sync.js';
 import type { SyncMetrics } from './metrics.js';
-import type { IssueRecord } from './domain.js';
+import type { IssueRecord, MessageRecord } from './domain.js';
 import { GraphClient, GraphError, GraphThrottledError, type GraphClientOptions } from './microsoft/graph.js';
 import { TokenError, type IdentityClient } from './microsoft/identity.js';
 export interface PollerOptions {
@@ -26,8 +45,10 @@ export interface PollerOptions {
   log?: (line: string) => void;
   /** Tenants synced at once (across cycles: a slow sync holds one slot, never the schedule). */
   concurrency?: number;
-  /** A full (unfiltered) issue resync at least this often. */
+  /** A full (unfiltered) issue resync at least this often; also the cadence of full Message center reads. */
   fullSyncEveryMs?: number;
+  /** Message center posts are read at most this often (default 30 min), and on a tenant's first sync. */
+  messagesEveryMs?: number;
   /** Longest backoff after repeated failures. */
   maxBackoffMs?: number;
   /** Longest wait honoured when Graph answers `Retry-After` (longer requests are cut to this). */
@@ -41,13 +62,24 @@ export interface PollerOptions {
 }
 
 export type SyncOutcome =
-  | { status: 'ok'; tenantId: string; requests: number; issues: number; full: boolean }
+  | {
+      status: 'ok';
+      tenantId: string;
+      requests: number;
+      issues: number;
+      full: boolean;
+      /** What happened to the Message center posts in this sync: read (how many, full or not), not due, or failed. */
+      messages: { read: number; full: boolean } | 'not-due' | { error: string };
+    }
   | { status: 'failed'; tenantId: string; error: string; nextAttemptAt?: Date }
   | { status: 'throttled'; tenantId: string; error: string; nextAttemptAt: Date }
   | { status: 'no-authorization'; tenantId: string };
 
 /** Re-read issues modified slightly before the watermark, in case Graph stamps late writes early. */
 const WATERMARK_OVERLAP_MS = 60_000;
+
+/** Default for {@link PollerOptions.messagesEveryMs}: Message center posts change slowly. */
+export const MESSAGES_EVERY_MS = 30 * 60_000;
 
 /** Default cap on an honoured `Retry-After` (README, "Polling"). */
 export const MAX_RETRY_AFTER_MS = 15 * 60_000;
@@ -98,6 +130,7 @@ export class Poller {
       log: (line) => console.log(line),
       concurrency: 8,
       fullSyncEveryMs: 6 * 3600_000,
+      messagesEveryMs: MESSAGES_EVERY_MS,
       maxBackoffMs: 30 * 60_000,
       maxRetryAfterMs: MAX_RETRY_AFTER_MS,
       random: Math.random,
@@ -246,6 +279,7 @@ export class Poller {
         const since = full ? null : new Date(Date.parse(tenant.issuesWatermark!) - WATERMARK_OVERLAP_MS).toISOString();
         const changed = await client.issues(since);
         const organization = tenant.displayName ? undefined : ((await client.organization().catch(() => null)) ?? undefined);
+        const posts = await this.#readMessages(client, tenant, startedAt);
         if (this.#stopped) break;
         const issues = mergeIssues(overview.issues, changed);
         // Nothing is written when the authorization was deleted while Graph answered (and with
@@ -253,11 +287,17 @@ export class Poller {
         const written = sync.apply({
           tenantId,
           authorizationId: auth.id,
-          snapshot: { services: overview.services, issues, fullIssueSync: full, organization },
+          snapshot: {
+            services: overview.services,
+            issues,
+            fullIssueSync: full,
+            organization,
+            ...(posts.snapshot ? { messages: posts.snapshot } : {}),
+          },
           nextPollAt: this.nextRun(this.#o.now()),
         });
         if (!written) continue;
-        return { status: 'ok', tenantId, requests: client.stats.requests, issues: issues.length, full };
+        return { status: 'ok', tenantId, requests: client.stats.requests, issues: issues.length, full, messages: posts.outcome };
       } catch (err) {
         if (this.#stopped) break;
         if ((err instanceof TokenError && err.kind === 'reauth') || (err instanceof GraphError && err.authFailure)) {
@@ -278,6 +318,34 @@ export class Poller {
     const reason = 'No active authorization can read this tenant; an administrator must authorize it again.';
     sync.recordAttempt(tenantId, { lastError: reason, nextPollAt: this.nextRun(this.#o.now()) });
     return { status: 'no-authorization', tenantId };
+  }
+
+  /**
+   * Reads the tenant's Message center posts when they are due (see the module comment): on the
+   * tenant's first read, then every `messagesEveryMs`, unfiltered every `fullSyncEveryMs`.
+   * Throttling and auth failures are thrown to the sync's own handling; any other failure is
+   * logged and leaves the posts for the next cycle.
+   */
+  async #readMessages(
+    client: GraphClient,
+    tenant: TenantSyncRow,
+    at: Date,
+  ): Promise<{ snapshot?: { items: MessageRecord[]; full: boolean }; outcome: Extract<SyncOutcome, { status: 'ok' }>['messages'] }> {
+    const last = tenant.lastMessagesSyncAt;
+    const fullDue =
+      !tenant.messagesWatermark || !tenant.lastFullMessagesSyncAt || at.getTime() - tenant.lastFullMessagesSyncAt.getTime() >= this.#o.fullSyncEveryMs;
+    const due = fullDue || !last || at.getTime() - last.getTime() >= this.#o.messagesEveryMs;
+    if (!due) return { outcome: 'not-due' };
+    const since = fullDue ? null : new Date(Date.parse(tenant.messagesWatermark!) - WATERMARK_OVERLAP_MS).toISOString();
+    try {
+      const items = await client.messages(since);
+      return { snapshot: { items, full: fullDue }, outcome: { read: items.length, full: fullDue } };
+    } catch (err) {
+      if (this.#stopped || err instanceof GraphThrottledError || err instanceof TokenError || (err instanceof GraphError && err.authFailure)) throw err;
+      const message = (err as Error).message;
+      this.#o.log(`tenant ${tenant.tenantId}: Message center posts not read (kept as stored, tried again next cycle): ${message}`);
+      return { outcome: { error: message } };
+    }
   }
 
   /** Graph asked this tenant to wait: it becomes due then (capped), and nobody else waits. */

@@ -27,8 +27,8 @@ export interface StartServerOptions {
   polling?: boolean;
   /** Graph client tuning passed to the poller (tests shorten timeouts and backoff). */
   graph?: PollerOptions['graph'];
-  /** Poller tuning (tests pass a seeded jitter source, a shorter full-resync period or cap). */
-  poller?: Pick<PollerOptions, 'random' | 'fullSyncEveryMs' | 'maxBackoffMs' | 'maxRetryAfterMs' | 'concurrency'>;
+  /** Poller tuning (tests pass a seeded jitter source, a shorter full-resync or Message center period, or cap). */
+  poller?: Pick<PollerOptions, 'random' | 'fullSyncEveryMs' | 'messagesEveryMs' | 'maxBackoffMs' | 'maxRetryAfterMs' | 'concurrency'>;
   /** Simulator mode: the demo page's key, served by `/demo/config.js`. */
   demoKey?: AppDeps['demoKey'];
 }
@@ -118,10 +118,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // bindings travel as Hono's env.
   handler = (req, env) => hotPath((env as { incoming: IncomingMessage }).incoming) ?? app.fetch(req, env);
   core.prune();
-  // Issues Microsoft no longer lists are kept RETENTION_DAYS after their last change, then go.
+  // Issues and Message center posts Microsoft no longer lists are kept RETENTION_DAYS after
+  // their last change, then go.
   const pruneRetained = () => {
     const removed = core.history.pruneRetained(config.retentionDays);
     if (removed) log(`retention: removed ${removed} issue(s) older than ${config.retentionDays} days that Microsoft no longer lists`);
+    const posts = core.messages.pruneRetained(config.retentionDays);
+    if (posts) log(`retention: removed ${posts} Message center post(s) older than ${config.retentionDays} days that Microsoft no longer lists`);
   };
   pruneRetained();
   const retentionJob = new Cron(

@@ -24,10 +24,13 @@
  *   → `200 { id, lastModifiedDateTime }`: revises a post as Microsoft does — `lastModifiedDateTime`
  *   now, an "(Updated)" title and the `Updated message` tag (unless `markUpdated: false`).
  *   Generated posts also revise themselves as the clock passes (see `scenario.ts`).
+ * - `DELETE /_simulator/tenants/:tenantId/messages/:id` → `204`: Graph stops returning the post.
  * - `DELETE /_simulator/tenants/:tenantId/issues/:id` → `204`: Graph stops returning the issue,
  *   as Microsoft does about 30 days after it ends.
  * - `POST /_simulator/tenants/:tenantId/faults` `{ kind: "hold" | "hang", count? }` (also
- *   `throttle`, `error`, `delay`, `expire-tokens`): see `holds.ts` for what waiting means.
+ *   `throttle`, `error`, `delay`, `expire-tokens`): see `holds.ts` for what waiting means. With
+ *   `path` (e.g. `/v1.0/admin/serviceAnnouncement/messages`) a fault is taken only by Graph
+ *   requests on that path, so one endpoint can fail while the others answer.
  * - `POST /_simulator/tenants/:tenantId/release` `{ count?, id? }` → `200 { released, held }`: ends
  *   the tenant's waiting requests, oldest first (all by default).
  * - `GET /_simulator/held?tenantId=&atLeast=N&timeoutMs=` → `{ held: [HeldRequest] }`; with
@@ -149,6 +152,7 @@ const faultSchema = z
     retryAfter: z.number().int().min(0).max(3600).default(1),
     status: z.number().int().min(400).max(599).default(500),
     delayMs: z.number().int().min(0).max(120_000).default(1000),
+    path: z.string().regex(/^\/v1\.0\//, 'must be a Graph path such as /v1.0/admin/serviceAnnouncement/messages').optional(),
   })
   .strict();
 
@@ -341,6 +345,15 @@ export function mountControl(app: SimApp, deps: SimDeps): void {
     return c.json({ id: issue.id, status: nextStatus, lastModifiedDateTime: new Date(at).toISOString() });
   });
 
+  app.delete('/_simulator/tenants/:tenantId/messages/:id', (c) => {
+    const tenant = tenantOr404(c);
+    if (tenant instanceof Response) return tenant;
+    const id = c.req.param('id');
+    const visible = tenant.messages.some((m) => m.json.id.toLowerCase() === id.toLowerCase() && m.startAt <= clock.now());
+    if (!visible || !world.deleteMessage(tenant, id)) return problem(c, 404, 'message_not_found', `No message '${id}' in tenant ${tenant.def.domain}.`);
+    return c.body(null, 204);
+  });
+
   app.delete('/_simulator/tenants/:tenantId/issues/:id', (c) => {
     const tenant = tenantOr404(c);
     if (tenant instanceof Response) return tenant;
@@ -388,16 +401,16 @@ export function mountControl(app: SimApp, deps: SimDeps): void {
     if (tenant instanceof Response) return tenant;
     const parsed = await body(c, faultSchema);
     if ('response' in parsed) return parsed.response;
-    const { kind, count, retryAfter, status: faultStatus, delayMs } = parsed.data;
+    const { kind, count, retryAfter, status: faultStatus, delayMs, path } = parsed.data;
     if (kind === 'expire-tokens') {
       state.expireTokens(tenant.def.tenantId);
       return c.json({ fault: { kind } }, 201);
     }
-    const fault = { kind, remaining: count, retryAfter, status: faultStatus, delayMs };
+    const fault = { kind, remaining: count, retryAfter, status: faultStatus, delayMs, ...(path ? { path } : {}) };
     const list = state.faults.get(tenant.def.tenantId) ?? [];
     list.push(fault);
     state.faults.set(tenant.def.tenantId, list);
-    return c.json({ fault: { kind, count, retryAfter, status: faultStatus, delayMs } }, 201);
+    return c.json({ fault: { kind, count, retryAfter, status: faultStatus, delayMs, ...(path ? { path } : {}) } }, 201);
   });
 
   app.get('/_simulator/tenants/:tenantId/faults', (c) => {

@@ -211,7 +211,7 @@ export function mountGraph(app: SimApp, deps: SimDeps): void {
     }
 
     // Injected faults (control API), one use per Graph request.
-    const fault = state.takeFault(tenant.def.tenantId);
+    const fault = state.takeFault(tenant.def.tenantId, url.pathname);
     if (fault?.kind === 'throttle') {
       c.header('Retry-After', String(fault.retryAfter));
       return fail(429, 'Too many requests. Please retry after the time given in the Retry-After header.');

@@ -128,7 +128,7 @@ const fileSchema = z.object({
     liveIssues: z.array(z.object({ n: z.number().int().min(1), tenantId: z.string(), id: z.string(), startAt: z.number() })),
     tenants: z.record(
       z.string(),
-      z.object({ issues: z.array(issueSchema), deletedIssueIds: z.array(z.string()), serviceOverrides: z.record(z.string(), z.string()), messages: z.array(messageSchema) }),
+      z.object({ issues: z.array(issueSchema), deletedIssueIds: z.array(z.string()), serviceOverrides: z.record(z.string(), z.string()), messages: z.array(messageSchema), deletedMessageIds: z.array(z.string()).optional() }),
     ),
   }),
 });

@@ -561,7 +561,7 @@ export interface WorldSnapshot {
    * Per tenant id: issues created or changed since generation (whole), ids deleted, pinned
    * statuses, and Message center posts added through the control API.
    */
-  tenants: Record<string, { issues: SimIssue[]; deletedIssueIds: string[]; serviceOverrides: Record<string, string>; messages: SimMessage[] }>;
+  tenants: Record<string, { issues: SimIssue[]; deletedIssueIds: string[]; serviceOverrides: Record<string, string>; messages: SimMessage[]; deletedMessageIds?: string[] }>;
 }
 
 /** All simulated tenants and their data. */
@@ -582,6 +582,8 @@ export class World {
   /** Per tenant id: ids of issues that differ from the generated data, and ids deleted. */
   private readonly changedIssues = new Map<string, Set<string>>();
   private readonly deletedIssues = new Map<string, Set<string>>();
+  /** Per tenant id: Message center posts Graph no longer returns (control API). */
+  private readonly deletedMessages = new Map<string, Set<string>>();
   /** Per tenant id: Message center posts added through the control API. */
   private readonly addedMessages = new Map<string, SimMessage[]>();
   /** Every Message center id in use (built on first need; generated message ids skip them). */
@@ -720,6 +722,20 @@ export class World {
     return json;
   }
 
+  /** Removes a Message center post: Graph stops returning it (Microsoft removes posts after a while). */
+  deleteMessage(tenant: SimTenant, id: string, notify = true): boolean {
+    const before = tenant.messages.length;
+    tenant.messages = tenant.messages.filter((m) => m.json.id.toLowerCase() !== id.toLowerCase());
+    if (tenant.messages.length === before) return false;
+    const key = tenant.def.tenantId;
+    this.addedMessages.set(key, (this.addedMessages.get(key) ?? []).filter((m) => m.json.id.toLowerCase() !== id.toLowerCase()));
+    let set = this.deletedMessages.get(key);
+    if (!set) this.deletedMessages.set(key, (set = new Set()));
+    set.add(id);
+    if (notify) this.onChange();
+    return true;
+  }
+
   /** Pins a service's status (`null`: back to what its issues say). */
   setServiceStatus(tenant: SimTenant, serviceId: string, status: string | null): void {
     if (status === null) tenant.serviceOverrides.delete(serviceId);
@@ -735,12 +751,14 @@ export class World {
       const changed = this.changedIssues.get(key);
       const deleted = this.deletedIssues.get(key);
       const messages = this.addedMessages.get(key) ?? [];
-      if (!changed?.size && !deleted?.size && tenant.serviceOverrides.size === 0 && messages.length === 0) continue;
+      const deletedMessages = this.deletedMessages.get(key);
+      if (!changed?.size && !deleted?.size && tenant.serviceOverrides.size === 0 && messages.length === 0 && !deletedMessages?.size) continue;
       tenants[key] = {
         issues: [...(changed ?? [])].map((id) => tenant.issues.get(id)).filter((i): i is SimIssue => i !== undefined).map(cloneIssue),
         deletedIssueIds: [...(deleted ?? [])],
         serviceOverrides: Object.fromEntries(tenant.serviceOverrides),
         messages: messages.map(cloneMessage),
+        ...(deletedMessages?.size ? { deletedMessageIds: [...deletedMessages] } : {}),
       };
     }
     return {
@@ -795,6 +813,7 @@ export class World {
         else tenant.messages.push(cloneMessage(message));
         this.addedMessages.set(tenant.def.tenantId, [...(this.addedMessages.get(tenant.def.tenantId) ?? []), cloneMessage(message)]);
       }
+      for (const id of saved.deletedMessageIds ?? []) this.deleteMessage(tenant, id, false);
       this.messageIds = null;
       tenant.serviceOverrides.clear();
       for (const [serviceId, status] of Object.entries(saved.serviceOverrides)) tenant.serviceOverrides.set(serviceId, status);

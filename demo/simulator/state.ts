@@ -116,6 +116,8 @@ export interface Fault {
   retryAfter: number;
   status: number;
   delayMs: number;
+  /** Only Graph requests whose path starts with this (case-insensitive), e.g. `/v1.0/admin/serviceAnnouncement/messages`. */
+  path?: string;
 }
 
 /** One entry of the request log. */
@@ -265,12 +267,15 @@ export class SimulatorState {
   }
 
   /** Takes the next applicable fault of a tenant, consuming one use of it. */
-  takeFault(tenantId: string): Fault | undefined {
+  takeFault(tenantId: string, path = ''): Fault | undefined {
     const list = this.faults.get(tenantId);
     if (!list?.length) return undefined;
-    const fault = list[0];
+    const lower = path.toLowerCase();
+    const at = list.findIndex((f) => f.path === undefined || lower.startsWith(f.path.toLowerCase()));
+    if (at < 0) return undefined;
+    const fault = list[at];
     fault.remaining -= 1;
-    if (fault.remaining <= 0) list.shift();
+    if (fault.remaining <= 0) list.splice(at, 1);
     return { ...fault };
   }
 

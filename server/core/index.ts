@@ -16,12 +16,14 @@ import { createHistoryCore, type HistoryCore } from './history.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { metricsRows } from '../store/history.js';
 import { createKeysCore, type KeysCore } from './keys.js';
+import { createMessagesCore, type MessagesCore } from './messages.js';
 import { createOverviewCore, type OverviewCore } from './overview.js';
 import { createReadModel } from './read-model.js';
 import { createSyncCore, type SyncCore } from './sync.js';
 import { createTenantsCore, type TenantsCore } from './tenants.js';
 
 export type { AuthorizationsCore, HistoryCore, KeysCore, OverviewCore, SyncCore, TenantsCore };
+export type { MessagesCore };
 
 export interface CoreDeps {
   db: Db;
@@ -41,6 +43,8 @@ export interface Core {
   sync: SyncCore;
   /** Day-by-day history, availability and the issues export. */
   history: HistoryCore;
+  /** Message center posts of a tenant (list, detail, retention). */
+  messages: MessagesCore;
   /** This server's Prometheus registry: gauges read from the database at scrape time, counters the poller bumps. */
   metrics: Metrics;
   /** The clock every operation uses. */
@@ -103,6 +107,7 @@ export function createCore(deps: CoreDeps): Core {
       },
     },
     history: createHistoryCore({ db: deps.db, now }),
+    messages: createMessagesCore({ db: deps.db, now }),
     metrics: createMetrics(() => metricsRows(deps.db)),
     now,
     ping: () => void deps.db.get(sql`select 1`),

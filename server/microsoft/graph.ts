@@ -12,8 +12,8 @@
  * - On 401 asks for a fresh token once and retries; a second 401 (or a 403) is a {@link GraphError}
  *   with `authFailure` set, which the poller treats as "needs re-authorization".
  */
-import { collectionValue, readIssue, readOrganization, readServiceHealth } from './normalize.js';
-import type { IssueRecord, ServiceRecord } from '../domain.js';
+import { collectionValue, readIssue, readMessage, readOrganization, readServiceHealth } from './normalize.js';
+import type { IssueRecord, MessageRecord, ServiceRecord } from '../domain.js';
 
 export const SERVICE_ANNOUNCEMENT = '/v1.0/admin/serviceAnnouncement';
 
@@ -211,6 +211,15 @@ export class GraphClient {
   async issues(since: string | null): Promise<IssueRecord[]> {
     const filter = since ? `?$filter=${encodeURIComponent(`lastModifiedDateTime ge ${since}`)}` : '';
     return (await this.getAll(`${SERVICE_ANNOUNCEMENT}/issues${filter}`)).map(readIssue);
+  }
+
+  /**
+   * Message center posts changed since `since` (ISO), or every post when `since` is null, across
+   * all pages. https://learn.microsoft.com/graph/api/serviceannouncement-list-messages
+   */
+  async messages(since: string | null): Promise<MessageRecord[]> {
+    const filter = since ? `?$filter=${encodeURIComponent(`lastModifiedDateTime ge ${since}`)}` : '';
+    return (await this.getAll(`${SERVICE_ANNOUNCEMENT}/messages${filter}`)).map(readMessage);
   }
 
   /** The tenant's display name and default domain. */

@@ -1,17 +1,22 @@
 /**
  * Reads Graph service communications payloads into the server's model ({@link IssueRecord},
- * {@link ServiceRecord}). Tolerant by design: enums compared case-insensitively and stored in
+ * {@link ServiceRecord}, {@link MessageRecord}). Tolerant by design: enums compared case-insensitively and stored in
  * camelCase, unknown enum values kept, unknown properties ignored, missing optional fields null.
- * Shapes: https://learn.microsoft.com/graph/api/resources/servicehealthissue
+ * Shapes: https://learn.microsoft.com/graph/api/resources/servicehealthissue and
+ * https://learn.microsoft.com/graph/api/resources/serviceupdatemessage
  */
 import {
   BODY_TYPES,
   CLASSIFICATIONS,
+  MESSAGE_CATEGORIES,
+  MESSAGE_SEVERITIES,
   ORIGINS,
   POST_TYPES,
   SERVICE_HEALTH_STATUSES,
   normalizeEnum,
   type IssueRecord,
+  type MessageDetailRecord,
+  type MessageRecord,
   type PostRecord,
   type ServiceRecord,
 } from '../domain.js';
@@ -78,6 +83,46 @@ export function readIssue(raw: unknown): IssueRecord {
     lastModifiedDateTime: lastModified,
     impactDescription: str(raw, 'impactDescription'),
     posts,
+  };
+}
+
+/** The strings of an array property (anything else in it is ignored); `[]` when absent. */
+function strings(o: Json, key: string): string[] {
+  const v = o[key];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/**
+ * A `details` entry as Graph sent it: any name (Summary, RoadmapIds, Platforms, ExternalLink, and
+ * names this server has never seen) with its value as text; entries without a name are skipped.
+ */
+function readDetail(d: unknown): MessageDetailRecord | null {
+  if (!isObject(d) || typeof d.name !== 'string' || d.name === '') return null;
+  const value = d.value;
+  return { name: d.name, value: typeof value === 'string' ? value : value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value) };
+}
+
+/** Reads one Graph `serviceUpdateMessage` (a Message center post). */
+export function readMessage(raw: unknown): MessageRecord {
+  if (!isObject(raw)) throw new GraphPayloadError('message is not an object');
+  const id = required(raw, 'id', 'message');
+  const lastModified = isoDate(raw.lastModifiedDateTime) ?? isoDate(raw.startDateTime);
+  if (!lastModified) throw new GraphPayloadError(`message ${id} has no lastModifiedDateTime`);
+  const body = isObject(raw.body) ? raw.body : {};
+  return {
+    id,
+    title: str(raw, 'title') ?? id,
+    category: normalizeEnum(str(raw, 'category') || 'unknownFutureValue', MESSAGE_CATEGORIES),
+    severity: normalizeEnum(str(raw, 'severity') || 'normal', MESSAGE_SEVERITIES),
+    isMajorChange: raw.isMajorChange === true,
+    services: strings(raw, 'services'),
+    tags: strings(raw, 'tags'),
+    startDateTime: isoDate(raw.startDateTime),
+    endDateTime: isoDate(raw.endDateTime),
+    lastModifiedDateTime: lastModified,
+    actionRequiredByDateTime: isoDate(raw.actionRequiredByDateTime),
+    details: Array.isArray(raw.details) ? raw.details.map(readDetail).filter((d): d is MessageDetailRecord => d !== null) : [],
+    body: { contentType: normalizeEnum(str(body, 'contentType') ?? 'text', BODY_TYPES), content: str(body, 'content') ?? '' },
   };
 }
 

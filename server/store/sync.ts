@@ -6,6 +6,7 @@ import type { Db } from '../db/index.js';
 import { authorizations, issuePosts, issues, services, serviceStatusHistory, tenants } from '../db/schema.js';
 import type { IssueRecord, SyncSnapshot } from '../domain.js';
 import { renderPostBody } from '../sanitize.js';
+import { applyMessagesIn } from './messages.js';
 
 /** Thrown when a snapshot holds a record the store cannot keep; the whole sync is rolled back. */
 export class InvalidRecordError extends Error {
@@ -179,6 +180,7 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
       })
       .where(eq(tenants.tenantId, tenantId))
       .run();
+    if (snapshot.messages) applyMessagesIn(tx, tenantId, snapshot.messages.items, snapshot.messages.full, now);
   }
 }
 
