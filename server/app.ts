@@ -22,7 +22,9 @@ import type { Config } from './config.js';
 import type { Core } from './core/index.js';
 import { errorResponse, handleError } from './errors.js';
 import { authorizationRoutes, oauthCallbackRoutes } from './routes/authorizations.js';
+import { channelRoutes } from './routes/channels.js';
 import { overviewRoutes } from './routes/overview.js';
+import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { historyRoutes } from './routes/history.js';
 import { messageRoutes } from './routes/messages.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -44,6 +46,8 @@ export interface AppDeps {
   rootDir?: string;
   /** Simulator mode: the demo page's key, handed out by `/demo/config.js`. */
   demoKey?: () => string;
+  /** `GET /api/events` timing (tests shorten the heartbeat). */
+  stream?: EventStreamOptions;
 }
 
 /** Largest request body accepted anywhere (the API's bodies are small JSON objects). */
@@ -77,7 +81,7 @@ const defaultLog: Log = createLineLogger();
  * `/api`: CORS for the allowed origins, ETags (answering 304), `Cache-Control`, the API key, then
  * the tenants and authorizations sub-apps.
  */
-function apiRoutes(deps: { config: Config; core: Core }) {
+function apiRoutes(deps: { config: Config; core: Core; stream?: EventStreamOptions }) {
   const allowed = new Set(deps.config.allowedOrigins);
   return (
     new Hono<AppEnv>()
@@ -85,15 +89,16 @@ function apiRoutes(deps: { config: Config; core: Core }) {
         '*',
         cors({
           origin: (origin) => (allowed.has(origin) ? origin : null),
-          allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
-          allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match'],
+          allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+          allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'Last-Event-ID'],
           // Content-Disposition: the CSV download's file name, read by <o365-service-messages>.
           exposeHeaders: EXPOSED_HEADERS,
           credentials: false,
           maxAge: 600,
         }),
       )
-      .use('*', etags)
+      // Not on the event stream: the etag middleware would read the endless body to hash it.
+      .use('*', (c, next) => (c.req.path === '/api/events' ? next() : etags(c, next)))
       // Answers depend on the API key: never stored by shared caches, always revalidated (ETag) by browsers.
       .use('*', async (c, next) => {
         await next();
@@ -105,6 +110,8 @@ function apiRoutes(deps: { config: Config; core: Core }) {
       .route('/tenants', messageRoutes(deps))
       .route('/authorizations', authorizationRoutes(deps))
       .route('/overview', overviewRoutes(deps))
+      .route('/channels', channelRoutes(deps))
+      .route('/events', eventRoutes(deps))
   );
 }
 
@@ -193,7 +200,7 @@ export function createApp(deps: AppDeps) {
   });
 
   const routes = app
-    .route('/api', apiRoutes({ config, core }))
+    .route('/api', apiRoutes({ config, core, stream: deps.stream }))
     .route('/oauth/callback', oauthCallbackRoutes({ core }));
   // Prometheus, only when METRICS_TOKEN is set (else an unknown path: 404).
   if (config.metricsToken) app.route('/metrics', metricsRoutes({ token: config.metricsToken, core }));

@@ -31,6 +31,8 @@ export interface StartServerOptions {
   poller?: Pick<PollerOptions, 'random' | 'fullSyncEveryMs' | 'messagesEveryMs' | 'maxBackoffMs' | 'maxRetryAfterMs' | 'concurrency'>;
   /** Simulator mode: the demo page's key, served by `/demo/config.js`. */
   demoKey?: AppDeps['demoKey'];
+  /** `GET /api/events` timing (tests shorten the heartbeat). */
+  stream?: AppDeps['stream'];
 }
 
 export interface RunningServer {
@@ -111,7 +113,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   // A new authorization's first sync starts at once, not at the next tick.
   core.onTenantActivated((tenantId) => void poller.syncNow(tenantId));
-  const app = createApp({ config, core, log, demoKey: options.demoKey });
+  const app = createApp({ config, core, log, demoKey: options.demoKey, stream: options.stream });
   const hotPath = createApiHotPath({ config, core, log });
   // The health hot path answers before Hono when it can (one synchronous call, which
   // @hono/node-server writes at once); everything else, and every miss, is the app's. The Node
@@ -126,11 +128,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const posts = core.messages.pruneRetained(config.retentionDays);
     if (posts) log(`retention: removed ${posts} Message center post(s) older than ${config.retentionDays} days that Microsoft no longer lists`);
   };
+  // Change events are kept 24 hours for stream resumption (longer while a delivery waits for
+  // them); the delivery log 30 days.
+  const pruneEvents = () => {
+    const removed = core.events.prune();
+    if (removed.events || removed.deliveries) log(`retention: removed ${removed.events} change event(s) and ${removed.deliveries} delivery log row(s)`);
+  };
   pruneRetained();
+  pruneEvents();
   const retentionJob = new Cron(
     RETENTION_PRUNE_CRON,
     { name: 'o365-health-retention-prune', protect: true, catch: (err) => log(`retention prune failed: ${(err as Error).message}`) },
-    pruneRetained,
+    () => {
+      pruneRetained();
+      pruneEvents();
+    },
   );
   if (options.polling !== false) poller.start();
 
@@ -145,6 +157,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     close() {
       closing ??= (async () => {
         retentionJob.stop();
+        // Event streams end first: they would otherwise hold the server open and read a closed database.
+        core.events.close();
         const stopped = poller.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

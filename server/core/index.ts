@@ -12,24 +12,26 @@ import { pollIntervalMs } from '../freshness.js';
 import type { IdentityClient } from '../microsoft/identity.js';
 import { pruneOAuthRequests } from '../store/authorizations.js';
 import { createAuthorizationsCore, type AuthorizationsCore } from './authorizations.js';
+import { createChannelsCore, type ChannelsCore } from './channels.js';
 import { createHistoryCore, type HistoryCore } from './history.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { metricsRows } from '../store/history.js';
 import { createKeysCore, type KeysCore } from './keys.js';
 import { createMessagesCore, type MessagesCore } from './messages.js';
+import { createEventsCore, type EventsCore } from './events.js';
 import { createOverviewCore, type OverviewCore } from './overview.js';
 import { createReadModel } from './read-model.js';
 import { createSyncCore, type SyncCore } from './sync.js';
 import { createTenantsCore, type TenantsCore } from './tenants.js';
 
-export type { AuthorizationsCore, HistoryCore, KeysCore, OverviewCore, SyncCore, TenantsCore };
+export type { AuthorizationsCore, EventsCore, HistoryCore, KeysCore, OverviewCore, SyncCore, TenantsCore };
 export type { MessagesCore };
 
 export interface CoreDeps {
   db: Db;
   box: SecretBox;
   identity: IdentityClient;
-  config: Pick<Config, 'allowedOrigins' | 'publicUrl' | 'pollCron'>;
+  config: Pick<Config, 'allowedOrigins' | 'publicUrl' | 'pollCron'> & Partial<Pick<Config, 'allowPrivateTargets' | 'smtpUrl' | 'smtpFrom'>>;
   now?: () => Date;
   log?: (line: string) => void;
 }
@@ -40,11 +42,15 @@ export interface Core {
   tenants: TenantsCore;
   /** Every tenant of an org at once (`GET /api/overview`). */
   overview: OverviewCore;
+  /** Change events: the org's stream and the listeners told after each write that recorded some. */
+  events: EventsCore;
   sync: SyncCore;
   /** Day-by-day history, availability and the issues export. */
   history: HistoryCore;
   /** Message center posts of a tenant (list, detail, retention). */
   messages: MessagesCore;
+  /** Notification channels and their deliveries. */
+  channels: ChannelsCore;
   /** This server's Prometheus registry: gauges read from the database at scrape time, counters the poller bumps. */
   metrics: Metrics;
   /** The clock every operation uses. */
@@ -62,6 +68,7 @@ export function createCore(deps: CoreDeps): Core {
   const log = deps.log ?? (() => {});
   const listeners: Array<(tenantId: string) => void> = [];
   const model = createReadModel(deps.db);
+  const metrics = createMetrics(() => metricsRows(deps.db));
   const authorizations = createAuthorizationsCore({
     db: deps.db,
     box: deps.box,
@@ -71,9 +78,10 @@ export function createCore(deps: CoreDeps): Core {
     log,
     onActivated: (tenantId) => listeners.forEach((listener) => listener(tenantId)),
   });
-  const sync = createSyncCore({ db: deps.db, box: deps.box, now });
   const intervalMs = pollIntervalMs(deps.config.pollCron, now());
   const tenants = createTenantsCore({ db: deps.db, now, pollIntervalMs: intervalMs, model });
+  const events = createEventsCore({ db: deps.db, tenants, now, log });
+  const sync = createSyncCore({ db: deps.db, box: deps.box, now, eventsRecorded: (ids) => events.recorded(ids) });
   return {
     keys: createKeysCore({ db: deps.db, now, log, model }),
     // Every write tells the read model what it changed (read-model.ts).
@@ -90,6 +98,7 @@ export function createCore(deps: CoreDeps): Core {
     },
     tenants,
     overview: createOverviewCore({ db: deps.db, tenants, model, now, pollIntervalMs: intervalMs }),
+    events,
     sync: {
       ...sync,
       apply(p) {
@@ -108,7 +117,8 @@ export function createCore(deps: CoreDeps): Core {
     },
     history: createHistoryCore({ db: deps.db, now }),
     messages: createMessagesCore({ db: deps.db, now }),
-    metrics: createMetrics(() => metricsRows(deps.db)),
+    channels: createChannelsCore({ db: deps.db, box: deps.box, config: deps.config, now, metrics, log }),
+    metrics,
     now,
     ping: () => void deps.db.get(sql`select 1`),
     onTenantActivated: (listener) => void listeners.push(listener),

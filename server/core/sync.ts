@@ -7,7 +7,7 @@ import type { SecretBox } from '../crypto.js';
 import type { Db } from '../db/index.js';
 import type { SyncSnapshot } from '../domain.js';
 import type { TokenCacheStore } from '../microsoft/identity.js';
-import { activeAuthorizationsForTenant, setAuthorizationStatus, tokenCacheStore, type AuthorizationRow } from '../store/authorizations.js';
+import { activeAuthorizationsForTenant, requireReauthorization, tokenCacheStore, type AuthorizationRow } from '../store/authorizations.js';
 import { dueTenantIds, earliestDueAt, getTenantRow, recordSyncAttempt, recordSyncSuccess } from '../store/sync.js';
 
 /** A tenant's polling state. */
@@ -23,24 +23,35 @@ export interface SyncCore {
   candidates(tenantId: string): AuthorizationRow[];
   /** The sealed msal token cache of an authorization. */
   tokenStore(authorizationId: string): TokenCacheStore;
-  /** Writes a successful sync; false (nothing written) when the authorization was deleted meanwhile. */
+  /**
+   * Writes a successful sync with the change events it observed (one transaction), then tells the
+   * event listeners; false (nothing written) when the authorization was deleted meanwhile.
+   */
   apply(p: { tenantId: string; authorizationId: string; snapshot: SyncSnapshot; nextPollAt: Date }): boolean;
-  /** The grant behind this authorization is gone: it needs an administrator again. */
+  /** The grant behind this authorization is gone: it needs an administrator again (an event for its org). */
   requireReauthorization(authorizationId: string, reason: string): void;
   /** A failed attempt: the reason, the next attempt, and optionally the failures in a row. */
   recordAttempt(tenantId: string, p: { lastError: string; nextPollAt: Date; consecutiveFailures?: number }): void;
 }
 
-export function createSyncCore(deps: { db: Db; box: SecretBox; now: () => Date }): SyncCore {
-  const { db, box, now } = deps;
+export function createSyncCore(deps: { db: Db; box: SecretBox; now: () => Date; eventsRecorded: (ids: readonly string[]) => void }): SyncCore {
+  const { db, box, now, eventsRecorded } = deps;
   return {
     due: (at) => dueTenantIds(db, at),
     earliestDue: () => earliestDueAt(db),
     tenant: (tenantId) => getTenantRow(db, tenantId),
     candidates: (tenantId) => activeAuthorizationsForTenant(db, tenantId),
     tokenStore: (authorizationId) => tokenCacheStore(db, box, authorizationId, now),
-    apply: (p) => recordSyncSuccess(db, { ...p, now: now() }),
-    requireReauthorization: (authorizationId, reason) => setAuthorizationStatus(db, authorizationId, 'reauth_required', reason, now()),
+    apply(p) {
+      const result = recordSyncSuccess(db, { ...p, now: now() });
+      // After the caller has seen the write (the core clears its read model first), so a listener reads fresh data.
+      if (result?.events.length) queueMicrotask(() => eventsRecorded(result.events));
+      return result !== null;
+    },
+    requireReauthorization(authorizationId, reason) {
+      const ids = requireReauthorization(db, authorizationId, reason, now());
+      if (ids.length) queueMicrotask(() => eventsRecorded(ids));
+    },
     recordAttempt: (tenantId, p) => recordSyncAttempt(db, tenantId, p),
   };
 }

@@ -11,6 +11,7 @@ import { sha256, type SecretBox } from '../crypto.js';
 import type { TokenCacheStore } from '../microsoft/identity.js';
 import type { Authorization } from '../../widgets/api/types.js';
 import { isStorageUnavailable } from '../errors.js';
+import { deleteTenantEventsIn, recordEventsIn } from './events.js';
 
 export type AuthorizationRow = typeof authorizations.$inferSelect;
 
@@ -250,6 +251,41 @@ export function setAuthorizationStatus(db: Db, id: string, status: 'failed' | 'r
   db.update(authorizations).set({ status, lastError: reason, updatedAt: now }).where(eq(authorizations.id, id)).run();
 }
 
+/**
+ * An active authorization's grant is gone: it becomes `reauth_required` with the reason, and in the
+ * same transaction an `authorization.reauth_required` event for the org that holds it is recorded
+ * (only on the change from active: a second failure of the same grant announces nothing). Returns
+ * the ids of the events recorded.
+ */
+export function requireReauthorization(db: Db, id: string, reason: string, now: Date): string[] {
+  return db.transaction((tx) => {
+    const row = tx.select().from(authorizations).where(eq(authorizations.id, id)).get();
+    if (!row) return [];
+    tx.update(authorizations).set({ status: 'reauth_required', lastError: reason, updatedAt: now }).where(eq(authorizations.id, id)).run();
+    if (row.status !== 'active' || !row.tenantId) return [];
+    const tenant = tx.select({ displayName: tenants.displayName }).from(tenants).where(eq(tenants.tenantId, row.tenantId)).get();
+    return recordEventsIn(
+      tx,
+      [
+        {
+          type: 'authorization.reauth_required',
+          tenantId: row.tenantId,
+          // The grant that stopped working: the authorization and when it last worked (or changed).
+          identity: [row.id, (row.lastSuccessAt ?? row.updatedAt).getTime()],
+          orgId: row.orgId,
+          payload: {
+            type: 'authorization.reauth_required',
+            occurredAt: now.toISOString(),
+            tenant: { tenantId: row.tenantId, displayName: tenant?.displayName ?? null, label: null },
+            authorization: { id: row.id, label: row.label, reason },
+          },
+        },
+      ],
+      now,
+    );
+  });
+}
+
 /** Active authorizations of a tenant, most recently successful first (the failover order). */
 export function activeAuthorizationsForTenant(db: Db, tenantId: string): AuthorizationRow[] {
   return db
@@ -274,6 +310,7 @@ export function deleteAuthorization(db: Db, orgId: string, id: string): { purged
     const remaining = tx.select({ id: authorizations.id }).from(authorizations).where(eq(authorizations.tenantId, row.tenantId)).limit(1).get();
     if (remaining) return { purgedTenant: null };
     tx.delete(tenants).where(eq(tenants.tenantId, row.tenantId)).run();
+    deleteTenantEventsIn(tx, row.tenantId);
     return { purgedTenant: row.tenantId };
   });
 }

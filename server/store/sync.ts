@@ -6,6 +6,7 @@ import type { Db } from '../db/index.js';
 import { authorizations, issuePosts, issues, services, serviceStatusHistory, tenants } from '../db/schema.js';
 import type { IssueRecord, SyncSnapshot } from '../domain.js';
 import { renderPostBody } from '../sanitize.js';
+import { recordEventsIn, type EventDraft } from './events.js';
 import { applyMessagesIn } from './messages.js';
 
 /** Thrown when a snapshot holds a record the store cannot keep; the whole sync is rolled back. */
@@ -73,17 +74,29 @@ const isInterruption = (status: string) => status.toLowerCase() === 'serviceinte
  *
  * @throws InvalidRecordError (or a database error) — and then nothing of the snapshot is written.
  */
-export function applySync(db: Db, tenantId: string, snapshot: SyncSnapshot, now: Date): void {
-  db.transaction((tx) => applySyncIn(tx, tenantId, snapshot, now));
+export function applySync(db: Db, tenantId: string, snapshot: SyncSnapshot, now: Date): string[] {
+  return db.transaction((tx) => applySyncIn(tx, tenantId, snapshot, now));
 }
 
 /** A transaction of {@link Db}. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
-/** {@link applySync} inside a transaction the caller holds. */
-function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date): void {
+/** What an issue was before this sync, for its change events. */
+interface IssueBefore {
+  status: string;
+  isResolved: boolean;
+  posts: number;
+}
+
+/** {@link applySync} inside a transaction the caller holds; returns the ids of the events it recorded. */
+function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date): string[] {
   {
     tx.insert(tenants).values({ tenantId, nextPollAt: now }).onConflictDoNothing().run();
+    const known = tx.select({ firstSyncAt: tenants.firstSyncAt, displayName: tenants.displayName }).from(tenants).where(eq(tenants.tenantId, tenantId)).get();
+    // A tenant's first sync announces nothing: its backlog is not news.
+    const announce = Boolean(known?.firstSyncAt);
+    const drafts: EventDraft[] = [];
+    const tenantRef = { tenantId, displayName: snapshot.organization?.displayName ?? known?.displayName ?? null, label: null };
 
     // Services.
     const existing = new Map(
@@ -100,6 +113,25 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
         tx.insert(serviceStatusHistory)
           .values({ tenantId, serviceId: service.id, status: service.status, previousStatus: before?.status ?? null, changedAt: now })
           .run();
+      }
+      if (announce && before && before.status !== service.status) {
+        // The n-th change of this service: a status that comes back later is a new change, with a new id.
+        const nth = tx
+          .select({ n: sql<number>`count(*)` })
+          .from(serviceStatusHistory)
+          .where(and(eq(serviceStatusHistory.tenantId, tenantId), eq(serviceStatusHistory.serviceId, service.id)))
+          .get()!.n;
+        drafts.push({
+          type: 'service.status_changed',
+          tenantId,
+          identity: [service.id, before.status, service.status, nth],
+          payload: {
+            type: 'service.status_changed',
+            occurredAt: now.toISOString(),
+            tenant: tenantRef,
+            service: { id: service.id, name: service.name, status: service.status, previousStatus: before.status },
+          },
+        });
       }
       if (!before || before.status !== service.status || before.name !== service.name) {
         tx.insert(services)
@@ -119,6 +151,7 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
     // Issues and their posts.
     let watermark: string | null = null;
     const snapshotIds = new Set<string>();
+    const before = announce ? issuesBefore(tx, tenantId, snapshot.issues) : new Map<string, IssueBefore>();
     for (const issue of snapshot.issues) {
       const row = issueRow(tenantId, issue);
       snapshotIds.add(row.id);
@@ -143,6 +176,10 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
         html: renderPostBody(String(post.contentType ?? 'text'), String(post.content ?? '')),
       }));
       for (const part of chunks(posts)) tx.insert(issuePosts).values(part).run();
+      if (announce) {
+        const draft = issueEvent(tenantRef, row, posts, before.get(row.id), now);
+        if (draft) drafts.push(draft);
+      }
     }
     if (snapshot.fullIssueSync) {
       // Microsoft keeps about 30 days of issues. What it stopped returning is kept (for history)
@@ -181,26 +218,80 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
       .where(eq(tenants.tenantId, tenantId))
       .run();
     if (snapshot.messages) applyMessagesIn(tx, tenantId, snapshot.messages.items, snapshot.messages.full, now);
+    return recordEventsIn(tx, drafts, now);
   }
+}
+
+/** Status, resolution and post count of the stored copies of `list`'s issues. */
+function issuesBefore(tx: Tx, tenantId: string, list: readonly IssueRecord[]): Map<string, IssueBefore> {
+  const out = new Map<string, IssueBefore>();
+  const ids = list.map((i) => i.id).filter((id): id is string => typeof id === 'string');
+  for (const part of chunks(ids)) {
+    const rows = tx
+      .select({
+        id: issues.id,
+        status: issues.status,
+        isResolved: issues.isResolved,
+        posts: sql<number>`(select count(*) from ${issuePosts} where ${issuePosts.tenantId} = ${issues.tenantId} and ${issuePosts.issueId} = ${issues.id})`,
+      })
+      .from(issues)
+      .where(and(eq(issues.tenantId, tenantId), inArray(issues.id, part)))
+      .all();
+    for (const r of rows) out.set(r.id, { status: r.status, isResolved: r.isResolved, posts: r.posts });
+  }
+  return out;
+}
+
+/**
+ * The event an issue's new state makes, if any: `issue.created` for an issue not seen before
+ * (`issue.resolved` when it is already resolved at first sight), `issue.resolved` when it becomes
+ * resolved, `issue.updated` for a new status or a new post. Its identity is the issue's state, so
+ * reading the same state again (an overlapping incremental read, a retry) records nothing new.
+ */
+function issueEvent(
+  tenant: EventDraft['payload']['tenant'],
+  row: ReturnType<typeof issueRow>,
+  posts: ReadonlyArray<{ createdDateTime: string; postType: string; html: string }>,
+  before: IssueBefore | undefined,
+  now: Date,
+): EventDraft | null {
+  let type: EventDraft['type'];
+  if (!before) type = row.isResolved ? 'issue.resolved' : 'issue.created';
+  else if (row.isResolved && !before.isResolved) type = 'issue.resolved';
+  else if (row.status !== before.status || posts.length > before.posts) type = 'issue.updated';
+  else return null;
+  const { tenantId: _t, ...summary } = row;
+  const latest = posts.at(-1);
+  return {
+    type,
+    tenantId: tenant.tenantId,
+    identity: [row.id, row.status, row.isResolved, posts.length, row.lastModifiedDateTime],
+    payload: {
+      type,
+      occurredAt: now.toISOString(),
+      tenant,
+      issue: { ...summary, ...(latest ? { latestPost: { createdDateTime: latest.createdDateTime, postType: latest.postType, html: latest.html } } : {}) },
+    },
+  };
 }
 
 /**
  * Writes a successful sync of `tenantId` read through `authorizationId` in one transaction: the
  * snapshot ({@link applySync}), the authorization's `lastSuccessAt` and the tenant's next poll.
  * When the authorization was deleted while Graph answered (with the last one the tenant is
- * purged), nothing is written and `false` is returned.
+ * purged), nothing is written and `null` is returned; otherwise the ids of the events recorded.
  */
 export function recordSyncSuccess(
   db: Db,
   p: { tenantId: string; authorizationId: string; snapshot: SyncSnapshot; now: Date; nextPollAt: Date },
-): boolean {
+): { events: string[] } | null {
   return db.transaction((tx) => {
     const auth = tx.select({ id: authorizations.id }).from(authorizations).where(eq(authorizations.id, p.authorizationId)).get();
-    if (!auth) return false;
-    applySyncIn(tx, p.tenantId, p.snapshot, p.now);
+    if (!auth) return null;
+    const recorded = applySyncIn(tx, p.tenantId, p.snapshot, p.now);
     tx.update(authorizations).set({ lastSuccessAt: p.now, lastError: null, updatedAt: p.now }).where(eq(authorizations.id, p.authorizationId)).run();
     tx.update(tenants).set({ nextPollAt: p.nextPollAt }).where(eq(tenants.tenantId, p.tenantId)).run();
-    return true;
+    return { events: recorded };
   });
 }
 

@@ -83,6 +83,8 @@ export interface StackOptions {
   graph?: Partial<Omit<GraphClientOptions, 'baseUrl' | 'getToken' | 'signal'>>;
   /** Poller tuning (a seeded `random`, `fullSyncEveryMs`, `maxBackoffMs`, …). */
   poller?: StartServerOptions['poller'];
+  /** `GET /api/events` timing (a short heartbeat). */
+  stream?: StartServerOptions['stream'];
   /**
    * A server clock that stands still until `advance` moves it (from the real time at start), so a
    * test can state exact times (`nextSyncAt`, backoff). By default the clock runs with real time
@@ -114,6 +116,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       // Tests of time-outs set a short one themselves (with a `hang` fault).
       graph: { timeoutMs: 120_000, backoffBaseMs: 20, maxRetries: 2, ...options.graph },
       ...(options.poller ? { poller: options.poller } : {}),
+      ...(options.stream ? { stream: options.stream } : {}),
     });
   let server = await start();
 

@@ -248,6 +248,23 @@ export interface MessagesQuery {
   cursor?: string | null;
 }
 
+/** Types of change events (DESIGN.md, "Change events"); `test` is a channel's test send. */
+export const EVENT_TYPES = ['issue.created', 'issue.updated', 'issue.resolved', 'service.status_changed', 'authorization.reauth_required', 'test'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** One change a sync observed, as `GET /api/events` streams it and channels receive it. */
+export interface ChangeEvent {
+  /** Stable: the same change has the same id in every retry and on every instance. */
+  id: string;
+  type: EventType | string;
+  occurredAt: string;
+  tenant: { tenantId: string; displayName: string | null; label: string | null };
+  issue?: IssueSummary & { latestPost?: IssuePost };
+  service?: { id: string; name: string; status: string; previousStatus: string | null };
+  /** `authorization.reauth_required`: why the grant no longer works. */
+  authorization?: { id: string; label: string; reason: string | null };
+}
+
 /** Life cycle of an authorization. */
 export const AUTHORIZATION_STATUSES = ['pending', 'active', 'reauth_required', 'failed'] as const;
 export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];
