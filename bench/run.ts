@@ -370,7 +370,12 @@ async function pollBench(tenants: number) {
     const c1 = await sim.call<SimulatorCounts>('counts');
     const setupRequests = diffCounts(c0, c1);
 
-    const kinds: Array<'first' | 'incremental' | 'full'> = [...(method === 'direct' ? (['first'] as const) : []), 'incremental', ...(opts.fullCycle ? (['full'] as const) : [])];
+    const kinds: Array<'first' | 'incremental' | 'messages' | 'full'> = [
+      ...(method === 'direct' ? (['first'] as const) : []),
+      'incremental',
+      'messages',
+      ...(opts.fullCycle ? (['full'] as const) : []),
+    ];
     const cycles = [];
     for (const kind of kinds) {
       log(`poll ${tenants}: one ${kind} poll cycle (concurrency 8, the poller's default)`);
@@ -473,7 +478,8 @@ if (parts.includes('poll')) {
   results.poll = polls;
   console.log('\nPoll cycle: one Poller.runCycle() over every tenant (the server clock is moved so that all are due).');
   console.log('  first = each tenant\'s first sync (full + organization; only after the direct setup, whose callback does not sync);');
-  console.log('  incremental = the steady state after one sync (healthOverviews + issues changed since the watermark); full = the 6-hourly full resync');
+  console.log('  incremental = the steady state after one sync (healthOverviews + issues changed since the watermark), Message center posts not due;');
+  console.log('  messages = the same quiet cycle when posts are due (every 30 min: + messages changed since their watermark); full = the 6-hourly full resync');
   console.log('processes: server+poller in one child (polling schedule off, concurrency 8 = default), simulator in another; RSS is the server process\'s');
   const rows: Array<Array<string | number>> = [];
   for (const p of polls) {

@@ -332,14 +332,15 @@ export class Poller {
     at: Date,
   ): Promise<{ snapshot?: { items: MessageRecord[]; full: boolean }; outcome: Extract<SyncOutcome, { status: 'ok' }>['messages'] }> {
     const last = tenant.lastMessagesSyncAt;
-    const fullDue =
-      !tenant.messagesWatermark || !tenant.lastFullMessagesSyncAt || at.getTime() - tenant.lastFullMessagesSyncAt.getTime() >= this.#o.fullSyncEveryMs;
+    const fullDue = !tenant.lastFullMessagesSyncAt || at.getTime() - tenant.lastFullMessagesSyncAt.getTime() >= this.#o.fullSyncEveryMs;
     const due = fullDue || !last || at.getTime() - last.getTime() >= this.#o.messagesEveryMs;
     if (!due) return { outcome: 'not-due' };
-    const since = fullDue ? null : new Date(Date.parse(tenant.messagesWatermark!) - WATERMARK_OVERLAP_MS).toISOString();
+    // No watermark yet (a tenant without posts): an unfiltered read, which is a full one anyway.
+    const since = fullDue || !tenant.messagesWatermark ? null : new Date(Date.parse(tenant.messagesWatermark) - WATERMARK_OVERLAP_MS).toISOString();
+    const full = since === null;
     try {
       const items = await client.messages(since);
-      return { snapshot: { items, full: fullDue }, outcome: { read: items.length, full: fullDue } };
+      return { snapshot: { items, full }, outcome: { read: items.length, full } };
     } catch (err) {
       if (this.#stopped || err instanceof GraphThrottledError || err instanceof TokenError || (err instanceof GraphError && err.authFailure)) throw err;
       const message = (err as Error).message;

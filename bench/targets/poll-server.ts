@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILT_IN_APP } from '../../demo/simulator/index.js';
 import { loadConfig } from '../../server/config.js';
-import type { SyncOutcome } from '../../server/poller.js';
+import { MESSAGES_EVERY_MS, type SyncOutcome } from '../../server/poller.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import { walkSimulatedConsent } from '../../server/simulated-consent.js';
 import { createApiKey } from '../../server/store/keys.js';
@@ -103,18 +103,20 @@ async function setup(payload: { tenants: number; concurrency: number; timeoutMs:
 
 /**
  * One `runCycle()` after moving the server clock so that every tenant is due: `first` (after the
- * `direct` setup, no tenant has synced yet: every sync is full and reads the organization too),
- * `incremental` (the steady state: past every tenant's next poll time) or `full` (also past the
- * 6-hour full issue resync). msal's token expiry runs on the real clock, so cached access tokens
- * are used.
+ * `direct` setup, no tenant has synced yet: every sync is full and reads the organization and the
+ * Message center too), `incremental` (the steady state: past every tenant's next poll time, Message
+ * center posts not due), `messages` (the same, 30 minutes after the last read of posts, so they are
+ * due: the quiet cycle of one in six) or `full` (also past the 6-hour full issue resync). msal's
+ * token expiry runs on the real clock, so cached access tokens are used.
  */
-async function cycle(payload: { kind: 'first' | 'incremental' | 'full' }) {
+async function cycle(payload: { kind: 'first' | 'incremental' | 'messages' | 'full' }) {
   const s = server!;
-  const { maxNext, maxFull, neverSynced } = sqlGet<{ maxNext: number; maxFull: number | null; neverSynced: number }>(
-    'select max(next_poll_at) as maxNext, max(last_full_sync_at) as maxFull, sum(last_sync_at is null) as neverSynced from tenants',
+  const { maxNext, maxFull, maxMessages, neverSynced } = sqlGet<{ maxNext: number; maxFull: number | null; maxMessages: number | null; neverSynced: number }>(
+    'select max(next_poll_at) as maxNext, max(last_full_sync_at) as maxFull, max(last_messages_sync_at) as maxMessages, sum(last_sync_at is null) as neverSynced from tenants',
   );
   if ((payload.kind === 'first') !== (neverSynced > 0)) throw new Error(`a '${payload.kind}' cycle with ${neverSynced} tenant(s) never synced`);
-  const target = Math.max(maxNext, payload.kind === 'full' ? (maxFull ?? 0) + FULL_SYNC_EVERY_MS : 0) + 1000;
+  const target =
+    Math.max(maxNext, payload.kind === 'full' ? (maxFull ?? 0) + FULL_SYNC_EVERY_MS : 0, payload.kind === 'messages' ? (maxMessages ?? 0) + MESSAGES_EVERY_MS : 0) + 1000;
   offsetMs = Math.max(offsetMs, target - Date.now());
   const failuresBefore = logLines.failures;
 
@@ -153,6 +155,8 @@ async function cycle(payload: { kind: 'first' | 'incremental' | 'full' }) {
     failed: outcomes.filter((o) => o.status === 'failed').length,
     noAuthorization: outcomes.filter((o) => o.status === 'no-authorization').length,
     fullSyncs: ok.filter((o) => o.full).length,
+    /** Syncs that read Message center posts (they are due every 30 minutes). */
+    messagesReads: ok.filter((o) => typeof o.messages === 'object' && 'read' in o.messages).length,
     wallMs: Math.round(wallMs),
     graphRequestsFromOutcomes: requests,
     requestsPerTenantHistogram: Object.fromEntries([...perTenant.entries()].sort((a, b) => a[0] - b[0])),

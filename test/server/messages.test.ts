@@ -424,6 +424,25 @@ describe('Message center sync through the poller, against the simulator', () => 
     expect((await s.server.poller.runCycle())[0]).toMatchObject({ status: 'ok', requests: 2, messages: 'not-due' });
   });
 
+  it('keeps a tenant without any post at 2 Graph requests in a quiet cycle', async () => {
+    stack = await startStack({ manualClock: true });
+    const s = stack;
+    const tid = s.simulator.tenants[0]!.tenantId;
+    for (const post of await simulatorPosts(s, tid)) expect((await s.control('DELETE', `/_simulator/tenants/${tid}/messages/${post.id}`)).status).toBe(204);
+    const key = s.key('org');
+    const before = (await s.graphRequests(tid)).length;
+    await authorizedAndSynced(s, key);
+    expect((await s.graphRequests(tid)).slice(before).filter((r) => r.path === MESSAGES).map((r) => r.query)).toEqual(['']);
+    expect(await allPosts(s, key, tid)).toEqual([]);
+    for (let i = 0; i < 4; i++) {
+      s.advance(6 * MIN);
+      expect((await s.server.poller.runCycle())[0], `cycle ${i + 1}`).toMatchObject({ status: 'ok', requests: 2, messages: 'not-due' });
+    }
+    // Due again after 30 minutes; with no watermark the read is unfiltered (complete).
+    s.advance(6 * MIN);
+    expect((await s.server.poller.runCycle())[0]).toMatchObject({ status: 'ok', requests: 3, messages: { read: 0, full: true } });
+  });
+
   it('keeps the health sync when the posts cannot be read: health written, old posts kept, posts tried again next cycle', async () => {
     const lines: string[] = [];
     stack = await startStack({ manualClock: true, log: (line) => lines.push(line) });
