@@ -11,7 +11,7 @@
  */
 import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
-import type { Authorization, HealthResponse, HistoryResponse, IssueDetail, IssuesResponse, IssueSummary, TenantsResponse } from '../../../widgets/api/types.js';
+import type { Authorization, HealthResponse, HistoryResponse, IssueDetail, IssuesResponse, IssueSummary, MessageDetail, MessagesResponse, MessageSummary, TenantsResponse } from '../../../widgets/api/types.js';
 import type { World } from '../support/fake-api.js';
 import { newSession } from '../support/helpers.js';
 import { integrationConfig, tenantByDomain } from './support.js';
@@ -101,6 +101,19 @@ describe('contract: the fake API answers as the real server does', function () {
     return out;
   }
 
+  /** Every Message center post of Contoso on the real server (all pages). */
+  async function allMessages(): Promise<MessageSummary[]> {
+    const out: MessageSummary[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: Answer = await real({ path: t(`/messages?limit=100${cursor ? `&cursor=${cursor}` : ''}`) });
+      const page = res.body as MessagesResponse;
+      out.push(...page.messages);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return out;
+  }
+
   /** The real server's data for the demo org, as a fake world. */
   async function seed(): Promise<World> {
     const tenants = (await real({ path: '/api/tenants' })).body as TenantsResponse;
@@ -110,21 +123,24 @@ describe('contract: the fake API answers as the real server does', function () {
     for (const issue of issues) posts[issue.id] = ((await real({ path: t(`/issues/${issue.id}`) })).body as IssueDetail).posts;
     const authorizations = ((await real({ path: '/api/authorizations' })).body as { authorizations: Authorization[] }).authorizations;
     const history = (await real({ path: t('/history?days=90') })).body as HistoryResponse;
+    const messages: MessageDetail[] = [];
+    for (const m of await allMessages()) messages.push((await real({ path: t(`/messages/${m.id}`) })).body as MessageDetail);
     // Only Contoso's data is copied; the fake lists no other tenant.
-    const world: World = { tenants: tenants.tenants.filter((x) => x.tenantId === contoso), health: { [contoso]: health }, issues: { [contoso]: issues }, posts, authorizations, history: { [contoso]: history }, messages: {} };
+    const world: World = { tenants: tenants.tenants.filter((x) => x.tenantId === contoso), health: { [contoso]: health }, issues: { [contoso]: issues }, posts, authorizations, history: { [contoso]: history }, messages: { [contoso]: messages } };
     const res = await fake({ method: 'POST', path: '/_world', body: { world } });
     expect(res.status, 'the fake took the world').to.equal(204);
     return world;
   }
 
-  /** Runs `compare` against a fresh seed; again if the server's issues changed meanwhile (a live issue of the simulator). */
+  /** Runs `compare` against a fresh seed; again if the server's issues or posts changed meanwhile (a live issue or a revised post of the simulator). */
   async function onStableData(compare: () => Promise<void>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const seeded = await seed();
       await compare();
-      const now = await allIssues();
+      const [now, posts] = await Promise.all([allIssues(), allMessages()]);
       const key = (list: IssueSummary[]) => JSON.stringify(list.map((i) => [i.id, i.lastModifiedDateTime, i.status, i.isResolved]));
-      if (key(now) === key(seeded.issues[contoso]!)) return;
+      const postsKey = (list: MessageSummary[]) => JSON.stringify(list.map((m) => [m.id, m.lastModifiedDateTime]));
+      if (key(now) === key(seeded.issues[contoso]!) && postsKey(posts) === postsKey(seeded.messages[contoso]!)) return;
       if (attempt === 3) throw new Error('The server’s issues kept changing during the comparison.');
     }
   }
@@ -224,6 +240,94 @@ describe('contract: the fake API answers as the real server does', function () {
     expect([b.status, (b.body as { error: { message: string } }).error.message]).to.deep.equal([a.status, (a.body as { error: { message: string } }).error.message]);
   });
 
+  it('lists Message center posts with the server’s defaults, filters, order and opaque cursor, and answers a post with its body and details', async () => {
+    await onStableData(async () => {
+      const all = await allMessages();
+      expect(all.length, 'the simulator’s Contoso has Message center posts').to.be.greaterThan(3);
+      const service = all.find((m) => m.services.length)!.services[0]!;
+      const tag = all.find((m) => m.tags.length)!.tags[0]!;
+      const word = all[0]!.title.split(/\s+/).find((w) => w.length > 4)!;
+      // A tag and a service that no title or id holds: found only through the post's tags and services.
+      const inTitles = (text: string) => all.some((m) => `${m.id} ${m.title}`.toLowerCase().includes(text.toLowerCase()));
+      const onlyTag = all.flatMap((m) => m.tags).find((x) => !inTitles(x));
+      const onlyService = all.flatMap((m) => m.services).find((x) => !inTitles(x));
+      const queries = [
+        '', // the defaults: limit=25, every post
+        '?limit=2',
+        '?limit=100',
+        '?category=planForChange',
+        '?category=STAYINFORMED',
+        '?category=preventOrFixIssue&limit=3',
+        '?category=unknownFutureValue',
+        `?service=${encodeURIComponent(service.toUpperCase())}`,
+        `?tag=${encodeURIComponent(tag.toLowerCase())}`,
+        `?q=${encodeURIComponent(word.toLowerCase())}`,
+        `?q=${encodeURIComponent(all[1]!.id.toLowerCase())}`,
+        '?q=mc',
+        ...[onlyTag, onlyService].filter((x) => x !== undefined).map((x) => `?q=${encodeURIComponent(x!.toUpperCase())}`),
+        '?major=true',
+        '?major=false',
+        '?actionRequired=true',
+        '?major=true&actionRequired=true&limit=1',
+        '?service=&tag=&q=',
+      ];
+      for (const q of queries) {
+        const { real: a, fake: b } = await both({ path: t(`/messages${q}`) });
+        expect(b.status, q).to.equal(200);
+        const [ra, rb] = [a.body as MessagesResponse, b.body as MessagesResponse];
+        expect(rb.messages.map((m) => m.id), q).to.deep.equal(ra.messages.map((m) => m.id));
+        expect({ ...rb, nextCursor: null }, q).to.deep.equal({ ...ra, nextCursor: null });
+        expect(rb.nextCursor === null, `${q}: a next page`).to.equal(ra.nextCursor === null);
+        expect(headersOf(b), q).to.deep.equal(headersOf(a));
+      }
+      // Following nextCursor gives the same pages on both sides; each side reads its own cursor.
+      let [ca, cb]: (string | null)[] = [null, null];
+      let pages = 0;
+      do {
+        const [a, b]: Answer[] = await Promise.all([
+          real({ path: t(`/messages?limit=2${ca ? `&cursor=${ca}` : ''}`) }),
+          fake({ path: t(`/messages?limit=2${cb ? `&cursor=${cb}` : ''}`) }),
+        ]);
+        const [pa, pb]: MessagesResponse[] = [a!.body as MessagesResponse, b!.body as MessagesResponse];
+        expect(pb!.messages.map((m) => m.id), `page ${pages + 1}`).to.deep.equal(pa!.messages.map((m) => m.id));
+        expect(pb!.nextCursor, 'an opaque cursor, not a position').to.not.match(/^\d+$/);
+        [ca, cb] = [pa!.nextCursor, pb!.nextCursor];
+        expect(cb === null).to.equal(ca === null);
+        pages++;
+      } while (ca && pages < 5);
+      // One post: the same body (sanitised HTML) and details, by id and through a label.
+      const withDetails = all.find((m) => m.actionRequiredByDateTime) ?? all[0]!;
+      for (const path of [t(`/messages/${withDetails.id}`), `/api/tenants/CONTOSO.COM/messages/${all[0]!.id}`]) {
+        const { real: a, fake: b } = await both({ path });
+        expect(b.status, path).to.equal(a.status);
+        expect(b.body, path).to.deep.equal(a.body);
+        expect(headersOf(b), path).to.deep.equal(headersOf(a));
+      }
+    });
+    // The same refusals.
+    const cases = [
+      t('/messages/MC000000'),
+      t('/messages/not%20an%20id'),
+      '/api/tenants/nope.example/messages',
+      '/api/tenants/nope.example/messages/MC000000',
+      t('/messages?limit=0'),
+      t('/messages?limit=101'),
+      t('/messages?limit=many'),
+      t('/messages?cursor=2'),
+      t('/messages?major=yes'),
+      t('/messages?actionRequired=1'),
+      t('/messages?category=plan-for-change'),
+    ];
+    for (const path of cases) {
+      const { real: a, fake: b } = await both({ path });
+      expect(b.status, path).to.equal(a.status);
+      const [ea, eb] = [(a.body as { error: { code: string; message: string } }).error, (b.body as { error: { code: string; message: string } }).error];
+      expect(eb.code, path).to.equal(ea.code);
+      if (a.status === 400) expect(eb.message.split(':')[0], path).to.equal(ea.message.split(':')[0]);
+      else expect(eb.message, path).to.equal(ea.message);
+    }
+  });
+
   it('refuses the same bad requests with the same error shape, codes and messages', async () => {
     await seed();
     const cases: Req[] = [
@@ -319,6 +423,8 @@ describe('contract: the fake API answers as the real server does', function () {
     const FIXTURE_CONTOSO = '4f2d5a86-3c1e-4b8f-9a57-0c6d3e1f2a10';
     const firstIssue = ((await fixtures({ path: `/api/tenants/${FIXTURE_CONTOSO}/issues?limit=1` })).body as IssuesResponse).issues[0]!.id;
     const realFirst = ((await real({ path: t('/issues?limit=1') })).body as IssuesResponse).issues[0]!.id;
+    // A post with details and an act-by date on both sides, so every field has a value to compare.
+    const realPost = (await allMessages()).find((m) => m.actionRequiredByDateTime && m.tags.length)!.id;
     for (const [realPath, fixturePath] of [
       ['/api/tenants', '/api/tenants'],
       [t('/health'), `/api/tenants/${FIXTURE_CONTOSO}/health`],
@@ -326,6 +432,8 @@ describe('contract: the fake API answers as the real server does', function () {
       [t(`/issues/${realFirst}`), `/api/tenants/${FIXTURE_CONTOSO}/issues/${firstIssue}`],
       ['/api/authorizations', '/api/authorizations'],
       [t('/history?days=90'), `/api/tenants/${FIXTURE_CONTOSO}/history?days=90`],
+      [t('/messages?limit=100'), `/api/tenants/${FIXTURE_CONTOSO}/messages?limit=100`],
+      [t(`/messages/${realPost}`), `/api/tenants/${FIXTURE_CONTOSO}/messages/MC779231`],
     ]) {
       const [a, b] = await Promise.all([real({ path: realPath! }), fixtures({ path: fixturePath! })]);
       expect(keyPaths(b.body), fixturePath).to.deep.equal(keyPaths(a.body));

@@ -444,7 +444,11 @@ const messageSummary = ({ html: _html, details: _details, ...summary }: MessageD
 function listMessages(w: World, tenant: Tenant, query: URLSearchParams): FakeAnswer {
   const flag = (name: string) => query.get(name);
   for (const name of ['major', 'actionRequired'])
-    if (flag(name) !== null && !['true', 'false'].includes(flag(name)!)) return invalid('query parameter', name, 'Invalid option: expected one of "true"|"false"');
+    if (flag(name) !== null && !['true', 'false'].includes(flag(name)!)) return invalid('query parameter', name, 'must be true or false');
+  const rawCategory = (query.get('category') ?? '').trim();
+  if (rawCategory.length > 50 || !/^([A-Za-z][A-Za-z0-9]*)?$/.test(rawCategory))
+    return invalid('query parameter', 'category', 'must be a category such as planForChange, preventOrFixIssue or stayInformed');
+  for (const name of ['service', 'tag']) if ((query.get(name) ?? '').trim().length > 100) return invalid('query parameter', name, 'Too big: expected string to have <=100 characters');
   const rawLimit = query.get('limit');
   const limit = rawLimit === null ? 25 : Number(rawLimit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100)
