@@ -4,7 +4,7 @@
  */
 import { zValidator } from '@hono/zod-validator';
 import type { ValidationTargets } from 'hono';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ApiError, badRequest } from './errors.js';
 
 const TARGET_NAMES: Partial<Record<keyof ValidationTargets, string>> = {
@@ -52,3 +52,15 @@ export const validate = <Target extends keyof ValidationTargets, Schema extends 
     return inner(c, next);
   }) as typeof inner;
 };
+
+/** The `:tenantId` path parameter of the tenant routes: a tenant id or one of the org's labels. */
+export const tenantParam = z.object({ tenantId: z.string().trim().min(1).max(200) });
+
+/** An optional query text of at most `max` characters; an empty value (`?service=`) means the filter is not set. */
+export const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .optional()
+    .transform((v) => (v ? v : undefined));

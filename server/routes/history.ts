@@ -13,11 +13,10 @@ import type { AppEnv } from '../auth.js';
 import { canonicalTimeZone, MAX_HISTORY_DAYS, type HistoryResponse } from '../core/history.js';
 import type { Core } from '../core/index.js';
 import { notFound } from '../errors.js';
-import { validate } from '../validation.js';
+import { tenantParam, validate } from '../validation.js';
 
 export type { HistoryDay, HistoryResponse, DayLevel, HistoryLevel } from '../core/history.js';
 
-const tenantParam = z.object({ tenantId: z.string().trim().min(1).max(200) });
 
 const historyQuery = z.object({
   days: z.coerce

@@ -15,23 +15,13 @@ import type { AppEnv } from '../auth.js';
 import type { Core } from '../core/index.js';
 import { notFound } from '../errors.js';
 import { decodeMessageCursor } from '../store/messages.js';
-import { validate } from '../validation.js';
+import { optionalText, tenantParam, validate } from '../validation.js';
 import { MAX_QUERY_LENGTH } from './tenants.js';
 import type { MessageDetail, MessagesResponse } from '../../widgets/api/types.js';
 
-const tenantParam = z.object({ tenantId: z.string().trim().min(1).max(200) });
 const messageParam = tenantParam.extend({
   messageId: z.string().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, 'must be a Message center id such as MC123456'),
 });
-
-/** An empty query value (`?service=`) means the filter is not set. */
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .optional()
-    .transform((v) => (v ? v : undefined));
 
 /** `true` turns a filter on; `false` or nothing leaves it off; anything else is a 400. */
 const flag = z

@@ -12,26 +12,16 @@ import type { AppEnv } from '../auth.js';
 import type { Core } from '../core/index.js';
 import { notFound } from '../errors.js';
 import { decodeIssueCursor } from '../store/tenants.js';
-import { validate } from '../validation.js';
+import { optionalText, tenantParam, validate } from '../validation.js';
 import { issuesCsvExport } from './issues-csv.js';
 import type { HealthResponse, IssueDetail, IssuesResponse, TenantsResponse } from '../../widgets/api/types.js';
 
 /** Longest accepted `q`; longer searches are refused rather than silently cut. */
 export const MAX_QUERY_LENGTH = 200;
 
-const tenantParam = z.object({ tenantId: z.string().trim().min(1).max(200) });
 const issueParam = tenantParam.extend({
   issueId: z.string().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, 'must be a Microsoft issue id such as EX123456'),
 });
-
-/** An empty query value (`?service=`) means the filter is not set. */
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .optional()
-    .transform((v) => (v ? v : undefined));
 
 /** The issues query, as the route and the hot path (routes/hot-path.ts) validate it. */
 export const issuesQuery = z.object({
