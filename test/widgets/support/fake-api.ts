@@ -699,8 +699,8 @@ function etagOf(text: string): string {
 
 /** The CORS headers of server/app.ts (hono/cors with the allowed origins; never `*`). */
 export const CORS = {
-  allowMethods: 'GET,HEAD,POST,DELETE,OPTIONS',
-  allowHeaders: 'Authorization,Content-Type,If-None-Match',
+  allowMethods: 'GET,HEAD,POST,PATCH,DELETE,OPTIONS',
+  allowHeaders: 'Authorization,Content-Type,If-None-Match,Last-Event-ID',
   exposeHeaders: 'ETag,Content-Disposition',
   maxAge: '600',
 } as const;
