@@ -41,12 +41,14 @@ export { CONTOSO, FABRIKAM } from '../../test/widgets/support/fake-api.js';
  * - `unknown-status`: Fabrikam's SharePoint advisory carries `plannedMaintenance`, a status the
  *   widgets do not know (the fixture's value; every other scenario shows it as the advisory's
  *   documented `serviceDegradation`, so only this story is about unknown values).
+ * - `many-tenants`: nine tenants (the overview's search box), Contoso's Exchange incident in three
+ *   of them, one needing re-authorization, one never synced.
  *
  * The answers are the shared fake's (test/widgets/support/fake-api.ts, the one the element tests
  * use and test/widgets/integration/contract.test.ts checks against the real server); a scenario
  * picks its world there, and the transport-level ones (`loading`, `error`, `unreachable`) are here.
  */
-export const SCENARIOS = ['loaded', 'healthy', 'degraded', 'loading', 'empty', 'error', 'unauthorized', 'unreachable', 'stale', 'no-tenancy', 'reauth', 'viewer', 'unknown-status'] as const;
+export const SCENARIOS = ['loaded', 'healthy', 'degraded', 'loading', 'empty', 'error', 'unauthorized', 'unreachable', 'stale', 'no-tenancy', 'reauth', 'viewer', 'unknown-status', 'many-tenants'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** The world of the shared fake each scenario shows. */
@@ -64,6 +66,7 @@ const WORLD_OF: Record<Scenario, WorldName> = {
   reauth: 'storyReauth',
   viewer: 'loaded',
   'unknown-status': 'unknownStatus',
+  'many-tenants': 'many',
 };
 
 /** The `api-base` of a scenario. */

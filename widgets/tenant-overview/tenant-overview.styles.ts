@@ -71,10 +71,10 @@ export const tenantOverviewStyles = css`
     border-top: 1px solid var(--_border);
   }
   .issue-row {
-    display: flex;
-    flex-wrap: wrap;
-    align-items: baseline;
-    gap: 2px 10px;
+    display: grid;
+    grid-template-columns: 1.15em minmax(0, 1fr);
+    align-items: start;
+    gap: 2px 8px;
     width: 100%;
     padding: 8px 4px;
     border: 0;
@@ -84,10 +84,18 @@ export const tenantOverviewStyles = css`
   .issue-row:hover {
     background: var(--_raised);
   }
+  .issue-row > .chevron {
+    margin-top: 0.15em;
+  }
   .issue-title {
-    flex: 1 1 12rem;
-    min-width: 0;
     font-weight: 600;
+  }
+  .issue-meta {
+    grid-column: 2;
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 2px 12px;
   }
   .chevron {
     transition: transform 0.15s;
@@ -99,7 +107,7 @@ export const tenantOverviewStyles = css`
     display: flex;
     flex-wrap: wrap;
     gap: 4px;
-    padding: 0 4px 8px 28px;
+    padding: 0 4px 8px calc(1.15em + 12px);
   }
   @container (max-width: 35.98rem) {
     .list {

@@ -180,9 +180,11 @@ export class O365TenantOverview extends O365Element {
           return html`<li part="incident" class="issue">
             <button class="issue-row" type="button" aria-expanded=${open} aria-controls=${id} @click=${() => this.#toggle(issue.id)}>
               ${chevronIcon}<span class="issue-title">${issue.title}</span>
-              <span class="muted small">${issue.id} · ${issue.service} · ${classificationText(issue.classification)}</span>
-              ${renderStatus(issueLevel(issue.status, issue.classification), statusText(issue.status))}
-              <span part="affected" class="small">${affectedText(issue.tenantIds.length)}</span>
+              <span class="issue-meta small">
+                <span class="muted">${issue.id} · ${issue.service} · ${classificationText(issue.classification)}</span>
+                ${renderStatus(issueLevel(issue.status, issue.classification), statusText(issue.status))}
+                <strong part="affected">${affectedText(issue.tenantIds.length)}</strong>
+              </span>
             </button>
             ${open
               ? html`<ul part="affected-tenants" id=${id} class="affected-tenants small" aria-label=${`Tenants affected by ${issue.id}`}>

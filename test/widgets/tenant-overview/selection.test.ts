@@ -1,5 +1,5 @@
 /**
- * `tenant="selected"`: the widgets on a page follow the tenant selected in <o365-tenant-overview>,
+ * `tenant="selected"`: the widgets on a page (<o365-message-center> too, through the shared discovery) follow the tenant selected in <o365-tenant-overview>,
  * with no host code; per API base, kept for the tab's session, and the first active tenant (as
  * discovery picks it) before anything is selected.
  */
@@ -8,11 +8,12 @@ import '../../../widgets/tenant-overview/tenant-overview.js';
 import '../../../widgets/service-health/service-health.js';
 import '../../../widgets/service-messages/service-messages.js';
 import '../../../widgets/service-uptime/service-uptime.js';
+import '../../../widgets/message-center/message-center.js';
 import type { O365TenantOverview } from '../../../widgets/tenant-overview/tenant-overview.js';
 import { selectedTenant, selectTenant } from '../../../widgets/internal/selection.js';
 import { $, $$, FABRIKAM, mount, newSession, part, text } from '../support/helpers.js';
 
-const FOLLOWERS = ['o365-service-health', 'o365-service-messages', 'o365-service-uptime'] as const;
+const FOLLOWERS = ['o365-service-health', 'o365-service-messages', 'o365-service-uptime', 'o365-message-center'] as const;
 
 /** The label a widget's heading names ("Service messages · fabrikam.onmicrosoft.com"), '' while none. */
 const shown = (el: Element) => /· (\S+)$/.exec(text($(el, 'h2')))?.[1] ?? '';
@@ -27,6 +28,7 @@ async function page(o: { apiBase?: string; overviewBase?: string; key?: string }
     <o365-service-health api-base=${apiBase} api-key=${key} tenant="selected"></o365-service-health>
     <o365-service-messages api-base=${apiBase} api-key=${key} tenant="Selected"></o365-service-messages>
     <o365-service-uptime api-base=${apiBase} api-key=${key} tenant="selected"></o365-service-uptime>
+    <o365-message-center api-base=${apiBase} api-key=${key} tenant="selected"></o365-message-center>
     <o365-service-health class="fixed" api-base=${apiBase} api-key=${key} tenant="contoso.onmicrosoft.com"></o365-service-health>
   </div>`);
   const overview = wrapper.querySelector<O365TenantOverview>('o365-tenant-overview')!;
