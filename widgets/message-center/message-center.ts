@@ -394,12 +394,9 @@ export class O365MessageCenter extends O365Element {
   }
 }
 
-/**
- * The `o365-load` detail. (events.ts's `O365LoadDetail` union does not list this element's
- * detail yet, hence the cast; the event's documented type is {@link MessageCenterLoadDetail}.)
- */
+/** The `o365-load` detail. */
 const loadDetail = (tenant: Tenant | null, page: MessagesResponse): O365LoadDetail =>
-  ({ element: 'message-center', tenant, messages: page.messages, nextCursor: page.nextCursor }) satisfies MessageCenterLoadDetail as unknown as O365LoadDetail;
+  ({ element: 'message-center', tenant, messages: page.messages, nextCursor: page.nextCursor }) satisfies MessageCenterLoadDetail;
 
 /** An act-by date with its urgency in words and by icon shape (a clock while it is not close). */
 function actBy(due: Urgency, at: string | null, c: ResolvedConfig): TemplateResult {
