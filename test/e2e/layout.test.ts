@@ -195,6 +195,7 @@ describe('the demo portal', () => {
     // The wide widget and the messages feed with the long incident opened.
     const wide = page.locator('o365-service-health').first();
     await expectNoOverflow(wide);
+    await expectNoOverflow(page.locator('o365-tenant-overview'));
     const feed = page.locator('o365-service-messages');
     await feed.getByRole('button', { name: title }).click({ timeout: UI_TIMEOUT });
     await feed.getByRole('list', { name: 'Post history' }).waitFor({ timeout: UI_TIMEOUT });
@@ -211,7 +212,8 @@ describe('the demo portal', () => {
     try {
       await page.goto(product.demoUrl);
       await page.locator('o365-service-health').first().getByRole('list').first().waitFor({ timeout: UI_TIMEOUT });
-      for (const el of await page.locator('o365-service-health, o365-service-messages').all()) await expectNoOverflow(el);
+      await page.locator('o365-tenant-overview').getByRole('list', { name: 'Tenants' }).waitFor({ timeout: UI_TIMEOUT });
+      for (const el of await page.locator('o365-tenant-overview, o365-service-health, o365-service-messages, o365-message-center').all()) await expectNoOverflow(el);
       const d = await documentOverflow();
       expect(d.scrollWidth).toBeLessThanOrEqual(d.clientWidth);
       expect(pngSize(await page.screenshot({ fullPage: true })).width).toBe(375);

@@ -58,8 +58,11 @@ describe('two orgs, one tenant', () => {
       o.dashboard = await portal(o.key, '');
       await setRefreshInterval(o.dashboard, 2);
       await o.dashboard.locator('o365-service-health').first().getByRole('heading', { name: /· northwindtraders\.com/ }).waitFor({ timeout: UI_TIMEOUT });
-      // One tenant: the portal shows no tenant switcher.
-      expect(await o.dashboard.getByRole('combobox', { name: 'Tenant' }).isVisible()).toBe(false);
+      // One tenant: the overview lists it, as the tenant the other widgets show.
+      const overview = o.dashboard.locator('o365-tenant-overview');
+      await overview.getByRole('button', { name: /^northwindtraders\.com\b/ }).waitFor({ timeout: UI_TIMEOUT });
+      expect(await overview.locator('[part~="tenant"]').count()).toBe(1);
+      expect(await overview.locator('[part~="tenant"]').getAttribute('aria-current')).toBe('true');
     }
   });
 
@@ -69,7 +72,7 @@ describe('two orgs, one tenant', () => {
     const afterDelete = await graphCalls();
 
     // Org A's open dashboard, at its next refresh.
-    for (const widget of ['o365-service-health', 'o365-service-messages']) {
+    for (const widget of ['o365-tenant-overview', 'o365-service-health', 'o365-service-messages', 'o365-message-center']) {
       for (const el of await org.a.dashboard.locator(widget).all()) {
         await el.getByText('No Microsoft 365 tenant is connected yet').waitFor({ timeout: UI_TIMEOUT });
       }
@@ -108,7 +111,7 @@ describe('two orgs, one tenant', () => {
     expect(await healthStatus(northwind.tenantId, org.b.key)).toBe(404);
     expect(await healthStatus(northwind.tenantId, org.a.key)).toBe(404);
     expect((await product.api(org.b.key, `/api/tenants/${northwind.tenantId}/issues?state=all`)).status).toBe(404);
-    for (const el of await org.b.dashboard.locator('o365-service-health, o365-service-messages').all()) {
+    for (const el of await org.b.dashboard.locator('o365-tenant-overview, o365-service-health, o365-service-messages').all()) {
       await el.getByText('No Microsoft 365 tenant is connected yet').waitFor({ timeout: UI_TIMEOUT });
     }
   });

@@ -2,7 +2,8 @@
  * Issue 5, the story of the product in the demo portal, as the `demo` org (whose key the demo page
  * gets from /demo/config.js and which starts with Contoso authorized):
  *   1. add Fabrikam in Settings (popup sign-in and consent at the simulated Microsoft);
- *   2. its services and incidents show on the dashboard (tenant switcher), with post history;
+ *   2. its services and incidents show on the dashboard (picked in <o365-tenant-overview>, which the
+ *      other widgets follow with tenant="selected"), with post history;
  *   3. an incident injected in the simulator appears without a reload;
  *   5. consent revoked in the simulator → "needs re-authorization" and stale data; Re-authorize;
  *   6. Cancel on the consent page → a clear message, nothing added.
@@ -48,6 +49,9 @@ afterAll(async () => {
 
 const health = (page: Page) => page.locator('o365-service-health').first();
 const messages = (page: Page) => page.locator('o365-service-messages');
+const overview = (page: Page) => page.locator('o365-tenant-overview');
+/** A tenant's button in the overview (its accessible name starts with the label). */
+const tenantButton = (page: Page, tenant: SimTenant) => overview(page).getByRole('button', { name: new RegExp(`^${tenant.domain.replace(/\./g, '\\.')}\\b`) });
 
 async function json<T>(res: Response | Promise<Response>): Promise<T> {
   const r = await res;
@@ -87,13 +91,11 @@ async function openSettings(): Promise<Page> {
   return page;
 }
 
-/** A new tab on the dashboard, switched to `tenant` (the portal's tenant switcher). */
+/** A new tab on the dashboard, showing `tenant` (selected in the tenant overview). */
 async function openDashboard(tenant: SimTenant): Promise<Page> {
   const page = await browser.newPage();
   await page.goto(product.demoUrl);
-  const switcher = page.getByRole('combobox', { name: 'Tenant' });
-  await expect.poll(() => switcher.locator('option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value)), { timeout: UI_TIMEOUT }).toContain(tenant.tenantId);
-  await switcher.selectOption(tenant.tenantId);
+  await tenantButton(page, tenant).click({ timeout: UI_TIMEOUT });
   await health(page).getByRole('heading', { name: new RegExp(`Microsoft 365 service health · ${tenant.domain.replace(/\./g, '\\.')}`) }).waitFor({ timeout: UI_TIMEOUT });
   return page;
 }
@@ -127,13 +129,14 @@ describe('the demo portal, as the demo org', () => {
     const dashboard = await browser.newPage();
     await dashboard.goto(product.demoUrl);
 
-    // Two tenants now: the portal's switcher offers both.
-    const switcher = dashboard.getByRole('combobox', { name: 'Tenant' });
-    await switcher.waitFor({ timeout: UI_TIMEOUT });
-    await expect.poll(() => switcher.locator('option').allTextContents()).toEqual(
-      expect.arrayContaining([expect.stringContaining('contoso.com'), expect.stringContaining('fabrikam.com')]),
-    );
-    await switcher.selectOption(fabrikam.tenantId);
+    // Two tenants now: the overview lists both, each with its level; the others show Contoso until one is picked.
+    const contoso = (await product.tenants()).find((t) => t.domain === 'contoso.com')!;
+    for (const t of [contoso, fabrikam]) await tenantButton(dashboard, t).filter({ has: dashboard.locator('[part~="status"]') }).waitFor({ timeout: UI_TIMEOUT });
+    expect(await overview(dashboard).locator('[part~="tenant"]').count()).toBe(2);
+    expect(await tenantButton(dashboard, contoso).getAttribute('aria-current')).toBe('true');
+    await tenantButton(dashboard, fabrikam).click();
+    await expect.poll(() => tenantButton(dashboard, fabrikam).getAttribute('aria-current')).toBe('true');
+    expect(await tenantButton(dashboard, contoso).getAttribute('aria-current')).toBeNull();
 
     const wide = health(dashboard);
     await wide.getByRole('heading', { name: /Microsoft 365 service health · fabrikam\.com/ }).waitFor({ timeout: 10_000 });
@@ -163,6 +166,13 @@ describe('the demo portal, as the demo org', () => {
     await history.waitFor({ timeout: UI_TIMEOUT });
     expect(detail.posts.length).toBeGreaterThan(0);
     await expect.poll(() => history.getByRole('listitem').count()).toBe(detail.posts.length);
+
+    // The uptime and Message center tiles follow the selection too, and a reload keeps it.
+    await dashboard.locator('o365-service-uptime').getByRole('heading', { name: /Service uptime · fabrikam\.com/ }).waitFor({ timeout: UI_TIMEOUT });
+    await dashboard.locator('o365-message-center').getByRole('heading', { name: /Message center · fabrikam\.com/ }).waitFor({ timeout: UI_TIMEOUT });
+    await dashboard.reload();
+    await wide.getByRole('heading', { name: /Microsoft 365 service health · fabrikam\.com/ }).waitFor({ timeout: UI_TIMEOUT });
+    expect(await tenantButton(dashboard, fabrikam).getAttribute('aria-current', { timeout: UI_TIMEOUT })).toBe('true');
   });
 
   it('3. an incident injected in the simulator appears in the open widgets after the next poll, without a reload', async () => {

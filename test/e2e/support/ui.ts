@@ -51,7 +51,7 @@ export async function deleteAuthorization(page: Page, label: string): Promise<vo
 
 /** Sets `refresh-interval` (seconds) on every o365-health widget of the page. */
 export async function setRefreshInterval(page: Page, seconds: number): Promise<void> {
-  await page.locator('o365-service-health, o365-service-messages, o365-oauth-settings').evaluateAll(
+  await page.locator('o365-service-health, o365-service-messages, o365-oauth-settings, o365-tenant-overview, o365-message-center').evaluateAll(
     (els, s) => els.forEach((el) => el.setAttribute('refresh-interval', String(s))),
     seconds,
   );
