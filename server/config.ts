@@ -62,6 +62,19 @@ const originList = z
     ),
   );
 
+/** `smtp://[user:pass@]host[:port]` or `smtps://…` (nodemailer's connection URL). */
+const smtpUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be an smtp:// or smtps:// URL such as smtp://user:pass@mail.example.com:587');
+
 const schema = z.object({
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(8787)),
   HOST: z.preprocess(emptyToUndefined, z.string().trim().min(1).default('127.0.0.1')),
@@ -90,6 +103,12 @@ const schema = z.object({
     z.coerce.number({ message: 'must be a whole number of minutes' }).int('must be a whole number of minutes').min(1, 'must be at least 1 minute').max(10_080, 'must be at most 10080 minutes (a week)').default(DEFAULT_FULL_SYNC_MINUTES),
   ),
   METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().trim().min(16, 'must be at least 16 characters (it guards GET /metrics)').optional()),
+  SMTP_URL: z.preprocess(emptyToUndefined, smtpUrl.optional()),
+  SMTP_FROM: z.preprocess(emptyToUndefined, z.string().trim().regex(/^[^\r\n]*<?[^\s@<>]+@[^\s@<>]+>?$/, 'must be an e-mail address, optionally with a name: "o365-health <alerts@example.com>"').optional()),
+  ALLOW_PRIVATE_TARGETS: z.preprocess(
+    emptyToUndefined,
+    z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).default('false').transform((v) => v === 'true'),
+  ),
 });
 
 /** The validated configuration the server runs with. */
@@ -114,6 +133,12 @@ export interface Config {
   fullSyncMinutes: number;
   /** METRICS_TOKEN: the bearer token of `GET /metrics`; `null` turns the endpoint off (404). */
   metricsToken: string | null;
+  /** SMTP_URL: the mail server of e-mail channels; `null` turns e-mail channels off. */
+  smtpUrl: string | null;
+  /** SMTP_FROM: the sender of e-mail notifications. */
+  smtpFrom: string | null;
+  /** ALLOW_PRIVATE_TARGETS: channels may reach private and loopback addresses, and `http:`. */
+  allowPrivateTargets: boolean;
 }
 
 /** Decodes a 32-byte key given as hex or base64; `null` when it is neither. */
@@ -161,6 +186,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.MICROSOFT_CLIENT_ID && !e.MICROSOFT_CLIENT_SECRET) {
     throw new ConfigError('Invalid configuration:\n  MICROSOFT_CLIENT_SECRET: required when MICROSOFT_CLIENT_ID is set');
   }
+  if (e.SMTP_URL && !e.SMTP_FROM) {
+    throw new ConfigError('Invalid configuration:\n  SMTP_FROM: required when SMTP_URL is set (the sender of e-mail notifications)');
+  }
   if (!e.MICROSOFT_CLIENT_ID && e.MICROSOFT_CLIENT_SECRET) {
     throw new ConfigError('Invalid configuration:\n  MICROSOFT_CLIENT_ID: required when MICROSOFT_CLIENT_SECRET is set');
   }
@@ -186,5 +214,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionDays: e.RETENTION_DAYS,
     fullSyncMinutes: e.FULL_SYNC_MINUTES,
     metricsToken: e.METRICS_TOKEN ?? null,
+    smtpUrl: e.SMTP_URL ?? null,
+    smtpFrom: e.SMTP_FROM ?? null,
+    allowPrivateTargets: e.ALLOW_PRIVATE_TARGETS,
   };
 }

@@ -14,6 +14,7 @@ import { loadOrCreateSecretKey, SecretBox } from './crypto.js';
 import { openDatabase, type OpenDatabase } from './db/index.js';
 import { acquireInstanceLock } from './instance-lock.js';
 import { IdentityClient } from './microsoft/identity.js';
+import { DeliveryWorker } from './notify/worker.js';
 import { Poller, type PollerOptions } from './poller.js';
 
 /** When the retention prune runs: hourly, at a minute off the poll's five-minute marks. */
@@ -45,6 +46,8 @@ export interface RunningServer {
   /** The domain operations (what the routes, the poller and simulator mode call). */
   core: Core;
   poller: Poller;
+  /** Sends what the outbox owes the notification channels (apart from polling). */
+  notifier: DeliveryWorker;
   /** Stops polling, stops listening, waits for in-flight syncs, closes the database. */
   close(): Promise<void>;
 }
@@ -145,6 +148,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     },
   );
   if (options.polling !== false) poller.start();
+  // Deliveries run beside polling, woken by every sync that recorded events and by due retries.
+  const notifier = new DeliveryWorker({ channels: core.channels, now, log: (line) => log(line) });
+  core.events.onRecorded(() => notifier.wake());
+  notifier.start();
 
   let closing: Promise<void> | null = null;
   return {
@@ -154,6 +161,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     box,
     core,
     poller,
+    notifier,
     close() {
       closing ??= (async () => {
         retentionJob.stop();
@@ -164,7 +172,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           server.close(() => resolve());
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
-        await stopped;
+        await Promise.all([stopped, notifier.stop()]);
         core.keys.flush();
         database.close();
         lock?.release();

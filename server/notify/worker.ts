@@ -1,0 +1,110 @@
+/**
+ * The delivery worker: sends what the outbox owes the notification channels, apart from polling
+ * (a slow or dead target never holds up a sync). It wakes when a sync has recorded events, when
+ * the next retry is due, and on a steady timer (deliveries another instance recorded, clocks
+ * that jump); each round claims due deliveries under a lease (store/channels.ts) and sends a few
+ * at a time.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ChannelsCore } from '../core/channels.js';
+
+export interface DeliveryWorkerOptions {
+  channels: Pick<ChannelsCore, 'claim' | 'deliver' | 'nextDueAt'>;
+  now: () => Date;
+  log?: (line: string) => void;
+  /** Deliveries in flight at once (default 4). */
+  concurrency?: number;
+  /** How long a claim holds (default 2 min: well over a delivery's 10 s time-out). */
+  leaseMs?: number;
+  /** The steady wake-up (default 15 s). */
+  intervalMs?: number;
+  /** This worker's name in leases (default a random id). */
+  owner?: string;
+}
+
+export class DeliveryWorker {
+  readonly owner: string;
+  readonly #o: Required<Omit<DeliveryWorkerOptions, 'log' | 'owner'>> & { log: (line: string) => void };
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<number> | null = null;
+  #again = false;
+  #started = false;
+
+  constructor(options: DeliveryWorkerOptions) {
+    this.owner = options.owner ?? `worker-${randomUUID()}`;
+    this.#o = {
+      channels: options.channels,
+      now: options.now,
+      log: options.log ?? (() => {}),
+      concurrency: options.concurrency ?? 4,
+      leaseMs: options.leaseMs ?? 120_000,
+      intervalMs: options.intervalMs ?? 15_000,
+    };
+  }
+
+  /** Starts the timer and sends what is already due. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.wake();
+  }
+
+  /** Asks for a round now (events were recorded); a round in progress runs once more after it. */
+  wake(): void {
+    if (!this.#started) return;
+    void this.runOnce().catch((err) => this.#o.log(`notifications: delivery round failed: ${(err as Error).message}`));
+  }
+
+  /**
+   * Sends every delivery due now, a few at a time, until none is left; resolves with how many
+   * attempts were made. Concurrent calls share the round in progress (and make it run again).
+   */
+  runOnce(): Promise<number> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = this.#round().finally(() => {
+      this.#running = null;
+      this.#schedule();
+    });
+    return this.#running;
+  }
+
+  async #round(): Promise<number> {
+    let attempts = 0;
+    do {
+      this.#again = false;
+      for (;;) {
+        const claimed = this.#o.channels.claim(this.owner, this.#o.concurrency, this.#o.leaseMs);
+        if (claimed.length === 0) break;
+        await Promise.all(
+          claimed.map((c) =>
+            this.#o.channels.deliver(c, this.owner).catch((err) => this.#o.log(`notifications: delivery ${c.eventId} to ${c.channelId} failed: ${(err as Error).message}`)),
+          ),
+        );
+        attempts += claimed.length;
+        if (!this.#started) return attempts;
+      }
+    } while (this.#again && this.#started);
+    return attempts;
+  }
+
+  /** The next wake-up: the next due retry, or the steady interval, whichever is sooner. */
+  #schedule(): void {
+    if (!this.#started) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    const next = this.#o.channels.nextDueAt();
+    const untilDue = next ? Math.max(0, next.getTime() - this.#o.now().getTime()) : Infinity;
+    this.#timer = setTimeout(() => this.wake(), Math.min(this.#o.intervalMs, untilDue) + 10);
+    this.#timer.unref();
+  }
+
+  /** Stops the timer and waits for the deliveries in flight (they finish or time out). */
+  async stop(): Promise<void> {
+    this.#started = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#running?.catch(() => {});
+  }
+}

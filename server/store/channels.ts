@@ -1,0 +1,314 @@
+/**
+ * Notification channels and their deliveries: the rows behind `/api/channels` and the delivery
+ * worker. Targets (URLs, which carry the webhook's credentials, or e-mail addresses) and signing
+ * secrets are sealed with the {@link SecretBox}, bound to the channel's id, like token caches.
+ *
+ * A delivery is claimed by one worker at a time with a lease set in a single `UPDATE … WHERE`
+ * (the row must still be pending, due and unleased when the update runs), so two workers — or two
+ * instances — never send the same row at once; a lease that outlives a crashed worker expires.
+ */
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import type { SecretBox } from '../crypto.js';
+import type { Db } from '../db/index.js';
+import { channels, deliveries, events, type ChannelKind, type DeliveryStatus } from '../db/schema.js';
+import type { ChangeEvent } from '../../widgets/api/types.js';
+import { getEvent, parseFilters, withLabel, type ChannelFilters } from './events.js';
+import { bestAuthorizations } from './tenants.js';
+
+export type { ChannelFilters } from './events.js';
+
+export type ChannelRow = typeof channels.$inferSelect;
+
+/** The JSON of a channel (DESIGN.md): the target masked, never the secret. */
+export interface ChannelJson {
+  id: string;
+  kind: ChannelKind;
+  name: string;
+  target: string;
+  filters: ChannelFilters;
+  enabled: boolean;
+  createdAt: string;
+  lastDeliveryAt: string | null;
+  lastError: string | null;
+}
+
+/** One entry of a channel's delivery log (DESIGN.md). */
+export interface DeliveryJson {
+  eventId: string;
+  type: string;
+  attempts: number;
+  status: DeliveryStatus;
+  responseStatus: number | null;
+  error: string | null;
+  lastAttemptAt: string | null;
+}
+
+/** A channel with its target and secret opened, for a sender. */
+export interface OpenChannel {
+  id: string;
+  orgId: string;
+  kind: ChannelKind;
+  name: string;
+  target: string;
+  secret: string | null;
+  enabled: boolean;
+}
+
+/** Test sends have ids of their own shape, so the log can name their type without an events row. */
+export const TEST_EVENT_PREFIX = 'evt_test_';
+
+const targetContext = (id: string) => `channel-target:${id}`;
+const secretContext = (id: string) => `channel-secret:${id}`;
+
+export function channelJson(row: ChannelRow): ChannelJson {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    target: row.targetMasked,
+    filters: parseFilters(row.filters),
+    enabled: row.enabled,
+    createdAt: row.createdAt.toISOString(),
+    lastDeliveryAt: row.lastDeliveryAt?.toISOString() ?? null,
+    lastError: row.lastError,
+  };
+}
+
+/** Stores a new channel; `target` and `secret` are sealed here. */
+export function insertChannel(
+  db: Db,
+  box: SecretBox,
+  p: { orgId: string; kind: ChannelKind; name: string; target: string; targetMasked: string; secret: string | null; filters: ChannelFilters; now: Date },
+): ChannelRow {
+  const id = randomUUID();
+  return db
+    .insert(channels)
+    .values({
+      id,
+      orgId: p.orgId,
+      kind: p.kind,
+      name: p.name,
+      target: box.seal(p.target, targetContext(id)),
+      targetMasked: p.targetMasked,
+      secret: p.secret === null ? null : box.seal(p.secret, secretContext(id)),
+      filters: JSON.stringify(p.filters),
+      enabled: true,
+      createdAt: p.now,
+      updatedAt: p.now,
+    })
+    .returning()
+    .get();
+}
+
+/** The org's channels, oldest first. */
+export function listChannels(db: Db, orgId: string): ChannelRow[] {
+  return db.select().from(channels).where(eq(channels.orgId, orgId)).orderBy(channels.createdAt, channels.id).all();
+}
+
+/** One channel of the org; null when it does not exist or belongs to another org. */
+export function getChannel(db: Db, orgId: string, id: string): ChannelRow | null {
+  return db.select().from(channels).where(and(eq(channels.id, id), eq(channels.orgId, orgId))).get() ?? null;
+}
+
+/**
+ * Changes a channel's name, filters or enabled flag. Disabling it ends what it still owed:
+ * pending deliveries fail with `reason` (a channel turned on again starts from new events, not
+ * a backlog of stale ones).
+ */
+export function updateChannel(
+  db: Db,
+  orgId: string,
+  id: string,
+  p: { name?: string; filters?: ChannelFilters; enabled?: boolean; now: Date; reason?: string; lastError?: string },
+): ChannelRow | null {
+  return db.transaction((tx) => {
+    const row = tx
+      .update(channels)
+      .set({
+        ...(p.name !== undefined ? { name: p.name } : {}),
+        ...(p.filters !== undefined ? { filters: JSON.stringify(p.filters) } : {}),
+        ...(p.enabled !== undefined ? { enabled: p.enabled } : {}),
+        ...(p.enabled === true ? { lastError: null } : {}),
+        ...(p.lastError !== undefined ? { lastError: p.lastError } : {}),
+        updatedAt: p.now,
+      })
+      .where(and(eq(channels.id, id), eq(channels.orgId, orgId)))
+      .returning()
+      .get();
+    if (row && p.enabled === false) {
+      tx.update(deliveries)
+        .set({ status: 'failed', error: p.reason ?? 'The channel was disabled.', leaseUntil: null, leaseOwner: null })
+        .where(and(eq(deliveries.channelId, id), eq(deliveries.status, 'pending')))
+        .run();
+    }
+    return row ?? null;
+  });
+}
+
+/** Deletes a channel (its deliveries go with it); false when the org has no such channel. */
+export function deleteChannel(db: Db, orgId: string, id: string): boolean {
+  return db.delete(channels).where(and(eq(channels.id, id), eq(channels.orgId, orgId))).run().changes > 0;
+}
+
+/** Opens a channel's sealed target and secret. */
+export function openChannel(box: SecretBox, row: ChannelRow): OpenChannel {
+  return {
+    id: row.id,
+    orgId: row.orgId,
+    kind: row.kind,
+    name: row.name,
+    target: box.open(row.target, targetContext(row.id)),
+    secret: row.secret === null ? null : box.open(row.secret, secretContext(row.id)),
+    enabled: row.enabled,
+  };
+}
+
+/** A channel by id, whatever its org (the worker's view). */
+export function channelById(db: Db, id: string): ChannelRow | null {
+  return db.select().from(channels).where(eq(channels.id, id)).get() ?? null;
+}
+
+/** The label the org gives a tenant (its best authorization's), for the events it receives. */
+export function orgTenantLabel(db: Db, orgId: string, tenantId: string): string | null {
+  return bestAuthorizations(db, orgId).get(tenantId)?.label ?? null;
+}
+
+/** A channel's delivery log, newest first, with each event's type. */
+export function listDeliveries(db: Db, channelId: string, limit: number): DeliveryJson[] {
+  return db
+    .select({
+      eventId: deliveries.eventId,
+      type: events.type,
+      attempts: deliveries.attempts,
+      status: deliveries.status,
+      responseStatus: deliveries.responseStatus,
+      error: deliveries.error,
+      lastAttemptAt: deliveries.lastAttemptAt,
+    })
+    .from(deliveries)
+    .leftJoin(events, eq(events.id, deliveries.eventId))
+    .where(eq(deliveries.channelId, channelId))
+    .orderBy(desc(deliveries.createdAt), desc(deliveries.eventId))
+    .limit(limit)
+    .all()
+    .map((d) => ({
+      eventId: d.eventId,
+      // A test send has no events row; an event pruned before its log row is of unknown type.
+      type: d.type ?? (d.eventId.startsWith(TEST_EVENT_PREFIX) ? 'test' : 'unknown'),
+      attempts: d.attempts,
+      status: d.status,
+      responseStatus: d.responseStatus,
+      error: d.error,
+      lastAttemptAt: d.lastAttemptAt?.toISOString() ?? null,
+    }));
+}
+
+/** One delivery a worker holds a lease on. */
+export interface ClaimedDelivery {
+  channelId: string;
+  eventId: string;
+  /** Attempts made before this one. */
+  attempts: number;
+}
+
+/**
+ * Leases up to `limit` due deliveries of enabled channels to `owner` until `leaseUntil`, oldest
+ * due first, in one statement: a row another worker leased in between no longer matches the
+ * `WHERE` and is not returned.
+ */
+export function claimDueDeliveries(db: Db, p: { now: Date; owner: string; leaseUntil: Date; limit: number }): ClaimedDelivery[] {
+  const now = p.now.getTime();
+  const due = sql`${deliveries.status} = 'pending' and ${deliveries.nextAttemptAt} <= ${now} and (${deliveries.leaseUntil} is null or ${deliveries.leaseUntil} <= ${now})`;
+  return db.all<{ channel_id: string; event_id: string; attempts: number }>(sql`
+    update ${deliveries} set lease_until = ${p.leaseUntil.getTime()}, lease_owner = ${p.owner}
+    where rowid in (
+      select ${deliveries}.rowid from ${deliveries} join ${channels} on ${channels.id} = ${deliveries.channelId}
+      where ${due} and ${channels.enabled} = 1
+      order by ${deliveries.nextAttemptAt} limit ${p.limit}
+    ) and ${due}
+    returning channel_id, event_id, attempts`).map((r) => ({ channelId: r.channel_id, eventId: r.event_id, attempts: r.attempts }));
+}
+
+/** When the next pending delivery of an enabled channel can be claimed (due and unleased); null when none. */
+export function nextDeliveryDueAt(db: Db): Date | null {
+  const row = db.get<{ at: number | null }>(sql`
+    select min(max(${deliveries.nextAttemptAt}, coalesce(${deliveries.leaseUntil}, 0))) as at
+    from ${deliveries} join ${channels} on ${channels.id} = ${deliveries.channelId}
+    where ${deliveries.status} = 'pending' and ${channels.enabled} = 1`);
+  return row?.at == null ? null : new Date(row.at);
+}
+
+/** The stored event of a delivery, with the receiving org's label of its tenant. */
+export function deliveryEvent(db: Db, eventId: string, orgId: string): ChangeEvent | null {
+  const stored = getEvent(db, eventId);
+  return stored ? withLabel(stored.event, orgTenantLabel(db, orgId, stored.tenantId)) : null;
+}
+
+/**
+ * Records the outcome of an attempt by `owner` (only while it still holds the lease): delivered,
+ * failed, or pending again at `nextAttemptAt`; and the channel's last delivery or last error.
+ * Returns false when the lease was lost (another worker took the row over).
+ */
+export function finishAttempt(
+  db: Db,
+  p: {
+    channelId: string;
+    eventId: string;
+    owner: string;
+    status: DeliveryStatus;
+    nextAttemptAt?: Date;
+    responseStatus: number | null;
+    error: string | null;
+    now: Date;
+  },
+): boolean {
+  return db.transaction((tx) => {
+    const done = tx
+      .update(deliveries)
+      .set({
+        status: p.status,
+        attempts: sql`${deliveries.attempts} + 1`,
+        lastAttemptAt: p.now,
+        responseStatus: p.responseStatus,
+        error: p.error,
+        leaseUntil: null,
+        leaseOwner: null,
+        ...(p.nextAttemptAt ? { nextAttemptAt: p.nextAttemptAt } : {}),
+      })
+      .where(and(eq(deliveries.channelId, p.channelId), eq(deliveries.eventId, p.eventId), eq(deliveries.leaseOwner, p.owner), eq(deliveries.status, 'pending')))
+      .run();
+    if (done.changes === 0) return false;
+    tx.update(channels)
+      .set(p.status === 'delivered' ? { lastDeliveryAt: p.now, lastError: null } : { lastError: p.error })
+      .where(eq(channels.id, p.channelId))
+      .run();
+    return true;
+  });
+}
+
+/** Records a test send (delivered or failed, one attempt) in the channel's log. */
+export function recordTestDelivery(
+  db: Db,
+  p: { channelId: string; eventId: string; status: 'delivered' | 'failed'; responseStatus: number | null; error: string | null; now: Date },
+): void {
+  db.transaction((tx) => {
+    tx.insert(deliveries)
+      .values({
+        channelId: p.channelId,
+        eventId: p.eventId,
+        status: p.status,
+        attempts: 1,
+        createdAt: p.now,
+        nextAttemptAt: p.now,
+        lastAttemptAt: p.now,
+        responseStatus: p.responseStatus,
+        error: p.error,
+      })
+      .run();
+    tx.update(channels)
+      .set(p.status === 'delivered' ? { lastDeliveryAt: p.now, lastError: null } : { lastError: p.error })
+      .where(eq(channels.id, p.channelId))
+      .run();
+  });
+}
