@@ -11,7 +11,7 @@
  */
 import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
-import type { Authorization, HealthResponse, HistoryResponse, IssueDetail, IssuesResponse, IssueSummary, MessageDetail, MessagesResponse, MessageSummary, TenantsResponse } from '../../../widgets/api/types.js';
+import type { Authorization, OverviewResponse, HealthResponse, HistoryResponse, IssueDetail, IssuesResponse, IssueSummary, MessageDetail, MessagesResponse, MessageSummary, TenantsResponse } from '../../../widgets/api/types.js';
 import type { World } from '../support/fake-api.js';
 import { newSession } from '../support/helpers.js';
 import { integrationConfig, tenantByDomain } from './support.js';
@@ -161,6 +161,18 @@ describe('contract: the fake API answers as the real server does', function () {
         expect(normalize(b.body), path).to.deep.equal(normalize(a.body));
         expect(headersOf(b), path).to.deep.equal(headersOf(a));
       }
+    });
+  });
+
+  it('answers the overview as the server computes it: level, counts, affected services, the active issues and their tenants', async () => {
+    await onStableData(async () => {
+      const { real: a, fake: b } = await both({ path: '/api/overview' });
+      expect(a.status).to.equal(200);
+      const overview = a.body as OverviewResponse;
+      expect(overview.tenants.map((x) => x.tenantId), 'the seeded world is the demo org’s').to.deep.equal([contoso]);
+      expect(overview.issues.length, 'Contoso has active issues to compare').to.be.greaterThan(0);
+      expect(normalize(b.body)).to.deep.equal(normalize(a.body));
+      expect(headersOf(b)).to.deep.equal(headersOf(a));
     });
   });
 
