@@ -261,13 +261,15 @@ export function createChannelsCore(deps: ChannelsDeps): ChannelsCore {
         record(claimed, owner, row.kind, row.orgId, { result: 'failed', responseStatus: null, error: 'The event is no longer stored.' });
         return;
       }
-      let outcome: SendOutcome;
+      let channel: ReturnType<typeof openChannel>;
       try {
-        outcome = await sendEvent(openChannel(box, row), event, sendContext());
-      } catch (err) {
-        outcome = { result: 'retry', responseStatus: null, error: (err as Error).message };
+        channel = openChannel(box, row);
+      } catch {
+        // No later attempt opens it either: the key it was sealed with is not this server's.
+        record(claimed, owner, row.kind, row.orgId, { result: 'failed', responseStatus: null, error: 'The channel target cannot be decrypted (SECRET_KEY changed?); delete the channel and add it again.' });
+        return;
       }
-      record(claimed, owner, row.kind, row.orgId, outcome);
+      record(claimed, owner, row.kind, row.orgId, await sendEvent(channel, event, sendContext()));
     },
 
     nextDueAt: () => nextDeliveryDueAt(db),
