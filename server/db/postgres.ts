@@ -1,0 +1,143 @@
+/**
+ * The PostgreSQL store (`DATABASE_URL=postgres://…`, DESIGN.md "Scale-out"): opens a `pg` pool,
+ * wraps it in drizzle's node-postgres driver over `schema.pg.ts`, and applies the committed
+ * migrations of `server/db/migrations-pg` at start-up — under a PostgreSQL advisory lock, so
+ * instances started together (a rolling upgrade, a scaled deployment) migrate one after another
+ * instead of racing on `CREATE TABLE`. The one that wins applies the migrations; the others wait,
+ * then find nothing left to do.
+ *
+ * How the core comes to run over both stores, and how instances share the work, is in
+ * `docs/scale-out.md`; {@link claimDueTenants} is the lease claim it describes.
+ */
+import { and, asc, inArray, isNull, lte, or } from 'drizzle-orm';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import * as schema from './schema.pg.js';
+
+/** The drizzle database over a `pg` pool (the pool is `$client`). */
+export type PgDb = NodePgDatabase<typeof schema> & { $client: pg.Pool };
+
+/** A transaction of {@link PgDb}. */
+export type PgTx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
+
+export interface OpenPostgres {
+  db: PgDb;
+  pool: pg.Pool;
+  /** Ends every connection of the pool. */
+  close(): Promise<void>;
+}
+
+export interface OpenPostgresOptions {
+  /** Connections in the pool (pg's default is 10). */
+  max?: number;
+  /** Shown in `pg_stat_activity.application_name`; the instance id belongs here. */
+  applicationName?: string;
+  /** Where errors of idle connections go (a restarted server, a dropped network). */
+  log?: (line: string) => void;
+}
+
+/** The folder of committed PostgreSQL migrations (`server/db/migrations-pg`). */
+export const PG_MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations-pg', import.meta.url));
+
+/**
+ * The key of the session-level advisory lock held while migrating (`pg_advisory_lock(bigint)`):
+ * "o365mig" in ASCII, a constant every instance of every version shares.
+ */
+export const MIGRATION_LOCK_KEY = 0x6f333635_6d6967n;
+
+/** The schema and table drizzle records applied migrations in (its defaults, named here for tools and tests). */
+export const PG_MIGRATIONS_TABLE = { schema: 'drizzle', table: '__drizzle_migrations' } as const;
+
+/**
+ * Connects to `url`, applies the pending migrations under {@link MIGRATION_LOCK_KEY}, and returns
+ * the database. The lock is taken on one dedicated connection that also runs the migration, so a
+ * process that dies mid-way releases it with its session; the migration itself is one transaction
+ * (drizzle's), so a failure leaves the database as it was. On failure the pool is closed and the
+ * error thrown.
+ */
+export async function openPostgres(url: string, options: OpenPostgresOptions = {}): Promise<OpenPostgres> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    ...(options.max !== undefined ? { max: options.max } : {}),
+    application_name: options.applicationName ?? 'o365-health',
+  });
+  // An idle connection that breaks emits 'error' on the pool; unhandled, it would end the process.
+  pool.on('error', (err) => (options.log ?? console.error)(`postgres: idle connection error: ${err.message}`));
+  try {
+    await migrateLocked(pool);
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
+  const db = drizzle(pool, { schema }) as PgDb;
+  return { db, pool, close: () => pool.end() };
+}
+
+async function migrateLocked(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('select pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY.toString()]);
+    try {
+      await migrate(drizzle(client, { schema }), { migrationsFolder: PG_MIGRATIONS_FOLDER, migrationsSchema: PG_MIGRATIONS_TABLE.schema, migrationsTable: PG_MIGRATIONS_TABLE.table });
+    } finally {
+      await client.query('select pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY.toString()]).catch(() => {
+        broken = true;
+      });
+    }
+  } finally {
+    // A connection whose unlock failed may still hold the lock: destroy it rather than pool it.
+    client.release(broken || undefined);
+  }
+}
+
+export interface ClaimOptions {
+  /** The claiming instance (`INSTANCE_ID`), written to `lease_owner`. */
+  owner: string;
+  /** The caller's clock: due means `next_poll_at <= now`, a lease is free when it ended by `now`. */
+  now: Date;
+  /** How long the lease lasts; a sync renews it while it runs, and a dead instance's lapses. */
+  leaseMs: number;
+  /** At most this many tenants per claim (the instance's free sync slots). */
+  limit: number;
+}
+
+/**
+ * Claims up to `limit` due tenants for `owner` inside `tx`: due, not leased by a live lease, not
+ * throttled by Graph. `FOR UPDATE SKIP LOCKED` makes concurrent claimers on other instances skip
+ * the rows this transaction holds instead of waiting for them or taking them too, and the lease
+ * written before commit keeps them from claiming the same rows after it. Returns the tenant ids.
+ *
+ * A sketch of the poller's claim (docs/scale-out.md): it moves into the store once the core runs
+ * over both engines.
+ */
+export async function claimDueTenants(tx: PgDb | PgTx, o: ClaimOptions): Promise<string[]> {
+  const { tenants } = schema;
+  const due = await tx
+    .select({ tenantId: tenants.tenantId })
+    .from(tenants)
+    .where(
+      and(
+        lte(tenants.nextPollAt, o.now),
+        or(isNull(tenants.leaseUntil), lte(tenants.leaseUntil, o.now)),
+        or(isNull(tenants.throttledUntil), lte(tenants.throttledUntil, o.now)),
+      ),
+    )
+    .orderBy(asc(tenants.nextPollAt), asc(tenants.tenantId))
+    .limit(o.limit)
+    .for('update', { skipLocked: true });
+  if (due.length === 0) return [];
+  const claimed = await tx
+    .update(tenants)
+    .set({ leaseOwner: o.owner, leaseUntil: new Date(o.now.getTime() + o.leaseMs) })
+    .where(
+      inArray(
+        tenants.tenantId,
+        due.map((row) => row.tenantId),
+      ),
+    )
+    .returning({ tenantId: tenants.tenantId });
+  return claimed.map((row) => row.tenantId);
+}
