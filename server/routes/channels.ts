@@ -12,6 +12,7 @@ import type { Core } from '../core/index.js';
 import { CHANNEL_KINDS } from '../db/schema.js';
 import { badRequest, notFound } from '../errors.js';
 import { validate } from '../validation.js';
+import type { ChannelResponse, ChannelsResponse, CreateChannelResponse, DeliveriesResponse, TestDeliveryResponse } from '../../widgets/api/types.js';
 
 /** 1–100 printable characters. */
 const name = z
@@ -67,18 +68,18 @@ export function channelRoutes(deps: { core: Core }) {
   const { core } = deps;
   return new Hono<AppEnv>()
     .use('*', requireAdmin)
-    .get('/', (c) => c.json({ channels: core.channels.list(c.var.principal.orgId) }))
+    .get('/', (c) => c.json({ channels: core.channels.list(c.var.principal.orgId) } satisfies ChannelsResponse))
     .post('/', validate('json', createBody), async (c) => {
       const created = await core.channels.create(c.var.principal.orgId, c.req.valid('json')).catch((err: unknown) => {
         if (err instanceof ChannelInputError) throw badRequest(err.message);
         throw err;
       });
-      return c.json(created, 201);
+      return c.json(created satisfies CreateChannelResponse, 201);
     })
     .patch('/:id', validate('param', channelParam), validate('json', patchBody), (c) => {
       const channel = refusal(() => core.channels.update(c.var.principal.orgId, c.req.valid('param').id, c.req.valid('json')));
       if (!channel) throw notFound(NO_SUCH_CHANNEL);
-      return c.json({ channel });
+      return c.json({ channel } satisfies ChannelResponse);
     })
     .delete('/:id', validate('param', channelParam), (c) => {
       if (!core.channels.delete(c.var.principal.orgId, c.req.valid('param').id)) throw notFound(NO_SUCH_CHANNEL);
@@ -87,11 +88,11 @@ export function channelRoutes(deps: { core: Core }) {
     .post('/:id/test', validate('param', channelParam), async (c) => {
       const delivery = await core.channels.test(c.var.principal.orgId, c.req.valid('param').id);
       if (!delivery) throw notFound(NO_SUCH_CHANNEL);
-      return c.json({ delivery });
+      return c.json({ delivery } satisfies TestDeliveryResponse);
     })
     .get('/:id/deliveries', validate('param', channelParam), validate('query', deliveriesQuery), (c) => {
       const deliveries = core.channels.deliveries(c.var.principal.orgId, c.req.valid('param').id, c.req.valid('query').limit);
       if (!deliveries) throw notFound(NO_SUCH_CHANNEL);
-      return c.json({ deliveries });
+      return c.json({ deliveries } satisfies DeliveriesResponse);
     });
 }

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { SecretBox } from '../crypto.js';
 import type { Db } from '../db/index.js';
 import { channels, deliveries, events, type ChannelKind, type DeliveryStatus } from '../db/schema.js';
-import type { ChangeEvent } from '../../widgets/api/types.js';
+import type { ChangeEvent, Channel, Delivery } from '../../widgets/api/types.js';
 import { getEvent, parseFilters, withLabel, type ChannelFilters } from './events.js';
 import { bestAuthorizations } from './tenants.js';
 
@@ -20,29 +20,11 @@ export type { ChannelFilters } from './events.js';
 
 export type ChannelRow = typeof channels.$inferSelect;
 
-/** The JSON of a channel (DESIGN.md): the target masked, never the secret. */
-export interface ChannelJson {
-  id: string;
-  kind: ChannelKind;
-  name: string;
-  target: string;
-  filters: ChannelFilters;
-  enabled: boolean;
-  createdAt: string;
-  lastDeliveryAt: string | null;
-  lastError: string | null;
-}
+/** The JSON of a channel (DESIGN.md; the widgets' `Channel`): the target masked, never the secret. */
+export type ChannelJson = Channel;
 
-/** One entry of a channel's delivery log (DESIGN.md). */
-export interface DeliveryJson {
-  eventId: string;
-  type: string;
-  attempts: number;
-  status: DeliveryStatus;
-  responseStatus: number | null;
-  error: string | null;
-  lastAttemptAt: string | null;
-}
+/** One entry of a channel's delivery log (DESIGN.md; the widgets' `Delivery`). */
+export type DeliveryJson = Delivery;
 
 /** A channel with its target and secret opened, for a sender. */
 export interface OpenChannel {
@@ -67,7 +49,7 @@ export function channelJson(row: ChannelRow): ChannelJson {
     kind: row.kind,
     name: row.name,
     target: row.targetMasked,
-    filters: parseFilters(row.filters),
+    filters: parseFilters(row.filters) as Channel['filters'],
     enabled: row.enabled,
     createdAt: row.createdAt.toISOString(),
     lastDeliveryAt: row.lastDeliveryAt?.toISOString() ?? null,

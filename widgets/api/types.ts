@@ -304,6 +304,89 @@ export interface CreateAuthorizationResponse {
   authorizeUrl: string;
 }
 
+/** Notification channel kinds (DESIGN.md, "Notification channels"). */
+export const CHANNEL_KINDS = ['webhook', 'teams', 'slack', 'email'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+/** What a channel receives; an absent list means all. */
+export interface ChannelFilters {
+  /** Tenant ids (a label is accepted on input and stored as its tenant id). */
+  tenants?: string[];
+  /** Service names, compared case-insensitively. */
+  services?: string[];
+  classifications?: Array<'incident' | 'advisory'>;
+  /** Event types other than `test`. */
+  events?: string[];
+}
+
+/** `GET /api/channels` item. */
+export interface Channel {
+  id: string;
+  kind: ChannelKind;
+  name: string;
+  /** Masked: scheme, host and `/…`, or the e-mail addresses. */
+  target: string;
+  filters: ChannelFilters;
+  enabled: boolean;
+  createdAt: string;
+  lastDeliveryAt: string | null;
+  /** The last failure (cleared by a delivery), or why the channel was disabled. */
+  lastError: string | null;
+}
+
+export interface ChannelsResponse {
+  channels: Channel[];
+}
+
+/** `POST /api/channels` body. */
+export interface CreateChannelRequest {
+  kind: ChannelKind;
+  name: string;
+  /** An https URL, or a comma-separated list of e-mail addresses for `email`. */
+  target: string;
+  filters?: ChannelFilters;
+}
+
+/** `POST /api/channels` answer: a webhook's signing secret (`whsec_…`) is shown this once. */
+export interface CreateChannelResponse {
+  channel: Channel;
+  secret?: string;
+}
+
+/** `PATCH /api/channels/:id` body (at least one field). */
+export interface UpdateChannelRequest {
+  name?: string;
+  filters?: ChannelFilters;
+  enabled?: boolean;
+}
+
+/** `PATCH /api/channels/:id` answer. */
+export interface ChannelResponse {
+  channel: Channel;
+}
+
+/** `POST /api/channels/:id/test` answer. */
+export interface TestDeliveryResponse {
+  delivery: { status: 'delivered' | 'failed'; responseStatus: number | null; error: string | null };
+}
+
+/** One entry of a channel's delivery log. */
+export interface Delivery {
+  eventId: string;
+  type: EventType | string;
+  attempts: number;
+  status: 'pending' | 'delivered' | 'failed';
+  /** HTTP status, or the SMTP reply code of an e-mail. */
+  responseStatus: number | null;
+  error: string | null;
+  lastAttemptAt: string | null;
+}
+
+/** `GET /api/channels/:id/deliveries` answer, newest first. */
+export interface DeliveriesResponse {
+  deliveries: Delivery[];
+}
+
 /** The error body every failing `/api/*` call answers with. */
 export interface ErrorBody {
   error: { code: string; message: string };
