@@ -33,7 +33,7 @@ export interface EventsCore {
   positionOf(eventId: string): number | null;
   /** The newest stream position. */
   latest(): number;
-  /** Events older than the resumption window (unless a delivery waits for them) and old delivery log rows. */
+  /** Delivery log rows older than 30 days, then events older than the resumption window that no delivery row refers to. */
   prune(): { events: number; deliveries: number };
   /** True once {@link close} was called: streams end, nothing reads the database any more. */
   readonly closed: boolean;
@@ -84,7 +84,8 @@ export function createEventsCore(deps: { db: Db; tenants: TenantsCore; now: () =
     },
     prune() {
       const at = now().getTime();
-      return { events: pruneEvents(db, new Date(at - RESUME_WINDOW_MS)), deliveries: pruneDeliveries(db, new Date(at - DELIVERY_LOG_MS)) };
+      const deliveries = pruneDeliveries(db, new Date(at - DELIVERY_LOG_MS));
+      return { events: pruneEvents(db, new Date(at - RESUME_WINDOW_MS)), deliveries };
     },
   };
 }

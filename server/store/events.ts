@@ -175,18 +175,14 @@ export function withLabel(event: ChangeEvent, label: string | null): ChangeEvent
 }
 
 /**
- * Removes events older than `before` that no delivery still waits for (delivered and failed
- * deliveries keep their own log rows). Returns how many went.
+ * Removes events older than `before` that no delivery row refers to any more: a pending delivery
+ * still needs its event, and the delivery log shows each row's event type until the log row
+ * itself is pruned. Returns how many went.
  */
 export function pruneEvents(db: Db, before: Date): number {
   return db
     .delete(events)
-    .where(
-      and(
-        lt(events.occurredAt, before),
-        sql`not exists (select 1 from ${deliveries} where ${deliveries.eventId} = ${events.id} and ${deliveries.status} = 'pending')`,
-      ),
-    )
+    .where(and(lt(events.occurredAt, before), sql`not exists (select 1 from ${deliveries} where ${deliveries.eventId} = ${events.id})`))
     .run().changes;
 }
 

@@ -112,6 +112,8 @@ describe('the outbox', () => {
   });
 
   it('fans out, in the same write, one pending delivery per enabled channel of an org that sees the tenant and whose filters match', async () => {
+    // The delivery worker would start sending at once; this test looks at what the sync wrote.
+    await stack.server.notifier.stop();
     const key = stack.key('acme');
     await authorized(key);
     const db = stack.server.database.db;
@@ -130,6 +132,36 @@ describe('the outbox', () => {
     const rows = db.select().from(deliveries).where(eq(deliveries.eventId, event!.id)).all();
     expect(rows.map((r) => r.channelId).sort()).toEqual(['all', 'exchange-incidents']);
     expect(rows.every((r) => r.status === 'pending' && r.attempts === 0)).toBe(true);
+  });
+});
+
+describe('pruning', () => {
+  it('drops events after 24 hours unless a delivery row still refers to them, and delivery log rows after 30 days', async () => {
+    await stack.server.notifier.stop();
+    await authorized(stack.key('acme'));
+    const db = stack.server.database.db;
+    const org = stack.server.core.keys.org('acme');
+    const draft = (subject: string): EventDraft => ({
+      type: 'issue.created',
+      tenantId: contoso(),
+      identity: [subject],
+      payload: { type: 'issue.created', occurredAt: stack.now().toISOString(), tenant: { tenantId: contoso(), displayName: null, label: null } },
+    });
+    const [alone] = db.transaction((tx) => recordEventsIn(tx, [draft('alone')], stack.now()));
+    db.insert(channels).values({ id: 'ch', orgId: org.id, kind: 'webhook', name: 'ch', target: 'sealed', targetMasked: 'https://example.com/…', updatedAt: new Date() }).run();
+    const [delivered] = db.transaction((tx) => recordEventsIn(tx, [draft('delivered')], stack.now()));
+    const ids = () => storedEvents().map((e) => e.id);
+
+    stack.advance(25 * 3600_000);
+    expect(stack.server.core.events.prune()).toEqual({ events: 1, deliveries: 0 });
+    expect(ids()).toEqual([delivered]);
+    expect(ids()).not.toContain(alone);
+    db.update(deliveries).set({ status: 'delivered' }).run();
+    expect(stack.server.core.events.prune()).toEqual({ events: 0, deliveries: 0 });
+
+    stack.advance(30 * 24 * 3600_000);
+    expect(stack.server.core.events.prune()).toEqual({ events: 1, deliveries: 1 });
+    expect(ids()).toEqual([]);
   });
 });
 
