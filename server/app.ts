@@ -189,9 +189,9 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
-  app.get('/healthz', (c) => {
+  app.get('/healthz', async (c) => {
     try {
-      core.ping();
+      await core.ping();
       return c.json({ ok: true });
     } catch (err) {
       log('healthz: the database does not answer', err);

@@ -31,7 +31,7 @@ export function apiKeyAuth(keys: Pick<KeysCore, 'authenticate'>) {
     if (!header) return challenge(c, 'A valid API key is required: send "Authorization: Bearer <key>".');
     const match = BEARER.exec(header);
     if (!match) return challenge(c, 'The Authorization header must be "Bearer <key>".', 'invalid_token');
-    const principal = keys.authenticate(match[1]);
+    const principal = await keys.authenticate(match[1]);
     if (!principal) return challenge(c, 'This API key is not valid or has been revoked.', 'invalid_token');
     c.set('principal', principal);
     await next();

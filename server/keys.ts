@@ -14,6 +14,7 @@ import { openDatabase } from './db/index.js';
 import { isStorageUnavailable } from './errors.js';
 import { ROLES, type Role } from './db/schema.js';
 import { createKeysCore, type KeysCore } from './core/keys.js';
+import { createSqliteStore } from './store/index.js';
 import { AmbiguousKeyError } from './store/keys.js';
 
 export const USAGE = `Usage:
@@ -39,7 +40,7 @@ function table(rows: string[][]): string[] {
 }
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
-export function runKeysCli(argv: string[], io: Io): number {
+export async function runKeysCli(argv: string[], io: Io): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -79,7 +80,7 @@ export function runKeysCli(argv: string[], io: Io): number {
     // Listing only reads: it works on a database whose disk is full or read-only.
     const database = openDatabase(config.databasePath, { readonly: command === 'list' });
     try {
-      return run(createKeysCore({ db: database.db, now: () => new Date() }), io);
+      return await run(createKeysCore({ store: createSqliteStore(database.db), now: () => new Date() }), io);
     } finally {
       database.close();
     }
@@ -97,7 +98,7 @@ export function runKeysCli(argv: string[], io: Io): number {
   }
 }
 
-type Command = (keys: KeysCore, io: Io) => number;
+type Command = (keys: KeysCore, io: Io) => Promise<number>;
 
 function plan(
   command: string | undefined,
@@ -115,8 +116,8 @@ function plan(
       }
       const role = values.role as Role;
       const userName = values.user?.trim() || null;
-      return (keys, io) => {
-        const created = keys.create({ orgName, role, userName });
+      return async (keys, io) => {
+        const created = await keys.create({ orgName, role, userName });
         io.out(`Created ${role === 'admin' ? 'an' : 'a'} ${role} API key for org "${orgName}"${userName ? ` (user ${userName})` : ''}.`);
         io.out(`id ${created.id}, prefix ${created.prefix}`);
         io.out('The key is shown only this once; only its hash is stored. Send it as "Authorization: Bearer <key>".');
@@ -127,8 +128,8 @@ function plan(
     case 'list': {
       if (rest.length) throw new UsageError(`Unexpected argument: ${rest[0]}`);
       if (values.role !== undefined || values.user !== undefined) throw new UsageError('list takes only --org.');
-      return (core, io) => {
-        const keys = core.list(values.org);
+      return async (core, io) => {
+        const keys = await core.list(values.org);
         if (keys.length === 0) {
           io.out(values.org ? `No API keys for org "${values.org}".` : 'No API keys.');
           return 0;
@@ -147,9 +148,9 @@ function plan(
         throw new UsageError('revoke takes no options.');
       }
       const ref = rest[0].trim();
-      return (keys, io) => {
+      return async (keys, io) => {
         try {
-          const key = keys.revoke(ref);
+          const key = await keys.revoke(ref);
           if (!key) {
             io.err(`No API key has the id or prefix ${ref}.`);
             return 1;
@@ -173,7 +174,7 @@ function plan(
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  process.exitCode = runKeysCli(process.argv.slice(2), {
+  process.exitCode = await runKeysCli(process.argv.slice(2), {
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
     env: process.env,

@@ -40,7 +40,7 @@ async function main() {
       redirectUris: [`${running.config.publicUrl}/oauth/callback`],
       displayName: 'O365 Health (simulator)',
     });
-    const demo = issueDemoKey(running.core, simulatorModeFiles(running.config.databasePath).demoKey);
+    const demo = await issueDemoKey(running.core, simulatorModeFiles(running.config.databasePath).demoKey);
     demoKey = demo.key;
     try {
       await preauthorizeDemoTenant({ core: running.core, orgId: demo.orgId, serverUrl: running.url, apiKey: demo.key, simulator, log: console.log });

@@ -36,7 +36,7 @@ const classificationLabel = (value: string) => {
   return lower === 'incident' || lower === 'advisory' ? lower : 'other';
 };
 
-export function createMetrics(read: () => MetricsRows): Metrics {
+export function createMetrics(read: () => Promise<MetricsRows>): Metrics {
   const registry = new Registry();
   const registers = [registry];
   const serviceStatus = new Gauge({
@@ -83,7 +83,7 @@ export function createMetrics(read: () => MetricsRows): Metrics {
     syncFinished: (seconds) => syncDuration.observe(seconds),
     notification: (kind, status) => notifications.inc({ kind, status }),
     async scrape() {
-      const rows = read();
+      const rows = await read();
       serviceStatus.reset();
       activeIssues.reset();
       lastSync.reset();

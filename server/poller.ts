@@ -186,7 +186,7 @@ export class Poller {
    */
   async runCycle(): Promise<SyncOutcome[]> {
     if (this.#stopped) return [];
-    const due = this.#o.sync.due(this.#o.now());
+    const due = await this.#o.sync.due(this.#o.now());
     // A tenant still syncing (a first sync, or a slow one from an earlier tick) is joined, not
     // started twice; the schedule itself never waits for it (the cron tick does not await this).
     const outcomes = await Promise.all(
@@ -228,13 +228,16 @@ export class Poller {
     if (!this.#job || this.#stopped) return;
     if (this.#wake) clearTimeout(this.#wake);
     this.#wake = null;
-    let earliest: Date | null;
-    try {
-      earliest = this.#o.sync.earliestDue();
-    } catch {
-      return; // the database is closing or unreadable; the next tick tries again
-    }
-    if (!earliest) return;
+    void this.#o.sync.earliestDue().then(
+      (earliest) => this.#wakeAt(earliest),
+      () => {}, // the database is closing or unreadable; the next tick tries again
+    );
+  }
+
+  #wakeAt(earliest: Date | null): void {
+    if (!earliest || !this.#job || this.#stopped) return;
+    // A later call replaced the timer while the store answered: the newest read wins.
+    if (this.#wake) clearTimeout(this.#wake);
     const now = this.#o.now();
     const tick = this.#job.nextRun(now);
     if (tick && earliest.getTime() >= tick.getTime()) return;
@@ -259,9 +262,9 @@ export class Poller {
 
   async #syncOnce(tenantId: string): Promise<SyncOutcome> {
     const { sync, identity } = this.#o;
-    const tenant = sync.tenant(tenantId);
+    const tenant = await sync.tenant(tenantId);
     if (!tenant) return { status: 'no-authorization', tenantId };
-    for (const auth of sync.candidates(tenantId)) {
+    for (const auth of await sync.candidates(tenantId)) {
       if (this.#stopped) break;
       const store = sync.tokenStore(auth.id);
       const client = new GraphClient({
@@ -284,7 +287,7 @@ export class Poller {
         const issues = mergeIssues(overview.issues, changed);
         // Nothing is written when the authorization was deleted while Graph answered (and with
         // the last one the tenant purged): the core checks it inside the write's transaction.
-        const written = sync.apply({
+        const written = await sync.apply({
           tenantId,
           authorizationId: auth.id,
           snapshot: {
@@ -305,18 +308,18 @@ export class Poller {
             err instanceof TokenError
               ? err.message
               : `Microsoft Graph refused access (${err.status}${err.code ? ` ${err.code}` : ''}); the consent may have been removed in Microsoft Entra. Authorize again.`;
-          sync.requireReauthorization(auth.id, reason);
+          await sync.requireReauthorization(auth.id, reason);
           this.#o.log(`tenant ${tenantId}: authorization ${auth.id} needs re-authorization: ${reason}`);
           continue;
         }
-        if (err instanceof GraphThrottledError) return this.#recordThrottle(tenantId, err);
-        return this.#recordFailure(tenantId, tenant.consecutiveFailures, (err as Error).message);
+        if (err instanceof GraphThrottledError) return await this.#recordThrottle(tenantId, err);
+        return await this.#recordFailure(tenantId, tenant.consecutiveFailures, (err as Error).message);
       }
     }
     if (this.#stopped) return { status: 'failed', tenantId, error: 'stopped' };
-    if (!sync.tenant(tenantId)) return { status: 'no-authorization', tenantId };
+    if (!(await sync.tenant(tenantId))) return { status: 'no-authorization', tenantId };
     const reason = 'No active authorization can read this tenant; an administrator must authorize it again.';
-    sync.recordAttempt(tenantId, { lastError: reason, nextPollAt: this.nextRun(this.#o.now()) });
+    await sync.recordAttempt(tenantId, { lastError: reason, nextPollAt: this.nextRun(this.#o.now()) });
     return { status: 'no-authorization', tenantId };
   }
 
@@ -350,23 +353,23 @@ export class Poller {
   }
 
   /** Graph asked this tenant to wait: it becomes due then (capped), and nobody else waits. */
-  #recordThrottle(tenantId: string, err: GraphThrottledError): SyncOutcome {
+  async #recordThrottle(tenantId: string, err: GraphThrottledError): Promise<SyncOutcome> {
     const now = this.#o.now();
     const waitMs = Math.min(err.retryAfterMs, this.#o.maxRetryAfterMs);
     const next = new Date(now.getTime() + waitMs);
     const message = `Microsoft Graph is throttling this tenant (${err.status}) and asked to wait ${Math.ceil(err.retryAfterMs / 1000)} s; the next attempt is at ${next.toISOString()}.`;
-    this.#o.sync.recordAttempt(tenantId, { lastError: message, nextPollAt: next });
+    await this.#o.sync.recordAttempt(tenantId, { lastError: message, nextPollAt: next });
     this.#o.log(`tenant ${tenantId}: throttled by Graph, next try ${next.toISOString()}`);
     return { status: 'throttled', tenantId, error: message, nextAttemptAt: next };
   }
 
-  #recordFailure(tenantId: string, failuresBefore: number, message: string): SyncOutcome {
+  async #recordFailure(tenantId: string, failuresBefore: number, message: string): Promise<SyncOutcome> {
     const now = this.#o.now();
     const failures = failuresBefore + 1;
     // Exponential backoff with jitter, never earlier than the next scheduled tick.
     const backoff = failureBackoffMs(failures, this.#o.maxBackoffMs, this.#o.random);
     const next = new Date(Math.max(this.nextRun(now).getTime(), now.getTime() + backoff));
-    this.#o.sync.recordAttempt(tenantId, { lastError: message, nextPollAt: next, consecutiveFailures: failures });
+    await this.#o.sync.recordAttempt(tenantId, { lastError: message, nextPollAt: next, consecutiveFailures: failures });
     this.#o.log(`tenant ${tenantId}: sync failed (${failures} in a row), next try ${next.toISOString()}: ${message}`);
     return { status: 'failed', tenantId, error: message, nextAttemptAt: next };
   }

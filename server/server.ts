@@ -118,33 +118,39 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   core.onTenantActivated((tenantId) => void poller.syncNow(tenantId));
   const app = createApp({ config, core, log, demoKey: options.demoKey, stream: options.stream });
   const hotPath = createApiHotPath({ config, core, log });
-  // The health hot path answers before Hono when it can (one synchronous call, which
-  // @hono/node-server writes at once); everything else, and every miss, is the app's. The Node
+  // The health hot path answers before Hono when it can (one synchronous call from memory, which
+  // @hono/node-server writes at once; a read not in memory yet is a promise of the same answer);
+  // everything else, and whatever the hot path leaves, is the app's. The Node
   // bindings travel as Hono's env.
-  handler = (req, env) => hotPath((env as { incoming: IncomingMessage }).incoming) ?? app.fetch(req, env);
-  core.prune();
+  handler = (req, env) => {
+    const hit = hotPath((env as { incoming: IncomingMessage }).incoming);
+    if (hit === null) return app.fetch(req, env);
+    if (hit instanceof Response) return hit;
+    return hit.then((answer) => answer ?? app.fetch(req, env));
+  };
+  await core.prune();
   // Issues and Message center posts Microsoft no longer lists are kept RETENTION_DAYS after
   // their last change, then go.
-  const pruneRetained = () => {
-    const removed = core.history.pruneRetained(config.retentionDays);
+  const pruneRetained = async () => {
+    const removed = await core.history.pruneRetained(config.retentionDays);
     if (removed) log(`retention: removed ${removed} issue(s) older than ${config.retentionDays} days that Microsoft no longer lists`);
-    const posts = core.messages.pruneRetained(config.retentionDays);
+    const posts = await core.messages.pruneRetained(config.retentionDays);
     if (posts) log(`retention: removed ${posts} Message center post(s) older than ${config.retentionDays} days that Microsoft no longer lists`);
   };
   // Change events are kept 24 hours for stream resumption (longer while a delivery waits for
   // them); the delivery log 30 days.
-  const pruneEvents = () => {
-    const removed = core.events.prune();
+  const pruneEvents = async () => {
+    const removed = await core.events.prune();
     if (removed.events || removed.deliveries) log(`retention: removed ${removed.events} change event(s) and ${removed.deliveries} delivery log row(s)`);
   };
-  pruneRetained();
-  pruneEvents();
+  await pruneRetained();
+  await pruneEvents();
   const retentionJob = new Cron(
     RETENTION_PRUNE_CRON,
     { name: 'o365-health-retention-prune', protect: true, catch: (err) => log(`retention prune failed: ${(err as Error).message}`) },
-    () => {
-      pruneRetained();
-      pruneEvents();
+    async () => {
+      await pruneRetained();
+      await pruneEvents();
     },
   );
   if (options.polling !== false) poller.start();
@@ -173,7 +179,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
         await Promise.all([stopped, notifier.stop()]);
-        core.keys.flush();
+        await core.keys.flush();
         database.close();
         lock?.release();
         (log as Partial<LineLogger>).flush?.();

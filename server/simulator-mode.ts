@@ -53,15 +53,15 @@ export function simulatorModeFiles(databasePath: string): { simulatorState: stri
  * it still authenticates for the demo org (so an open demo page survives a restart); otherwise the
  * previous demo-page keys are revoked, a fresh one is created and written there (mode 0600).
  */
-export function issueDemoKey(core: Pick<Core, 'keys'>, keyFile?: string): { key: string; orgId: string } {
-  const org = core.keys.org(DEMO_ORG);
+export async function issueDemoKey(core: Pick<Core, 'keys'>, keyFile?: string): Promise<{ key: string; orgId: string }> {
+  const org = await core.keys.org(DEMO_ORG);
   if (keyFile && existsSync(keyFile)) {
     const kept = readFileSync(keyFile, 'utf8').trim();
-    const principal = core.keys.authenticate(kept);
+    const principal = await core.keys.authenticate(kept);
     if (principal && principal.orgId === org.id && principal.userName === DEMO_KEY_USER && principal.role === 'admin') return { key: kept, orgId: org.id };
   }
-  core.keys.revokeUserKeys(org.id, DEMO_KEY_USER);
-  const { key } = core.keys.create({ orgName: DEMO_ORG, role: 'admin', userName: DEMO_KEY_USER });
+  await core.keys.revokeUserKeys(org.id, DEMO_KEY_USER);
+  const { key } = await core.keys.create({ orgName: DEMO_ORG, role: 'admin', userName: DEMO_KEY_USER });
   if (keyFile) writeFileSync(keyFile, key + '\n', { mode: 0o600 });
   return { key, orgId: org.id };
 }
@@ -71,7 +71,7 @@ export function issueDemoKey(core: Pick<Core, 'keys'>, keyFile?: string): { key:
  * simulator's consent pages, unless the demo org already holds an authorization.
  */
 export async function preauthorizeDemoTenant(p: { core: Pick<Core, 'authorizations'>; orgId: string; serverUrl: string; apiKey: string; simulator: RunningSimulator; log: Log }): Promise<string | null> {
-  if (p.core.authorizations.list(p.orgId).length > 0) return null;
+  if ((await p.core.authorizations.list(p.orgId)).length > 0) return null;
   const tenant = p.simulator.tenants[0]!;
   const res = await fetch(`${p.serverUrl}/api/authorizations`, {
     method: 'POST',

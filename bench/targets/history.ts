@@ -203,7 +203,7 @@ export async function runHistoryBench(o: HistoryBenchOptions): Promise<HistoryBe
       const coreTimes: number[] = [];
       for (let i = 0; i < o.calls; i++) {
         const t0 = performance.now();
-        core.history.history(TENANT, { days: Number(params.get('days')), timeZone: params.get('timeZone') ?? 'UTC' });
+        await core.history.history(TENANT, { days: Number(params.get('days')), timeZone: params.get('timeZone') ?? 'UTC' });
         coreTimes.push(performance.now() - t0);
       }
       coreTimes.sort((a, b) => a - b);

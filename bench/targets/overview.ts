@@ -126,13 +126,13 @@ export async function runOverviewBench(o: OverviewBenchOptions): Promise<Overvie
     const snapshot = { services: SERVICE_NAMES.map((name, k) => ({ id: `svc${k}`, name, status: 'serviceOperational' })), issues: [], fullIssueSync: false };
     for (let i = 0; i < o.calls; i++) {
       const t = i % o.tenants;
-      core.sync.apply({ tenantId: tenantId(t), authorizationId: `auth-${t}`, snapshot, nextPollAt: new Date(now + 300_000) });
+      await core.sync.apply({ tenantId: tenantId(t), authorizationId: `auth-${t}`, snapshot, nextPollAt: new Date(now + 300_000) });
       afterSync.push((await request()).ms);
     }
     const computeOnly: number[] = [];
     for (let i = 0; i < o.calls; i++) {
       const t0 = performance.now();
-      core.overview.get(org.id);
+      await core.overview.get(org.id);
       computeOnly.push(performance.now() - t0);
     }
     return {

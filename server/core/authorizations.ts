@@ -13,22 +13,10 @@
  * what to show. Routes only validate input and turn these results into HTTP.
  */
 import { randomToken, type SecretBox } from '../crypto.js';
-import type { Db } from '../db/index.js';
 import type { AuthorizationApi } from '../db/schema.js';
 import { describeAuthorizeError, TokenError, type IdentityClient } from '../microsoft/identity.js';
-import {
-  activateAuthorization,
-  authorizationsJson,
-  beginAuthorization,
-  consumeOAuthRequest,
-  deleteAuthorization,
-  discardPendingAuthorization,
-  getAuthorization,
-  listAuthorizations,
-  setAuthorizationStatus,
-  tokenCacheStore,
-  type AuthorizationJson,
-} from '../store/authorizations.js';
+import type { AuthorizationJson } from '../store/authorizations.js';
+import type { Store } from '../store/index.js';
 import type { Principal } from '../store/keys.js';
 import type { AuthorizationMessage } from '../../widgets/api/types.js';
 
@@ -66,10 +54,10 @@ export interface AuthorizationsCore {
   begin(principal: Principal, p: { label: string; api: AuthorizationApi; returnTo: string | null; origin: string | null }): Promise<{ authorization: AuthorizationJson; authorizeUrl: string }>;
   /** Completes (or records the failure of) a consent from Microsoft's redirect. */
   complete(query: CallbackQuery): Promise<Completion>;
-  list(orgId: string): AuthorizationJson[];
-  get(orgId: string, id: string): AuthorizationJson | null;
+  list(orgId: string): Promise<AuthorizationJson[]>;
+  get(orgId: string, id: string): Promise<AuthorizationJson | null>;
   /** Deletes; with the last authorization of a tenant its data goes too. Null when not the org's. */
-  delete(orgId: string, id: string): { purgedTenant: string | null } | null;
+  delete(orgId: string, id: string): Promise<{ purgedTenant: string | null } | null>;
 }
 
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -90,7 +78,7 @@ export function isAllowedReturnTo(url: string, allowedOrigins: readonly string[]
 }
 
 export interface AuthorizationsDeps {
-  db: Db;
+  store: Store;
   box: SecretBox;
   identity: IdentityClient;
   config: { allowedOrigins: readonly string[]; publicUrl: string };
@@ -101,9 +89,9 @@ export interface AuthorizationsDeps {
 }
 
 export function createAuthorizationsCore(deps: AuthorizationsDeps): AuthorizationsCore {
-  const { db, box, identity, config, now, log } = deps;
+  const { store, box, identity, config, now, log } = deps;
   const ownOrigin = new URL(config.publicUrl).origin;
-  const list = (orgId: string) => authorizationsJson(db, listAuthorizations(db, orgId, now()));
+  const list = async (orgId: string) => store.authorizationsJson(await store.listAuthorizations(orgId, now()));
 
   return {
     async begin(principal, p) {
@@ -116,7 +104,7 @@ export function createAuthorizationsCore(deps: AuthorizationsDeps): Authorizatio
         throw new RangeError('returnTo must be an http(s) URL on an allowed origin');
       }
       const authorizeUrl = await identity.authorizeUrl({ state, nonce, codeChallenge: pkce.challenge, domainHint: domainHintFromLabel(p.label) });
-      const row = beginAuthorization(db, box, {
+      const row = await store.beginAuthorization(box, {
         orgId: principal.orgId,
         createdBy: principal.userName ?? `API key ${principal.keyId.slice(0, 8)}`,
         label: p.label,
@@ -128,7 +116,7 @@ export function createAuthorizationsCore(deps: AuthorizationsDeps): Authorizatio
         openerOrigin,
         now: now(),
       });
-      return { authorization: authorizationsJson(db, [row])[0]!, authorizeUrl };
+      return { authorization: (await store.authorizationsJson([row]))[0]!, authorizeUrl };
     },
 
     async complete(q) {
@@ -136,7 +124,7 @@ export function createAuthorizationsCore(deps: AuthorizationsDeps): Authorizatio
       if (!state || state.length > 200) {
         return { kind: 'invalid', title: 'This sign-in response is not valid', text: 'It carries no authorization request. Start again from the settings page.' };
       }
-      const request = consumeOAuthRequest(db, box, state, now());
+      const request = await store.consumeOAuthRequest(box, state, now());
       if (request.status === 'unknown') {
         return { kind: 'invalid', title: 'This sign-in response is not valid', text: 'It does not belong to an authorization started here. Start again from the settings page.' };
       }
@@ -153,27 +141,27 @@ export function createAuthorizationsCore(deps: AuthorizationsDeps): Authorizatio
           request.status === 'used'
             ? 'This sign-in response was already used. Start the authorization again.'
             : 'The authorization request expired (it is valid for 10 minutes). Start it again.';
-        const auth = getAuthorization(db, request.authorizationId);
-        if (auth?.status === 'pending') setAuthorizationStatus(db, auth.id, 'failed', why, now());
+        const auth = await store.getAuthorization(request.authorizationId);
+        if (auth?.status === 'pending') await store.setAuthorizationStatus(auth.id, 'failed', why, now());
         return finish('failed', why, 400);
       }
       if (q.error) {
         const reason = describeAuthorizeError(q.error.slice(0, 100), (q.error_description ?? '').slice(0, 1000));
         // A cancelled or declined consent adds nothing: the pending row goes. Other errors stay
         // listed as failed with the reason, so an admin can see what to fix.
-        if (q.error === 'access_denied') discardPendingAuthorization(db, request.authorizationId);
-        else setAuthorizationStatus(db, request.authorizationId, 'failed', reason, now());
+        if (q.error === 'access_denied') await store.discardPendingAuthorization(request.authorizationId);
+        else await store.setAuthorizationStatus(request.authorizationId, 'failed', reason, now());
         return finish('failed', reason);
       }
       if (!q.code || q.code.length > 4000) {
         const reason = 'Microsoft returned no authorization code.';
-        setAuthorizationStatus(db, request.authorizationId, 'failed', reason, now());
+        await store.setAuthorizationStatus(request.authorizationId, 'failed', reason, now());
         return finish('failed', reason, 400);
       }
       try {
-        const store = tokenCacheStore(db, box, request.authorizationId, now);
-        const redeemed = await identity.redeemCode({ code: q.code, codeVerifier: request.codeVerifier, nonce: request.nonce, state }, store);
-        activateAuthorization(db, request.authorizationId, {
+        const cache = store.tokenCache(box, request.authorizationId, now);
+        const redeemed = await identity.redeemCode({ code: q.code, codeVerifier: request.codeVerifier, nonce: request.nonce, state }, cache);
+        await store.activateAuthorization(request.authorizationId, {
           tenantId: redeemed.tenantId,
           homeAccountId: redeemed.homeAccountId,
           consentedBy: redeemed.username,
@@ -185,15 +173,15 @@ export function createAuthorizationsCore(deps: AuthorizationsDeps): Authorizatio
       } catch (err) {
         const reason = err instanceof TokenError ? err.message : 'The authorization could not be completed; try again.';
         if (!(err instanceof TokenError)) log(`authorization ${request.authorizationId}: callback failed: ${(err as Error).stack ?? err}`);
-        setAuthorizationStatus(db, request.authorizationId, 'failed', reason, now());
+        await store.setAuthorizationStatus(request.authorizationId, 'failed', reason, now());
         return finish('failed', reason);
       }
     },
 
     list,
-    get: (orgId, id) => list(orgId).find((a) => a.id === id) ?? null,
-    delete(orgId, id) {
-      const result = deleteAuthorization(db, orgId, id);
+    get: async (orgId, id) => (await list(orgId)).find((a) => a.id === id) ?? null,
+    async delete(orgId, id) {
+      const result = await store.deleteAuthorization(orgId, id);
       if (result?.purgedTenant) log(`tenant ${result.purgedTenant}: last authorization deleted; polling stopped and data purged`);
       return result;
     },

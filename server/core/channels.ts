@@ -13,33 +13,21 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { randomToken, type SecretBox } from '../crypto.js';
-import type { Db } from '../db/index.js';
 import { EVENT_TYPES, type ChannelKind } from '../db/schema.js';
 import type { Metrics } from '../metrics.js';
 import { sendEvent, type SendContext, type SendOutcome } from '../notify/senders.js';
 import { resolveTarget, TargetRefusedError, type Resolve } from '../notify/ssrf.js';
 import {
-  channelById,
   channelJson,
-  claimDueDeliveries,
-  deleteChannel,
-  deliveryEvent,
-  finishAttempt,
-  getChannel,
-  insertChannel,
-  listChannels,
-  listDeliveries,
-  nextDeliveryDueAt,
   openChannel,
-  recordTestDelivery,
   TEST_EVENT_PREFIX,
-  updateChannel,
   type ChannelFilters,
   type ChannelJson,
   type ClaimedDelivery,
   type DeliveryJson,
 } from '../store/channels.js';
-import { bestAuthorizations, resolveVisibleTenant } from '../store/tenants.js';
+import type { Store } from '../store/index.js';
+import { bestOf, resolveAmong } from '../store/tenants.js';
 import type { ChangeEvent } from '../../widgets/api/types.js';
 
 export type { ChannelFilters, ChannelJson, ClaimedDelivery, DeliveryJson } from '../store/channels.js';
@@ -85,26 +73,26 @@ export interface TestDelivery {
 }
 
 export interface ChannelsCore {
-  list(orgId: string): ChannelJson[];
+  list(orgId: string): Promise<ChannelJson[]>;
   /** @throws ChannelInputError when the target or the filters cannot be used. */
   create(orgId: string, input: ChannelInput): Promise<{ channel: ChannelJson; secret?: string }>;
   /** null when the org has no such channel. @throws ChannelInputError for filters naming unknown tenants. */
-  update(orgId: string, id: string, patch: { name?: string; filters?: ChannelFilters; enabled?: boolean }): ChannelJson | null;
-  delete(orgId: string, id: string): boolean;
+  update(orgId: string, id: string, patch: { name?: string; filters?: ChannelFilters; enabled?: boolean }): Promise<ChannelJson | null>;
+  delete(orgId: string, id: string): Promise<boolean>;
   /** Sends a `test` event now; null when the org has no such channel. */
   test(orgId: string, id: string): Promise<TestDelivery | null>;
   /** The channel's delivery log, newest first; null when the org has no such channel. */
-  deliveries(orgId: string, id: string, limit: number): DeliveryJson[] | null;
+  deliveries(orgId: string, id: string, limit: number): Promise<DeliveryJson[] | null>;
   /** Leases due deliveries to `owner` (the worker). */
-  claim(owner: string, limit: number, leaseMs: number): ClaimedDelivery[];
+  claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
   /** Makes one attempt at a claimed delivery and records how it went. */
   deliver(claimed: ClaimedDelivery, owner: string): Promise<void>;
   /** When the next pending delivery is due. */
-  nextDueAt(): Date | null;
+  nextDueAt(): Promise<Date | null>;
 }
 
 export interface ChannelsDeps {
-  db: Db;
+  store: Store;
   box: SecretBox;
   config: Pick<Config, 'publicUrl'> & Partial<Pick<Config, 'allowPrivateTargets' | 'smtpUrl' | 'smtpFrom'>>;
   now: () => Date;
@@ -135,7 +123,7 @@ export function newSigningSecret(): string {
 }
 
 export function createChannelsCore(deps: ChannelsDeps): ChannelsCore {
-  const { db, box, now, metrics } = deps;
+  const { store, box, now, metrics } = deps;
   const log = deps.log ?? (() => {});
   const allowPrivateTargets = deps.config.allowPrivateTargets ?? false;
   const smtp = deps.config.smtpUrl && deps.config.smtpFrom ? { url: deps.config.smtpUrl, from: deps.config.smtpFrom } : null;
@@ -148,11 +136,12 @@ export function createChannelsCore(deps: ChannelsDeps): ChannelsCore {
   });
 
   /** Tenant references (ids or labels) as the tenant ids the org sees; unknown ones are refused. */
-  function tenantFilter(orgId: string, filters: ChannelFilters | undefined): ChannelFilters {
+  async function tenantFilter(orgId: string, filters: ChannelFilters | undefined): Promise<ChannelFilters> {
     if (!filters?.tenants) return filters ?? {};
     const ids: string[] = [];
+    const refs = await store.orgAuthorizationRefs(orgId);
     for (const ref of filters.tenants) {
-      const tenant = resolveVisibleTenant(db, orgId, ref);
+      const tenant = resolveAmong(refs, ref);
       if (!tenant) throw new ChannelInputError(`filters.tenants: ${JSON.stringify(ref)} is not a tenant this organisation can see.`);
       if (!ids.includes(tenant.tenantId)) ids.push(tenant.tenantId);
     }
@@ -176,60 +165,60 @@ export function createChannelsCore(deps: ChannelsDeps): ChannelsCore {
   }
 
   function ownChannel(orgId: string, id: string) {
-    return getChannel(db, orgId, id);
+    return store.getChannel(orgId, id);
   }
 
   /** Records an attempt's outcome; a lost lease means another worker has the row now. */
-  function record(claimed: ClaimedDelivery, owner: string, kind: ChannelKind, orgId: string, outcome: SendOutcome): void {
+  async function record(claimed: ClaimedDelivery, owner: string, kind: ChannelKind, orgId: string, outcome: SendOutcome): Promise<void> {
     const at = now();
     const attempt = claimed.attempts + 1;
     const base = { channelId: claimed.channelId, eventId: claimed.eventId, owner, responseStatus: outcome.responseStatus, now: at };
     if (outcome.result === 'delivered') {
-      if (finishAttempt(db, { ...base, status: 'delivered', error: null })) metrics.notification(kind, 'delivered');
+      if (await store.finishAttempt({ ...base, status: 'delivered', error: null })) metrics.notification(kind, 'delivered');
       return;
     }
     if (outcome.result === 'retry' && attempt < MAX_ATTEMPTS) {
       const nextAttemptAt = new Date(at.getTime() + retryDelayMs(attempt, outcome.retryAfterMs));
-      if (finishAttempt(db, { ...base, status: 'pending', nextAttemptAt, error: outcome.error })) metrics.notification(kind, 'retry');
+      if (await store.finishAttempt({ ...base, status: 'pending', nextAttemptAt, error: outcome.error })) metrics.notification(kind, 'retry');
       return;
     }
     const error = outcome.result === 'retry' ? `${outcome.error} (gave up after ${MAX_ATTEMPTS} attempts)` : outcome.error;
-    if (!finishAttempt(db, { ...base, status: 'failed', error })) return;
+    if (!await store.finishAttempt({ ...base, status: 'failed', error })) return;
     metrics.notification(kind, 'failed');
     if (outcome.result === 'gone') {
       const reason = `Disabled: the target answered 410 Gone (${at.toISOString()}).`;
       // The channel shows why it stopped; what it still owed fails with the same reason.
-      updateChannel(db, orgId, claimed.channelId, { enabled: false, now: at, reason, lastError: reason });
+      await store.updateChannel(orgId, claimed.channelId, { enabled: false, now: at, reason, lastError: reason });
       log(`notifications: channel ${claimed.channelId} disabled, its target answered 410 Gone`);
     }
   }
 
   return {
-    list: (orgId) => listChannels(db, orgId).map(channelJson),
+    list: async (orgId) => (await store.listChannels(orgId)).map(channelJson),
 
     async create(orgId, input) {
-      const filters = tenantFilter(orgId, input.filters);
+      const filters = await tenantFilter(orgId, input.filters);
       const { target, masked } = await checkTarget(input.kind, input.target);
       const secret = input.kind === 'webhook' ? newSigningSecret() : null;
-      const row = insertChannel(db, box, { orgId, kind: input.kind, name: input.name, target, targetMasked: masked, secret, filters, now: now() });
+      const row = await store.insertChannel(box, { orgId, kind: input.kind, name: input.name, target, targetMasked: masked, secret, filters, now: now() });
       return { channel: channelJson(row), ...(secret ? { secret } : {}) };
     },
 
-    update(orgId, id, patch) {
-      if (!ownChannel(orgId, id)) return null;
-      const filters = patch.filters === undefined ? undefined : tenantFilter(orgId, patch.filters);
-      const row = updateChannel(db, orgId, id, { ...patch, ...(filters ? { filters } : {}), now: now(), reason: 'The channel was disabled before this was sent.' });
+    async update(orgId, id, patch) {
+      if (!(await ownChannel(orgId, id))) return null;
+      const filters = patch.filters === undefined ? undefined : await tenantFilter(orgId, patch.filters);
+      const row = await store.updateChannel(orgId, id, { ...patch, ...(filters ? { filters } : {}), now: now(), reason: 'The channel was disabled before this was sent.' });
       return row ? channelJson(row) : null;
     },
 
-    delete: (orgId, id) => deleteChannel(db, orgId, id),
+    delete: (orgId, id) => store.deleteChannel(orgId, id),
 
     async test(orgId, id) {
-      const row = ownChannel(orgId, id);
+      const row = await ownChannel(orgId, id);
       if (!row) return null;
       const channel = openChannel(box, row);
       const at = now();
-      const tenant = [...bestAuthorizations(db, orgId).values()][0];
+      const tenant = [...bestOf(await store.orgAuthorizationRefs(orgId)).values()][0];
       const event: ChangeEvent = {
         id: `${TEST_EVENT_PREFIX}${randomToken(16)}`,
         type: 'test',
@@ -239,26 +228,26 @@ export function createChannelsCore(deps: ChannelsDeps): ChannelsCore {
       const outcome = await sendEvent(channel, event, sendContext());
       const status = outcome.result === 'delivered' ? 'delivered' : 'failed';
       const error = outcome.result === 'gone' ? `${outcome.error} (a test send does not disable the channel)` : outcome.error;
-      recordTestDelivery(db, { channelId: row.id, eventId: event.id, status, responseStatus: outcome.responseStatus, error, now: now() });
+      await store.recordTestDelivery({ channelId: row.id, eventId: event.id, status, responseStatus: outcome.responseStatus, error, now: now() });
       metrics.notification(row.kind, status);
       return { status, responseStatus: outcome.responseStatus, error };
     },
 
-    deliveries(orgId, id, limit) {
-      return ownChannel(orgId, id) ? listDeliveries(db, id, limit) : null;
+    async deliveries(orgId, id, limit) {
+      return (await ownChannel(orgId, id)) ? store.listDeliveries(id, limit) : null;
     },
 
     claim: (owner, limit, leaseMs) => {
       const at = now();
-      return claimDueDeliveries(db, { now: at, owner, leaseUntil: new Date(at.getTime() + leaseMs), limit });
+      return store.claimDueDeliveries({ now: at, owner, leaseUntil: new Date(at.getTime() + leaseMs), limit });
     },
 
     async deliver(claimed, owner) {
-      const row = channelById(db, claimed.channelId);
+      const row = await store.channelById(claimed.channelId);
       if (!row) return; // deleted meanwhile (its deliveries went with it)
-      const event = deliveryEvent(db, claimed.eventId, row.orgId);
+      const event = await store.deliveryEvent(claimed.eventId, row.orgId);
       if (!event) {
-        record(claimed, owner, row.kind, row.orgId, { result: 'failed', responseStatus: null, error: 'The event is no longer stored.' });
+        await record(claimed, owner, row.kind, row.orgId, { result: 'failed', responseStatus: null, error: 'The event is no longer stored.' });
         return;
       }
       let channel: ReturnType<typeof openChannel>;
@@ -266,12 +255,12 @@ export function createChannelsCore(deps: ChannelsDeps): ChannelsCore {
         channel = openChannel(box, row);
       } catch {
         // No later attempt opens it either: the key it was sealed with is not this server's.
-        record(claimed, owner, row.kind, row.orgId, { result: 'failed', responseStatus: null, error: 'The channel target cannot be decrypted (SECRET_KEY changed?); delete the channel and add it again.' });
+        await record(claimed, owner, row.kind, row.orgId, { result: 'failed', responseStatus: null, error: 'The channel target cannot be decrypted (SECRET_KEY changed?); delete the channel and add it again.' });
         return;
       }
-      record(claimed, owner, row.kind, row.orgId, await sendEvent(channel, event, sendContext()));
+      await record(claimed, owner, row.kind, row.orgId, await sendEvent(channel, event, sendContext()));
     },
 
-    nextDueAt: () => nextDeliveryDueAt(db),
+    nextDueAt: () => store.nextDeliveryDueAt(),
   };
 }

@@ -4,10 +4,8 @@
  * (`store/sync.ts`, `store/authorizations.ts`), inside their transactions; this part tells the
  * listeners once such a write has committed, and reads the outbox for an org.
  */
-import { eq } from 'drizzle-orm';
-import type { Db } from '../db/index.js';
-import { authorizations } from '../db/schema.js';
-import { eventSeq, eventsAfter, latestEventSeq, pruneDeliveries, pruneEvents, withLabel } from '../store/events.js';
+import { withLabel } from '../store/events.js';
+import type { Store } from '../store/index.js';
 import type { ChangeEvent } from '../../widgets/api/types.js';
 import type { TenantsCore } from './tenants.js';
 
@@ -28,24 +26,23 @@ export interface EventsCore {
    * authorization event only for the org holding the authorization), with the org's labels, and
    * the position read up to (events the org may not see advance it too).
    */
-  after(orgId: string, afterSeq: number, limit?: number): { events: Array<{ seq: number; event: ChangeEvent }>; position: number };
+  after(orgId: string, afterSeq: number, limit?: number): Promise<{ events: Array<{ seq: number; event: ChangeEvent }>; position: number }>;
   /** The stream position of an event id of the last 24 hours; null when unknown or older. */
-  positionOf(eventId: string): number | null;
+  positionOf(eventId: string): Promise<number | null>;
   /** The newest stream position. */
-  latest(): number;
+  latest(): Promise<number>;
   /** Delivery log rows older than 30 days, then events older than the resumption window that no delivery row refers to. */
-  prune(): { events: number; deliveries: number };
+  prune(): Promise<{ events: number; deliveries: number }>;
   /** True once {@link close} was called: streams end, nothing reads the database any more. */
   readonly closed: boolean;
   /** Shutting down: wakes every listener one last time (streams see `closed` and end). */
   close(): void;
 }
 
-export function createEventsCore(deps: { db: Db; tenants: TenantsCore; now: () => Date; log: (line: string) => void }): EventsCore {
-  const { db, tenants, now, log } = deps;
+export function createEventsCore(deps: { store: Store; tenants: TenantsCore; now: () => Date; log: (line: string) => void }): EventsCore {
+  const { store, tenants, now, log } = deps;
   const listeners = new Set<(ids: readonly string[]) => void>();
   let closed = false;
-  const authorizationOrg = (id: string) => db.select({ orgId: authorizations.orgId }).from(authorizations).where(eq(authorizations.id, id)).get()?.orgId ?? null;
   return {
     onRecorded(listener) {
       listeners.add(listener);
@@ -61,20 +58,20 @@ export function createEventsCore(deps: { db: Db; tenants: TenantsCore; now: () =
         }
       }
     },
-    after(orgId, afterSeq, limit = 200) {
-      const visible = tenants.authorizationsByTenant(orgId);
+    async after(orgId, afterSeq, limit = 200) {
+      const visible = await tenants.authorizationsByTenant(orgId);
       const out: Array<{ seq: number; event: ChangeEvent }> = [];
       let position = afterSeq;
-      for (const stored of eventsAfter(db, { afterSeq, tenantIds: [...visible.keys()], limit })) {
+      for (const stored of await store.eventsAfter({ afterSeq, tenantIds: [...visible.keys()], limit })) {
         position = stored.seq;
         // Another org's authorization of a shared tenant is not this org's news.
-        if (stored.event.type === 'authorization.reauth_required' && authorizationOrg(stored.event.authorization?.id ?? '') !== orgId) continue;
+        if (stored.event.type === 'authorization.reauth_required' && (await store.authorizationOrg(stored.event.authorization?.id ?? '')) !== orgId) continue;
         out.push({ seq: stored.seq, event: withLabel(stored.event, visible.get(stored.tenantId)?.label ?? null) });
       }
       return { events: out, position };
     },
-    positionOf: (eventId) => eventSeq(db, eventId, new Date(now().getTime() - RESUME_WINDOW_MS)),
-    latest: () => latestEventSeq(db),
+    positionOf: (eventId) => store.eventSeq(eventId, new Date(now().getTime() - RESUME_WINDOW_MS)),
+    latest: () => store.latestEventSeq(),
     get closed() {
       return closed;
     },
@@ -82,10 +79,10 @@ export function createEventsCore(deps: { db: Db; tenants: TenantsCore; now: () =
       closed = true;
       for (const listener of listeners) listener([]);
     },
-    prune() {
+    async prune() {
       const at = now().getTime();
-      const deliveries = pruneDeliveries(db, new Date(at - DELIVERY_LOG_MS));
-      return { events: pruneEvents(db, new Date(at - RESUME_WINDOW_MS)), deliveries };
+      const deliveries = await store.pruneDeliveries(new Date(at - DELIVERY_LOG_MS));
+      return { events: await store.pruneEvents(new Date(at - RESUME_WINDOW_MS)), deliveries };
     },
   };
 }

@@ -27,10 +27,9 @@
  *   any downtime shows below 1; `null` when the window holds no known data.
  */
 import type { HistoryResponse } from '../../widgets/api/types.js';
-import type { Db } from '../db/index.js';
-import { historyRows, type HistoryIssueRow } from '../store/history.js';
-import { pruneRetainedIssues } from '../store/sync.js';
-import { listIssues, type IssueQuery, type IssueSummary } from '../store/tenants.js';
+import type { HistoryIssueRow } from '../store/history.js';
+import type { Store } from '../store/index.js';
+import type { IssueQuery, IssueSummary } from '../store/tenants.js';
 
 /** A level of a service on a day, or of an issue (DESIGN.md, "History"), least severe first. */
 export const HISTORY_LEVELS = ['operational', 'advisory', 'degradation', 'interruption'] as const;
@@ -322,14 +321,14 @@ export type { HistoryResponse } from '../../widgets/api/types.js';
 
 export interface HistoryCore {
   /** The day-by-day history of every service of a tenant over the last `days` days in `timeZone` (canonical). */
-  history(tenantId: string, p: { days: number; timeZone: string }): Omit<HistoryResponse, 'tenantId'>;
+  history(tenantId: string, p: { days: number; timeZone: string }): Promise<Omit<HistoryResponse, 'tenantId'>>;
   /** Every issue the query matches (all pages), newest change first. */
-  exportIssues(tenantId: string, query: Omit<IssueQuery, 'limit' | 'cursor'>): IssueSummary[];
+  exportIssues(tenantId: string, query: Omit<IssueQuery, 'limit' | 'cursor'>): Promise<IssueSummary[]>;
   /**
    * Removes (with their posts) the issues Microsoft no longer lists whose last change is more
    * than `retentionDays` old (RETENTION_DAYS); returns how many.
    */
-  pruneRetained(retentionDays: number): number;
+  pruneRetained(retentionDays: number): Promise<number>;
 }
 
 /** Places stored issue rows in time; rows without an interval are left out. */
@@ -342,14 +341,14 @@ export function timedIssues(rows: readonly HistoryIssueRow[], now: number): Arra
   return out;
 }
 
-export function createHistoryCore(deps: { db: Db; now: () => Date }): HistoryCore {
-  const { db } = deps;
+export function createHistoryCore(deps: { store: Store; now: () => Date }): HistoryCore {
+  const { store } = deps;
   return {
-    history(tenantId, { days, timeZone }) {
+    async history(tenantId, { days, timeZone }) {
       const now = deps.now().getTime();
       const calendar = calendarDays(timeZone, days, now);
       const from = calendar.starts[0]!;
-      const rows = historyRows(db, tenantId, new Date(from));
+      const rows = await store.historyRows(tenantId, new Date(from));
       const dataFrom = rows.firstSyncAt ? rows.firstSyncAt.getTime() - MICROSOFT_LOOKBACK_DAYS * DAY_MS : null;
       const byService = new Map<string, TimedIssue[]>();
       for (const issue of timedIssues(rows.issues, now)) {
@@ -369,12 +368,12 @@ export function createHistoryCore(deps: { db: Db; now: () => Date }): HistoryCor
         }),
       };
     },
-    pruneRetained: (retentionDays) => pruneRetainedIssues(db, deps.now(), retentionDays),
-    exportIssues(tenantId, query) {
+    pruneRetained: (retentionDays) => store.pruneRetainedIssues(deps.now(), retentionDays),
+    async exportIssues(tenantId, query) {
       const out: IssueSummary[] = [];
       let cursor: IssueQuery['cursor'];
       for (;;) {
-        const page = listIssues(db, tenantId, { ...query, limit: 500, cursor });
+        const page = await store.listIssues(tenantId, { ...query, limit: 500, cursor });
         out.push(...page.issues);
         const last = page.issues.at(-1);
         if (!page.nextCursor || !last) return out;

@@ -1,21 +1,21 @@
 /**
  * The core: the domain operations every edge calls — HTTP routes, the poller, the keys CLI and
  * simulator mode. It is created once at start-up from the database, the secret box, the
- * Microsoft identity client and the clock, and owns the prepared statements and per-process
- * caches of the read path. Nothing outside `core/` and `store/` writes SQL.
+ * Microsoft identity client and the clock, and owns the per-process caches of the read path
+ * (the read model). Every operation is asynchronous over the {@link Store}, whichever engine
+ * answers; only the `peek…` reads of the hot path are synchronous, and they answer from memory.
+ * Nothing outside `store/` writes SQL.
  */
-import { sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { SecretBox } from '../crypto.js';
 import type { Db } from '../db/index.js';
 import { pollIntervalMs } from '../freshness.js';
 import type { IdentityClient } from '../microsoft/identity.js';
-import { pruneOAuthRequests } from '../store/authorizations.js';
+import { createSqliteStore, type Store } from '../store/index.js';
 import { createAuthorizationsCore, type AuthorizationsCore } from './authorizations.js';
 import { createChannelsCore, type ChannelsCore } from './channels.js';
 import { createHistoryCore, type HistoryCore } from './history.js';
 import { createMetrics, type Metrics } from '../metrics.js';
-import { metricsRows } from '../store/history.js';
 import { createKeysCore, type KeysCore } from './keys.js';
 import { createMessagesCore, type MessagesCore } from './messages.js';
 import { createEventsCore, type EventsCore } from './events.js';
@@ -28,7 +28,10 @@ export type { AuthorizationsCore, EventsCore, HistoryCore, KeysCore, OverviewCor
 export type { MessagesCore };
 
 export interface CoreDeps {
-  db: Db;
+  /** The store; with only `db`, the SQLite store over it. */
+  store?: Store;
+  /** A SQLite database, when no `store` is given. */
+  db?: Db;
   box: SecretBox;
   identity: IdentityClient;
   config: Pick<Config, 'allowedOrigins' | 'publicUrl' | 'pollCron'> & Partial<Pick<Config, 'allowPrivateTargets' | 'smtpUrl' | 'smtpFrom'>>;
@@ -55,22 +58,26 @@ export interface Core {
   metrics: Metrics;
   /** The clock every operation uses. */
   now(): Date;
-  /** Throws when the database does not answer (`/healthz`). */
-  ping(): void;
+  /** The store every operation goes through. */
+  store: Store;
+  /** Rejects when the database does not answer (`/healthz`). */
+  ping(): Promise<void>;
   /** Registers what happens when a tenant gets an active authorization (the poller's first sync). */
   onTenantActivated(listener: (tenantId: string) => void): void;
   /** Start-up housekeeping: OAuth requests that expired more than a day ago. */
-  prune(): void;
+  prune(): Promise<void>;
 }
 
 export function createCore(deps: CoreDeps): Core {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? (() => {});
   const listeners: Array<(tenantId: string) => void> = [];
-  const model = createReadModel(deps.db);
-  const metrics = createMetrics(() => metricsRows(deps.db));
+  const store = deps.store ?? (deps.db ? createSqliteStore(deps.db) : null);
+  if (!store) throw new TypeError('createCore needs a store (or a SQLite db)');
+  const model = createReadModel(store.externalWriteVersion);
+  const metrics = createMetrics(() => store.metricsRows());
   const authorizations = createAuthorizationsCore({
-    db: deps.db,
+    store,
     box: deps.box,
     identity: deps.identity,
     config: deps.config,
@@ -79,49 +86,39 @@ export function createCore(deps: CoreDeps): Core {
     onActivated: (tenantId) => listeners.forEach((listener) => listener(tenantId)),
   });
   const intervalMs = pollIntervalMs(deps.config.pollCron, now());
-  const tenants = createTenantsCore({ db: deps.db, now, pollIntervalMs: intervalMs, model });
-  const events = createEventsCore({ db: deps.db, tenants, now, log });
-  const sync = createSyncCore({ db: deps.db, box: deps.box, now, eventsRecorded: (ids) => events.recorded(ids) });
+  const tenants = createTenantsCore({ store, now, pollIntervalMs: intervalMs, model });
+  const events = createEventsCore({ store, tenants, now, log });
+  const sync = createSyncCore({ store, box: deps.box, now, eventsRecorded: (ids) => events.recorded(ids) });
   return {
-    keys: createKeysCore({ db: deps.db, now, log, model }),
+    keys: createKeysCore({ store, now, log, model }),
     // Every write tells the read model what it changed (read-model.ts).
     authorizations: {
       ...authorizations,
       begin: (principal, p) => authorizations.begin(principal, p).finally(() => model.authorizationsChanged()),
       complete: (query) => authorizations.complete(query).finally(() => model.authorizationsChanged()),
-      delete(orgId, id) {
-        const result = authorizations.delete(orgId, id);
-        model.authorizationsChanged();
+      async delete(orgId, id) {
+        const result = await authorizations.delete(orgId, id).finally(() => model.authorizationsChanged());
         if (result?.purgedTenant) model.tenantChanged(result.purgedTenant);
         return result;
       },
     },
     tenants,
-    overview: createOverviewCore({ db: deps.db, tenants, model, now, pollIntervalMs: intervalMs }),
+    overview: createOverviewCore({ store, tenants, model, now, pollIntervalMs: intervalMs }),
     events,
     sync: {
       ...sync,
-      apply(p) {
-        const written = sync.apply(p);
-        model.tenantChanged(p.tenantId);
-        return written;
-      },
-      requireReauthorization(authorizationId, reason) {
-        sync.requireReauthorization(authorizationId, reason);
-        model.authorizationsChanged();
-      },
-      recordAttempt(tenantId, p) {
-        sync.recordAttempt(tenantId, p);
-        model.tenantChanged(tenantId);
-      },
+      apply: (p) => sync.apply(p).finally(() => model.tenantChanged(p.tenantId)),
+      requireReauthorization: (authorizationId, reason) => sync.requireReauthorization(authorizationId, reason).finally(() => model.authorizationsChanged()),
+      recordAttempt: (tenantId, p) => sync.recordAttempt(tenantId, p).finally(() => model.tenantChanged(tenantId)),
     },
-    history: createHistoryCore({ db: deps.db, now }),
-    messages: createMessagesCore({ db: deps.db, now }),
-    channels: createChannelsCore({ db: deps.db, box: deps.box, config: deps.config, now, metrics, log }),
+    history: createHistoryCore({ store, now }),
+    messages: createMessagesCore({ store, now }),
+    channels: createChannelsCore({ store, box: deps.box, config: deps.config, now, metrics, log }),
     metrics,
     now,
-    ping: () => void deps.db.get(sql`select 1`),
+    store,
+    ping: () => store.ping(),
     onTenantActivated: (listener) => void listeners.push(listener),
-    prune: () => void pruneOAuthRequests(deps.db, now()),
+    prune: async () => void (await store.pruneOAuthRequests(now())),
   };
 }

@@ -7,9 +7,9 @@
  * serialised per org until a tenant's data or the org's authorizations change, or a tenant turns
  * stale.
  */
-import type { Db } from '../db/index.js';
 import type { AuthorizationStatus } from '../db/schema.js';
-import { overviewTenantRows, prepareOverviewReads, type OverviewIssueRow, type OverviewTenantRows } from '../store/overview.js';
+import type { Store } from '../store/index.js';
+import type { OverviewIssueRow, OverviewTenantRows } from '../store/overview.js';
 import type { OverviewIssue, OverviewResponse, OverviewTenant } from '../../widgets/api/types.js';
 import { issueLevel, serviceLevel, worseLevel, type DayLevel, type HistoryLevel } from './history.js';
 import type { ReadModel } from './read-model.js';
@@ -17,9 +17,9 @@ import { prepareBody, type PreparedBody, type TenantsCore } from './tenants.js';
 
 export interface OverviewCore {
   /** The overview of the org's tenants, worst first. */
-  get(orgId: string): OverviewResponse;
+  get(orgId: string): Promise<OverviewResponse>;
   /** The same, serialised, with its ETag. */
-  body(orgId: string): PreparedBody;
+  body(orgId: string): Promise<PreparedBody>;
 }
 
 /** What one tenant contributes, whichever org looks at it. */
@@ -125,35 +125,34 @@ export function assembleOverview(
   return { tenants, issues };
 }
 
-export function createOverviewCore(deps: { db: Db; tenants: TenantsCore; model: ReadModel; now: () => Date; pollIntervalMs: number }): OverviewCore {
-  const { tenants, model, now, pollIntervalMs } = deps;
-  const reads = prepareOverviewReads(deps.db);
+export function createOverviewCore(deps: { store: Store; tenants: TenantsCore; model: ReadModel; now: () => Date; pollIntervalMs: number }): OverviewCore {
+  const { store, tenants, model, now, pollIntervalMs } = deps;
   const summaries = model.cache<string, TenantSummary>(['tenants']);
   const byOrg = model.cache<string, { prepared: PreparedBody; validUntil: number }>(['authorizations', 'anyTenant']);
-  const summaryOf = (tenantId: string) => {
-    let summary = summaries.get(tenantId);
-    if (!summary) summaries.set(tenantId, (summary = summarizeTenant(overviewTenantRows(reads, tenantId))));
-    return summary;
-  };
-  const visibleOf = (orgId: string) => {
+  const summaryOf = async (tenantId: string) =>
+    summaries.get(tenantId) ?? model.load(summaries, tenantId, async () => summarizeTenant(await store.overviewRows(tenantId)));
+  const visibleOf = async (orgId: string) => {
     model.checkExternalWrites();
-    return [...tenants.authorizationsByTenant(orgId).values()].map((auth) => ({ tenantId: auth.tenantId, label: auth.label, status: auth.status, summary: summaryOf(auth.tenantId) }));
+    const refs = [...(await tenants.authorizationsByTenant(orgId)).values()];
+    const loaded = await Promise.all(refs.map((auth) => summaryOf(auth.tenantId)));
+    return refs.map((auth, i) => ({ tenantId: auth.tenantId, label: auth.label, status: auth.status, summary: loaded[i]! }));
   };
   return {
-    get: (orgId) => assembleOverview(visibleOf(orgId), tenants.isStale),
-    body(orgId) {
+    get: async (orgId) => assembleOverview(await visibleOf(orgId), tenants.isStale),
+    async body(orgId) {
       model.checkExternalWrites();
-      const at = now().getTime();
       const cached = byOrg.get(orgId);
-      if (cached && at < cached.validUntil) return cached.prepared;
-      const visible = visibleOf(orgId);
-      const overview = assembleOverview(visible, tenants.isStale);
-      // Good until the first tenant's data turns stale (or until a change clears it).
-      const flips = visible
-        .map(({ summary }) => (summary.lastSyncAt ? summary.lastSyncAt.getTime() + 2 * pollIntervalMs : Infinity))
-        .filter((t) => t >= at);
-      const entry = { prepared: prepareBody(JSON.stringify(overview)), validUntil: flips.length ? Math.min(...flips) : Infinity };
-      byOrg.set(orgId, entry);
+      if (cached && now().getTime() < cached.validUntil) return cached.prepared;
+      const entry = await model.load(byOrg, orgId, async () => {
+        const visible = await visibleOf(orgId);
+        const overview = assembleOverview(visible, tenants.isStale);
+        const at = now().getTime();
+        // Good until the first tenant's data turns stale (or until a change clears it).
+        const flips = visible
+          .map(({ summary }) => (summary.lastSyncAt ? summary.lastSyncAt.getTime() + 2 * pollIntervalMs : Infinity))
+          .filter((t) => t >= at);
+        return { prepared: prepareBody(JSON.stringify(overview)), validUntil: flips.length ? Math.min(...flips) : Infinity };
+      });
       return entry.prepared;
     },
   };

@@ -12,8 +12,13 @@
  * changes whenever another connection commits: reads check it (one prepared statement, at most
  * once per {@link EXTERNAL_CHECK_MS}) and, when it moved, everything is dropped — so a key revoked
  * by the CLI stops working within a millisecond.
+ *
+ * The store is asynchronous, the hot path is not: a read that finds its answer here returns it
+ * at once ({@link ReadModel.peek}-style lookups in the core), and a miss goes to the store and
+ * fills the model through {@link ReadModel.load}, which keeps nothing that a change overtook while
+ * it was being read (a sync that commits between the read and its answer must not leave the old
+ * answer cached).
  */
-import type { Db } from '../db/index.js';
 
 /** How often, at most, reads ask SQLite whether another connection wrote (a query costs µs). */
 export const EXTERNAL_CHECK_MS = 1;
@@ -33,25 +38,44 @@ export interface ReadModel {
    * cleared whole when any tenant changes).
    */
   cache<K, V>(dependsOn: Array<'keys' | 'authorizations' | 'tenants' | 'anyTenant'>): Map<K, V>;
+  /**
+   * Reads `key` of `map` through `loader` when the map lacks it, and keeps the result only when no
+   * change was told to the model meanwhile (then the next read loads again), and only when `keep`
+   * (if given) accepts it.
+   */
+  load<K, V>(map: Map<K, V>, key: K, loader: () => Promise<V>, keep?: (value: V) => boolean): Promise<V>;
+  /** A mark of the model's changes so far, for {@link unchanged}. */
+  stamp(): number;
+  /** True when no change was told to the model since `stamp` was taken. */
+  unchanged(stamp: number): boolean;
 }
 
-export function createReadModel(db: Db): ReadModel {
-  const dataVersion = db.$client.prepare('PRAGMA data_version').pluck();
-  let seen = dataVersion.get() as number;
+/**
+ * @param externalWriteVersion The store's sync view of other connections' commits (SQLite's
+ *   `PRAGMA data_version`); without it, only the core's own writes change the model.
+ */
+export function createReadModel(externalWriteVersion?: () => number): ReadModel {
+  let seen = externalWriteVersion?.() ?? 0;
   let checkedAt = performance.now();
+  // Bumped by every change: a load that started before a change does not keep its answer.
+  let generation = 0;
   const groups = {
     keys: new Set<Map<unknown, unknown>>(),
     authorizations: new Set<Map<unknown, unknown>>(),
     tenants: new Set<Map<unknown, unknown>>(),
     anyTenant: new Set<Map<unknown, unknown>>(),
   };
-  const clear = (group: keyof typeof groups) => groups[group].forEach((map) => map.clear());
+  const clear = (group: keyof typeof groups) => {
+    generation++;
+    groups[group].forEach((map) => map.clear());
+  };
   return {
     checkExternalWrites() {
+      if (!externalWriteVersion) return;
       const at = performance.now();
       if (at - checkedAt < EXTERNAL_CHECK_MS) return;
       checkedAt = at;
-      const now = dataVersion.get() as number;
+      const now = externalWriteVersion();
       if (now === seen) return;
       seen = now;
       clear('keys');
@@ -63,6 +87,7 @@ export function createReadModel(db: Db): ReadModel {
     authorizationsChanged: () => clear('authorizations'),
     // Maps that depend on tenants are keyed by tenant id: only that tenant's entry goes.
     tenantChanged: (tenantId) => {
+      generation++;
       groups.tenants.forEach((map) => map.delete(tenantId));
       clear('anyTenant');
     },
@@ -70,6 +95,14 @@ export function createReadModel(db: Db): ReadModel {
       const map = new BoundedMap<K, V>();
       for (const group of dependsOn) groups[group].add(map as Map<unknown, unknown>);
       return map;
+    },
+    stamp: () => generation,
+    unchanged: (stamp) => stamp === generation,
+    async load(map, key, loader, keep) {
+      const started = generation;
+      const value = await loader();
+      if (generation === started && (!keep || keep(value))) map.set(key, value);
+      return value;
     },
   };
 }

@@ -7,24 +7,19 @@
  * health answer is kept serialised with its ETag, so a dashboard refresh builds nothing.
  */
 import { hash } from 'node:crypto';
-import type { Db } from '../db/index.js';
 import type { AuthorizationStatus } from '../db/schema.js';
 import { isStale } from '../freshness.js';
+import type { Store } from '../store/index.js';
 import {
-  bestAuthorizations,
-  getIssue,
-  getTenantHealth,
-  listIssues,
-  listVisibleTenants,
-  prepareTenantReads,
-  resolveVisibleTenant,
-  tenantLastSyncAt,
+  bestOf,
+  healthOf,
+  resolveAmong,
+  visibleFrom,
   type AuthorizationRef,
   type IssueDetail,
   type IssueQuery,
   type IssueSummary,
   type TenantHealth,
-  type TenantReads,
   type VisibleTenant,
 } from '../store/tenants.js';
 import type { HealthResponse, IssuesResponse, TenantsResponse } from '../../widgets/api/types.js';
@@ -49,27 +44,40 @@ export interface PreparedBody {
   etag: string;
 }
 
+/**
+ * The `peek…` functions answer from the read model only, at once, and return undefined when it
+ * does not hold the answer (the hot path then leaves the request to the app, whose awaited reads
+ * fill the model); every other read is asynchronous and goes to the store on a miss.
+ */
 export interface TenantsCore {
   /** Every tenant the org may see, ordered by label. */
-  visible(orgId: string): VisibleTenant[];
-  /** The org's best authorization of each tenant it may see, by tenant id (from memory). */
-  authorizationsByTenant(orgId: string): Map<string, AuthorizationRef>;
+  visible(orgId: string): Promise<VisibleTenant[]>;
+  /** The org's best authorization of each tenant it may see, by tenant id (from memory once read). */
+  authorizationsByTenant(orgId: string): Promise<Map<string, AuthorizationRef>>;
   /** A tenant id or one of the org's labels; null when nothing visible matches. */
-  resolve(orgId: string, ref: string): TenantRef | null;
+  resolve(orgId: string, ref: string): Promise<TenantRef | null>;
+  /** {@link resolve} from memory; undefined when the org's authorizations are not in memory. */
+  peekResolve(orgId: string, ref: string): TenantRef | null | undefined;
   /** Services with their active issues, as of the last sync. */
-  health(tenantId: string): TenantHealth;
+  health(tenantId: string): Promise<TenantHealth>;
   /** The health answer of `ref` for this org, serialised, with its ETag; null when not visible. */
-  healthBody(orgId: string, ref: string): PreparedBody | null;
-  /** The `GET /api/tenants` answer for this org. */
-  list(orgId: string): TenantsResponse;
+  healthBody(orgId: string, ref: string): Promise<PreparedBody | null>;
+  /** {@link healthBody} from memory; undefined when not all of it is there (or the tenant is not visible). */
+  peekHealthBody(orgId: string, ref: string): PreparedBody | undefined;
+  /** The `GET /api/tenants` answer for this org (its serialised form is kept for {@link peekTenantsBody}). */
+  list(orgId: string): Promise<TenantsResponse>;
   /** The same, serialised, with its ETag (kept until a tenant's data changes or turns stale). */
-  tenantsBody(orgId: string): PreparedBody;
-  issues(tenantId: string, query: IssueQuery): { issues: IssueSummary[]; nextCursor: string | null; syncedAt: Date | null };
-  /** One page of issues as the API answers it. */
-  issuesPage(tenantId: string, query: IssueQuery): IssuesResponse;
+  tenantsBody(orgId: string): Promise<PreparedBody>;
+  /** {@link tenantsBody} from memory; undefined when it is not there or no longer valid. */
+  peekTenantsBody(orgId: string): PreparedBody | undefined;
+  issues(tenantId: string, query: IssueQuery): Promise<{ issues: IssueSummary[]; nextCursor: string | null; syncedAt: Date | null }>;
+  /** One page of issues as the API answers it (its serialised form is kept for {@link peekIssuesBody}). */
+  issuesPage(tenantId: string, query: IssueQuery): Promise<IssuesResponse>;
   /** The same, serialised, with its ETag (kept until the tenant's next sync or the data turns stale). */
-  issuesBody(tenantId: string, query: IssueQuery): PreparedBody;
-  issue(tenantId: string, issueId: string): IssueDetail | null;
+  issuesBody(tenantId: string, query: IssueQuery): Promise<PreparedBody>;
+  /** {@link issuesBody} from memory; undefined when it is not there. */
+  peekIssuesBody(tenantId: string, query: IssueQuery): PreparedBody | undefined;
+  issue(tenantId: string, issueId: string): Promise<IssueDetail | null>;
   /** True when `syncedAt` is older than two poll intervals (or null). */
   isStale(syncedAt: Date | null): boolean;
 }
@@ -87,57 +95,91 @@ export function prepareBody(body: string): PreparedBody {
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-export function createTenantsCore(deps: { db: Db; now: () => Date; pollIntervalMs: number; model: ReadModel }): TenantsCore {
-  const { db, now, pollIntervalMs, model } = deps;
-  const statements = prepareTenantReads(db);
+export function createTenantsCore(deps: { store: Store; now: () => Date; pollIntervalMs: number; model: ReadModel }): TenantsCore {
+  const { store, now, pollIntervalMs, model } = deps;
   const refsByOrg = model.cache<string, AuthorizationRef[]>(['authorizations']);
   const lastSyncByTenant = model.cache<string, Date | null>(['tenants']);
   const healthByTenant = model.cache<string, TenantHealth>(['tenants']);
   const bodiesByTenant = model.cache<string, Map<string, PreparedBody>>(['tenants']);
-  const listsByOrg = model.cache<string, { prepared: PreparedBody; validUntil: number }>(['authorizations', 'anyTenant']);
-  // `tenant` path parameters already resolved for an org (misses too; the map is bounded).
-  const resolved = model.cache<string, TenantRef | null>(['authorizations']);
-  const resolve = (orgId: string, ref: string): TenantRef | null => {
-    model.checkExternalWrites();
-    const key = `${orgId}\u0000${ref}`;
-    let tenant = resolved.get(key);
-    if (tenant === undefined) resolved.set(key, (tenant = resolveVisibleTenant(db, orgId, ref, reads)));
-    return tenant;
-  };
-
-  // The store's read functions, answered from memory where the model holds the answer.
-  const reads: TenantReads = {
-    orgAuthorizations: {
-      all({ orgId }) {
-        model.checkExternalWrites();
-        let refs = refsByOrg.get(orgId);
-        if (!refs) refsByOrg.set(orgId, (refs = statements.orgAuthorizations.all({ orgId })));
-        return refs;
-      },
-    },
-    lastSyncAt: {
-      get({ tenantId }) {
-        if (!lastSyncByTenant.has(tenantId)) lastSyncByTenant.set(tenantId, statements.lastSyncAt.get({ tenantId })?.lastSyncAt ?? null);
-        return { lastSyncAt: lastSyncByTenant.get(tenantId)! };
-      },
-    },
-    services: statements.services,
-    activeIssues: statements.activeIssues,
-  };
-
-  const health = (tenantId: string): TenantHealth => {
-    model.checkExternalWrites();
-    let cached = healthByTenant.get(tenantId);
-    if (!cached) healthByTenant.set(tenantId, (cached = getTenantHealth(db, tenantId, reads)));
-    return cached;
-  };
+  const listsByOrg = model.cache<string, { prepared: PreparedBody; validUntil: number; response: TenantsResponse }>(['authorizations', 'anyTenant']);
   const stale = (syncedAt: Date | null) => isStale(syncedAt, now(), pollIntervalMs);
 
-  const visible = (orgId: string) => listVisibleTenants(db, orgId, reads);
-  const issues = (tenantId: string, query: IssueQuery) => ({ ...listIssues(db, tenantId, query), syncedAt: tenantLastSyncAt(db, tenantId, reads) });
-  const issuesPage = (tenantId: string, query: IssueQuery): IssuesResponse => {
-    const page = issues(tenantId, query);
-    return { tenantId, syncedAt: iso(page.syncedAt), stale: stale(page.syncedAt), issues: page.issues, nextCursor: page.nextCursor };
+  const refsOf = async (orgId: string): Promise<AuthorizationRef[]> => {
+    model.checkExternalWrites();
+    return refsByOrg.get(orgId) ?? model.load(refsByOrg, orgId, () => store.orgAuthorizationRefs(orgId));
+  };
+  const peekResolve = (orgId: string, ref: string): TenantRef | null | undefined => {
+    model.checkExternalWrites();
+    const refs = refsByOrg.get(orgId);
+    return refs ? resolveAmong(refs, ref) : undefined;
+  };
+  const resolve = async (orgId: string, ref: string) => resolveAmong(await refsOf(orgId), ref);
+  const lastSyncAt = async (tenantId: string): Promise<Date | null> => {
+    if (lastSyncByTenant.has(tenantId)) return lastSyncByTenant.get(tenantId)!;
+    return model.load(lastSyncByTenant, tenantId, () => store.tenantLastSyncAt(tenantId));
+  };
+  const health = async (tenantId: string): Promise<TenantHealth> => {
+    model.checkExternalWrites();
+    return (
+      healthByTenant.get(tenantId) ??
+      model.load(healthByTenant, tenantId, async () => {
+        const [services, active, syncedAt] = await Promise.all([store.tenantServices(tenantId), store.tenantActiveIssues(tenantId), lastSyncAt(tenantId)]);
+        return healthOf(services, active, syncedAt);
+      })
+    );
+  };
+  /** The kept body of `variant` for a tenant, made by `make` when missing. */
+  const bodyOf = (tenantId: string, variant: string, make: () => string): PreparedBody => {
+    let bodies = bodiesByTenant.get(tenantId);
+    if (!bodies) bodiesByTenant.set(tenantId, (bodies = new Map()));
+    let prepared = bodies.get(variant);
+    if (!prepared) {
+      prepared = prepareBody(make());
+      if (bodies.size >= 64) bodies.clear();
+      bodies.set(variant, prepared);
+    }
+    return prepared;
+  };
+  const healthBodyOf = (tenant: TenantRef, current: TenantHealth): PreparedBody => {
+    const isStaleNow = stale(current.syncedAt);
+    // Everything that shapes the bytes: the org's label and status, and staleness (the sync
+    // time is the tenant's entry itself, replaced by the next sync).
+    const variant = `${tenant.status}\u0000${isStaleNow ? 1 : 0}\u0000${tenant.label}`;
+    return bodyOf(tenant.tenantId, variant, () =>
+      JSON.stringify({
+        tenantId: tenant.tenantId,
+        label: tenant.label,
+        authorizationStatus: tenant.status,
+        syncedAt: current.syncedAt ? current.syncedAt.toISOString() : null,
+        stale: isStaleNow,
+        services: current.services,
+      } satisfies HealthResponse),
+    );
+  };
+
+  const visible = async (orgId: string) => {
+    const best = bestOf(await refsOf(orgId));
+    if (best.size === 0) return [];
+    return visibleFrom(best, await store.tenantListRows([...best.keys()]));
+  };
+  const issues = async (tenantId: string, query: IssueQuery) => {
+    const [page, syncedAt] = await Promise.all([store.listIssues(tenantId, query), lastSyncAt(tenantId)]);
+    return { ...page, syncedAt };
+  };
+  const issuesVariant = (syncedAt: Date | null, query: IssueQuery) => `issues\u0000${stale(syncedAt) ? 1 : 0}\u0000${JSON.stringify(query)}`;
+  /** A page of issues, kept serialised for {@link TenantsCore.peekIssuesBody} unless a change overtook the read. */
+  const issuesPage = async (tenantId: string, query: IssueQuery): Promise<IssuesResponse> => {
+    model.checkExternalWrites();
+    const stamp = model.stamp();
+    const page = await issues(tenantId, query);
+    const response: IssuesResponse = { tenantId, syncedAt: iso(page.syncedAt), stale: stale(page.syncedAt), issues: page.issues, nextCursor: page.nextCursor };
+    if (model.unchanged(stamp)) bodyOf(tenantId, issuesVariant(page.syncedAt, query), () => JSON.stringify(response));
+    return response;
+  };
+  const peekIssuesBody = (tenantId: string, query: IssueQuery): PreparedBody | undefined => {
+    model.checkExternalWrites();
+    if (!lastSyncByTenant.has(tenantId)) return undefined;
+    return bodiesByTenant.get(tenantId)?.get(issuesVariant(lastSyncByTenant.get(tenantId)!, query));
   };
   const listOf = (list: VisibleTenant[]): TenantsResponse => ({
     tenants: list.map((t) => ({
@@ -151,68 +193,54 @@ export function createTenantsCore(deps: { db: Db; now: () => Date; pollIntervalM
       nextSyncAt: iso(t.nextSyncAt),
     })),
   });
+  const peekTenantsBody = (orgId: string): PreparedBody | undefined => {
+    model.checkExternalWrites();
+    const cached = listsByOrg.get(orgId);
+    return cached && now().getTime() < cached.validUntil ? cached.prepared : undefined;
+  };
+  /** The org's list, answered and kept serialised (good until the first tenant whose data turns stale). */
+  const listed = async (orgId: string): Promise<{ response: TenantsResponse; prepared: PreparedBody }> => {
+    const entry = await model.load(listsByOrg, orgId, async () => {
+      const list = await visible(orgId);
+      const response = listOf(list);
+      const at = now().getTime();
+      const flips = list.map((t) => (t.lastSyncAt ? t.lastSyncAt.getTime() + 2 * pollIntervalMs : Infinity)).filter((t) => t >= at);
+      return { prepared: prepareBody(JSON.stringify(response)), validUntil: flips.length ? Math.min(...flips) : Infinity, response };
+    });
+    return { response: entry.response, prepared: entry.prepared };
+  };
   return {
     visible,
-    authorizationsByTenant: (orgId) => bestAuthorizations(db, orgId, reads),
-    list: (orgId) => listOf(visible(orgId)),
-    tenantsBody(orgId) {
-      model.checkExternalWrites();
-      const at = now().getTime();
-      const cached = listsByOrg.get(orgId);
-      if (cached && at < cached.validUntil) return cached.prepared;
-      const list = visible(orgId);
-      const body = JSON.stringify(listOf(list));
-      // Good until the first tenant whose data turns stale (or forever, until a change clears it).
-      const flips = list.map((t) => (t.lastSyncAt ? t.lastSyncAt.getTime() + 2 * pollIntervalMs : Infinity)).filter((t) => t >= at);
-      const entry = { prepared: prepareBody(body), validUntil: flips.length ? Math.min(...flips) : Infinity };
-      listsByOrg.set(orgId, entry);
-      return entry.prepared;
+    authorizationsByTenant: async (orgId) => bestOf(await refsOf(orgId)),
+    list: async (orgId) => (await listed(orgId)).response,
+    async tenantsBody(orgId) {
+      return peekTenantsBody(orgId) ?? (await listed(orgId)).prepared;
     },
+    peekTenantsBody,
     resolve,
+    peekResolve,
     health,
-    healthBody(orgId, ref) {
-      const tenant = resolve(orgId, ref);
+    async healthBody(orgId, ref) {
+      const tenant = await resolve(orgId, ref);
       if (!tenant) return null;
-      const current = health(tenant.tenantId);
-      const isStaleNow = stale(current.syncedAt);
-      // Everything that shapes the bytes: the org's label and status, and staleness (the sync
-      // time is the tenant's entry itself, replaced by the next sync).
-      const variant = `${tenant.status}\u0000${isStaleNow ? 1 : 0}\u0000${tenant.label}`;
-      let bodies = bodiesByTenant.get(tenant.tenantId);
-      if (!bodies) bodiesByTenant.set(tenant.tenantId, (bodies = new Map()));
-      let prepared = bodies.get(variant);
-      if (!prepared) {
-        const body = JSON.stringify({
-          tenantId: tenant.tenantId,
-          label: tenant.label,
-          authorizationStatus: tenant.status,
-          syncedAt: current.syncedAt ? current.syncedAt.toISOString() : null,
-          stale: isStaleNow,
-          services: current.services,
-        } satisfies HealthResponse);
-        prepared = prepareBody(body);
-        if (bodies.size >= 64) bodies.clear();
-        bodies.set(variant, prepared);
-      }
-      return prepared;
+      return healthBodyOf(tenant, await health(tenant.tenantId));
+    },
+    peekHealthBody(orgId, ref) {
+      const tenant = peekResolve(orgId, ref);
+      if (!tenant) return undefined;
+      const current = healthByTenant.get(tenant.tenantId);
+      return current ? healthBodyOf(tenant, current) : undefined;
     },
     issues,
     issuesPage,
-    issuesBody(tenantId, query) {
-      model.checkExternalWrites();
-      const syncedAt = tenantLastSyncAt(db, tenantId, reads);
-      const variant = `issues\u0000${stale(syncedAt) ? 1 : 0}\u0000${JSON.stringify(query)}`;
-      let bodies = bodiesByTenant.get(tenantId);
-      if (!bodies) bodiesByTenant.set(tenantId, (bodies = new Map()));
-      let prepared = bodies.get(variant);
-      if (!prepared) {
-        prepared = prepareBody(JSON.stringify(issuesPage(tenantId, query)));
-        if (bodies.size >= 64) bodies.clear();
-        bodies.set(variant, prepared);
-      }
-      return prepared;
+    async issuesBody(tenantId, query) {
+      const known = peekIssuesBody(tenantId, query);
+      if (known) return known;
+      const page = await issuesPage(tenantId, query);
+      return prepareBody(JSON.stringify(page));
     },
-    issue: (tenantId, issueId) => getIssue(db, tenantId, issueId),
+    peekIssuesBody,
+    issue: (tenantId, issueId) => store.getIssue(tenantId, issueId),
     isStale: stale,
   };
 }

@@ -38,8 +38,8 @@ export interface IdentityOptions {
 
 /** Where an authorization's sealed token cache lives. */
 export interface TokenCacheStore {
-  load(): string | null;
-  save(serialized: string): void;
+  load(): Promise<string | null>;
+  save(serialized: string): Promise<void>;
 }
 
 /** What redeeming an authorization code yields. */
@@ -240,11 +240,11 @@ export class IdentityClient {
 function cachePlugin(store: TokenCacheStore): ICachePlugin {
   return {
     async beforeCacheAccess(ctx: TokenCacheContext) {
-      const serialized = store.load();
+      const serialized = await store.load();
       if (serialized) ctx.tokenCache.deserialize(serialized);
     },
     async afterCacheAccess(ctx: TokenCacheContext) {
-      if (ctx.cacheHasChanged) store.save(ctx.tokenCache.serialize());
+      if (ctx.cacheHasChanged) await store.save(ctx.tokenCache.serialize());
     },
   };
 }

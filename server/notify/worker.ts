@@ -76,7 +76,7 @@ export class DeliveryWorker {
     do {
       this.#again = false;
       for (;;) {
-        const claimed = this.#o.channels.claim(this.owner, this.#o.concurrency, this.#o.leaseMs);
+        const claimed = await this.#o.channels.claim(this.owner, this.#o.concurrency, this.#o.leaseMs);
         if (claimed.length === 0) break;
         await Promise.all(
           claimed.map((c) =>
@@ -93,8 +93,16 @@ export class DeliveryWorker {
   /** The next wake-up: the next due retry, or the steady interval, whichever is sooner. */
   #schedule(): void {
     if (!this.#started) return;
+    void this.#o.channels.nextDueAt().then(
+      (next) => this.#scheduleAt(next),
+      // The database is closing or unreadable: try again after the steady interval.
+      () => this.#scheduleAt(null),
+    );
+  }
+
+  #scheduleAt(next: Date | null): void {
+    if (!this.#started) return;
     if (this.#timer) clearTimeout(this.#timer);
-    const next = this.#o.channels.nextDueAt();
     const untilDue = next ? Math.max(0, next.getTime() - this.#o.now().getTime()) : Infinity;
     this.#timer = setTimeout(() => this.wake(), Math.min(this.#o.intervalMs, untilDue) + 10);
     this.#timer.unref();

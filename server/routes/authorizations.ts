@@ -45,10 +45,10 @@ export function authorizationRoutes(deps: { core: Core; config: Pick<Config, 'al
 
   return new Hono<AppEnv>()
     .use('*', requireAdmin)
-    .get('/', (c) => c.json({ authorizations: core.authorizations.list(c.var.principal.orgId) } satisfies AuthorizationsResponse))
-    .get('/:id', validate('param', authorizationParam), (c) => {
+    .get('/', async (c) => c.json({ authorizations: await core.authorizations.list(c.var.principal.orgId) } satisfies AuthorizationsResponse))
+    .get('/:id', validate('param', authorizationParam), async (c) => {
       // Listing applies the 10-minute expiry of abandoned sign-ins to this row too.
-      const authorization = core.authorizations.get(c.var.principal.orgId, c.req.valid('param').id);
+      const authorization = await core.authorizations.get(c.var.principal.orgId, c.req.valid('param').id);
       if (!authorization) throw notFound('No such authorization in this organisation.');
       return c.json({ authorization } satisfies AuthorizationResponse);
     })
@@ -62,8 +62,8 @@ export function authorizationRoutes(deps: { core: Core; config: Pick<Config, 'al
       });
       return c.json(started satisfies CreateAuthorizationResponse, 201);
     })
-    .delete('/:id', validate('param', authorizationParam), (c) => {
-      const result = core.authorizations.delete(c.var.principal.orgId, c.req.valid('param').id);
+    .delete('/:id', validate('param', authorizationParam), async (c) => {
+      const result = await core.authorizations.delete(c.var.principal.orgId, c.req.valid('param').id);
       if (!result) throw notFound('No such authorization in this organisation.');
       return c.body(null, 204);
     });

@@ -54,9 +54,9 @@ const deliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200
 const NO_SUCH_CHANNEL = 'No such channel in this organisation.';
 
 /** Turns the core's refusals into 400s. */
-function refusal<T>(run: () => T): T {
+async function refusal<T>(run: () => Promise<T>): Promise<T> {
   try {
-    return run();
+    return await run();
   } catch (err) {
     if (err instanceof ChannelInputError) throw badRequest(err.message);
     throw err;
@@ -68,7 +68,7 @@ export function channelRoutes(deps: { core: Core }) {
   const { core } = deps;
   return new Hono<AppEnv>()
     .use('*', requireAdmin)
-    .get('/', (c) => c.json({ channels: core.channels.list(c.var.principal.orgId) } satisfies ChannelsResponse))
+    .get('/', async (c) => c.json({ channels: await core.channels.list(c.var.principal.orgId) } satisfies ChannelsResponse))
     .post('/', validate('json', createBody), async (c) => {
       const created = await core.channels.create(c.var.principal.orgId, c.req.valid('json')).catch((err: unknown) => {
         if (err instanceof ChannelInputError) throw badRequest(err.message);
@@ -76,13 +76,13 @@ export function channelRoutes(deps: { core: Core }) {
       });
       return c.json(created satisfies CreateChannelResponse, 201);
     })
-    .patch('/:id', validate('param', channelParam), validate('json', patchBody), (c) => {
-      const channel = refusal(() => core.channels.update(c.var.principal.orgId, c.req.valid('param').id, c.req.valid('json')));
+    .patch('/:id', validate('param', channelParam), validate('json', patchBody), async (c) => {
+      const channel = await refusal(() => core.channels.update(c.var.principal.orgId, c.req.valid('param').id, c.req.valid('json')));
       if (!channel) throw notFound(NO_SUCH_CHANNEL);
       return c.json({ channel } satisfies ChannelResponse);
     })
-    .delete('/:id', validate('param', channelParam), (c) => {
-      if (!core.channels.delete(c.var.principal.orgId, c.req.valid('param').id)) throw notFound(NO_SUCH_CHANNEL);
+    .delete('/:id', validate('param', channelParam), async (c) => {
+      if (!(await core.channels.delete(c.var.principal.orgId, c.req.valid('param').id))) throw notFound(NO_SUCH_CHANNEL);
       return c.body(null, 204);
     })
     .post('/:id/test', validate('param', channelParam), async (c) => {
@@ -90,8 +90,8 @@ export function channelRoutes(deps: { core: Core }) {
       if (!delivery) throw notFound(NO_SUCH_CHANNEL);
       return c.json({ delivery } satisfies TestDeliveryResponse);
     })
-    .get('/:id/deliveries', validate('param', channelParam), validate('query', deliveriesQuery), (c) => {
-      const deliveries = core.channels.deliveries(c.var.principal.orgId, c.req.valid('param').id, c.req.valid('query').limit);
+    .get('/:id/deliveries', validate('param', channelParam), validate('query', deliveriesQuery), async (c) => {
+      const deliveries = await core.channels.deliveries(c.var.principal.orgId, c.req.valid('param').id, c.req.valid('query').limit);
       if (!deliveries) throw notFound(NO_SUCH_CHANNEL);
       return c.json({ deliveries } satisfies DeliveriesResponse);
     });

@@ -25,31 +25,37 @@ export function eventRoutes(deps: { core: Core; stream?: EventStreamOptions }) {
   const { core } = deps;
   const heartbeatMs = deps.stream?.heartbeatMs ?? 25_000;
   const checkMs = Math.min(deps.stream?.checkMs ?? 5_000, heartbeatMs);
-  return new Hono<AppEnv>().get('/', (c) => {
+  return new Hono<AppEnv>().get('/', async (c) => {
     const principal = c.var.principal;
     const key = /^Bearer[ ]+(\S+)/i.exec(c.req.header('Authorization') ?? '')?.[1] ?? '';
     const lastEventId = c.req.header('Last-Event-ID')?.trim();
-    const resumed = lastEventId ? core.events.positionOf(lastEventId) : null;
-    let position = resumed ?? core.events.latest();
+    const resumed = lastEventId ? await core.events.positionOf(lastEventId) : null;
+    let position = resumed ?? (await core.events.latest());
     return streamSSE(c, async (stream) => {
       let wake: (() => void) | null = null;
-      const unsubscribe = core.events.onRecorded(() => wake?.());
+      // Set by a write that recorded events while this stream was reading: read again at once.
+      let recorded = false;
+      const unsubscribe = core.events.onRecorded(() => {
+        recorded = true;
+        wake?.();
+      });
       stream.onAbort(() => wake?.());
       let lastWrite = Date.now();
       try {
         // Tell the client how soon to reconnect, and open the stream at once (proxies wait for bytes).
         await stream.write(`retry: 3000\n: o365-health events${lastEventId && resumed === null ? ' (Last-Event-ID unknown or older than 24 h: resuming from now)' : ''}\n\n`);
         while (!stream.aborted && !stream.closed && !core.events.closed) {
-          const still = core.keys.authenticate(key);
+          const still = await core.keys.authenticate(key);
           if (!still || still.orgId !== principal.orgId) break;
           // Everything after the position, a page at a time, until it stops moving.
           for (;;) {
-            const batch = core.events.after(principal.orgId, position);
+            recorded = false;
+            const batch = await core.events.after(principal.orgId, position);
             const moved = batch.position !== position;
             position = batch.position;
             for (const { event } of batch.events) await stream.writeSSE({ id: event.id, event: event.type, data: JSON.stringify(event) });
             if (batch.events.length) lastWrite = Date.now();
-            if (!moved) break;
+            if (!moved && !recorded) break;
           }
           if (Date.now() - lastWrite >= heartbeatMs - checkMs / 2) {
             await stream.write(': keep-alive\n\n');

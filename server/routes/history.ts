@@ -44,10 +44,10 @@ const historyQuery = z.object({
 /** The history sub-app. */
 export function historyRoutes(deps: { core: Core }) {
   const { tenants, history } = deps.core;
-  return new Hono<AppEnv>().get('/:tenantId/history', validate('param', tenantParam), validate('query', historyQuery), (c) => {
-    const tenant = tenants.resolve(c.var.principal.orgId, c.req.valid('param').tenantId);
+  return new Hono<AppEnv>().get('/:tenantId/history', validate('param', tenantParam), validate('query', historyQuery), async (c) => {
+    const tenant = await tenants.resolve(c.var.principal.orgId, c.req.valid('param').tenantId);
     if (!tenant) throw notFound('No tenant with this id or label is available to this API key.');
     const { days, timeZone } = c.req.valid('query');
-    return c.json({ tenantId: tenant.tenantId, ...history.history(tenant.tenantId, { days, timeZone }) } satisfies HistoryResponse);
+    return c.json({ tenantId: tenant.tenantId, ...(await history.history(tenant.tenantId, { days, timeZone })) } satisfies HistoryResponse);
   });
 }

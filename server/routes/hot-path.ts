@@ -11,7 +11,12 @@
  * `Request`, `Headers` or stream is built.
  *
  * Anything else (no or bad key, a tenant this org cannot see, an odd path, HEAD, a CSV download)
- * gets `null` and goes to the app, whose middleware chain answers it exactly as before.
+ * gets `null` and goes to the app, whose middleware chain answers it exactly as before. The hot
+ * path never waits for the store: it answers only from the read model (the core's `peek…`
+ * reads) in one synchronous call. A miss — a key, an org or a tenant not read since the last
+ * change — is answered asynchronously: a promise of the same answer read through the core (which
+ * fills the model for the next request), or of null when the app must answer (an unknown key, a
+ * tenant the org cannot see).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Core } from '../core/index.js';
@@ -39,8 +44,12 @@ export interface HotPathDeps {
   exposedHeaders: readonly string[];
 }
 
-/** Answers one health request from the raw Node request, or returns null to leave it to the chain. */
-export type HotPath = (incoming: Pick<IncomingMessage, 'method' | 'url' | 'headers'>) => Response | null;
+/**
+ * Answers one read from the raw Node request: a Response at once when the read model holds the
+ * answer, a promise (of the Response, or of null for the chain) when it must be read first, or
+ * null when the request is not the hot path's.
+ */
+export type HotPath = (incoming: Pick<IncomingMessage, 'method' | 'url' | 'headers'>) => Response | Promise<Response | null> | null;
 
 const PREFIX = '/api/tenants/';
 const SUFFIX = '/health';
@@ -122,25 +131,42 @@ export function createReadHotPath(deps: HotPathDeps): HotPath {
     }
     const match = BEARER.exec(incoming.headers.authorization ?? '');
     if (!match) return null;
-    const principal = core.keys.authenticate(match[1]!);
-    if (!principal) return null;
-    let prepared: PreparedBody | null;
-    if (kind === 'tenants') prepared = core.tenants.tenantsBody(principal.orgId);
-    else if (kind === 'health') prepared = core.tenants.healthBody(principal.orgId, ref!.trim());
-    else {
-      const tenant = core.tenants.resolve(principal.orgId, ref!.trim());
-      prepared = tenant ? core.tenants.issuesBody(tenant.tenantId, issuesQueryValue!) : null;
+    const key = match[1]!;
+    const principal = core.keys.peek(key);
+    let prepared: PreparedBody | undefined;
+    if (principal) {
+      if (kind === 'tenants') prepared = core.tenants.peekTenantsBody(principal.orgId);
+      else if (kind === 'health') prepared = core.tenants.peekHealthBody(principal.orgId, ref!.trim());
+      else {
+        const tenant = core.tenants.peekResolve(principal.orgId, ref!.trim());
+        prepared = tenant ? core.tenants.peekIssuesBody(tenant.tenantId, issuesQueryValue!) : undefined;
+      }
     }
-    if (!prepared) return null;
+    if (prepared) return respond(prepared);
+    // Not in memory: read it (never blocking the event loop), or leave it to the chain.
+    return (async () => {
+      const found = principal ?? (await core.keys.authenticate(key));
+      if (!found) return null;
+      let body: PreparedBody | null;
+      if (kind === 'tenants') body = await core.tenants.tenantsBody(found.orgId);
+      else if (kind === 'health') body = await core.tenants.healthBody(found.orgId, ref!.trim());
+      else {
+        const tenant = await core.tenants.resolve(found.orgId, ref!.trim());
+        body = tenant ? await core.tenants.issuesBody(tenant.tenantId, issuesQueryValue!) : null;
+      }
+      return body ? respond(body) : null;
+    })();
 
-    const ifNoneMatch = incoming.headers['if-none-match'];
-    const status = ifNoneMatch !== undefined && etagMatches(prepared.etag, ifNoneMatch) ? 304 : 200;
-    // The path as Hono's request log shows it: decoded, control characters escaped (they can only
-    // come from %-escapes; Node refuses them raw).
-    const shown = path.includes('%') ? escapeControl(tryDecode(path, decodeURI) ?? path) : path;
-    log(`GET ${shown} ${status} ${Math.round(performance.now() - started)}ms`);
-    // The issues route varies with Accept too (its CSV download).
-    const vary = kind === 'issues' ? 'Accept, Origin' : 'Origin';
-    return new Response(status === 304 ? null : prepared.bytes, { status, headers: headersFor(prepared, status, incoming.headers.origin, vary) });
+    function respond(prepared: PreparedBody): Response {
+      const ifNoneMatch = incoming.headers['if-none-match'];
+      const status = ifNoneMatch !== undefined && etagMatches(prepared.etag, ifNoneMatch) ? 304 : 200;
+      // The path as Hono's request log shows it: decoded, control characters escaped (they can only
+      // come from %-escapes; Node refuses them raw).
+      const shown = path.includes('%') ? escapeControl(tryDecode(path, decodeURI) ?? path) : path;
+      log(`GET ${shown} ${status} ${Math.round(performance.now() - started)}ms`);
+      // The issues route varies with Accept too (its CSV download).
+      const vary = kind === 'issues' ? 'Accept, Origin' : 'Origin';
+      return new Response(status === 304 ? null : prepared.bytes, { status, headers: headersFor(prepared, status, incoming.headers.origin, vary) });
+    }
   };
 }

@@ -58,9 +58,9 @@ export function issuesCsvExport(core: Pick<Core, 'tenants' | 'history' | 'now'>)
     c.header('Vary', 'Accept', { append: true });
     const { format, limit: _limit, cursor: _cursor, ...filters } = c.req.valid('query');
     if (!wantsCsv(format, c.req.header('accept'))) return next();
-    const tenant = core.tenants.resolve(c.var.principal.orgId, c.req.valid('param').tenantId);
+    const tenant = await core.tenants.resolve(c.var.principal.orgId, c.req.valid('param').tenantId);
     if (!tenant) throw notFound('No tenant with this id or label is available to this API key.');
-    const rows = core.history.exportIssues(tenant.tenantId, filters) as Array<IssueSummary & Record<string, string | boolean | null>>;
+    const rows = (await core.history.exportIssues(tenant.tenantId, filters)) as Array<IssueSummary & Record<string, string | boolean | null>>;
     c.header('Content-Type', 'text/csv; charset=utf-8; header=present');
     c.header('Content-Disposition', `attachment; filename="${csvFileName(tenant.label, tenant.tenantId, core.now())}"`);
     // A plain Response: the download must not add a typed answer to the route's (hc) JSON output.

@@ -64,21 +64,21 @@ export function messageRoutes(deps: { core: Core }) {
   const { tenants, messages } = deps.core;
 
   /** The visible tenant named by the path, or a 404 that does not say whether it exists. */
-  const visibleTenant = (orgId: string, ref: string) => {
-    const tenant = tenants.resolve(orgId, ref);
+  const visibleTenant = async (orgId: string, ref: string) => {
+    const tenant = await tenants.resolve(orgId, ref);
     if (!tenant) throw notFound('No tenant with this id or label is available to this API key.');
     return tenant;
   };
 
   return new Hono<AppEnv>()
-    .get('/:tenantId/messages', validate('param', tenantParam), validate('query', messagesQuery), (c) => {
-      const tenant = visibleTenant(c.var.principal.orgId, c.req.valid('param').tenantId);
-      return c.json(messages.list(tenant.tenantId, c.req.valid('query')) satisfies MessagesResponse);
+    .get('/:tenantId/messages', validate('param', tenantParam), validate('query', messagesQuery), async (c) => {
+      const tenant = await visibleTenant(c.var.principal.orgId, c.req.valid('param').tenantId);
+      return c.json((await messages.list(tenant.tenantId, c.req.valid('query'))) satisfies MessagesResponse);
     })
-    .get('/:tenantId/messages/:messageId', validate('param', messageParam), (c) => {
+    .get('/:tenantId/messages/:messageId', validate('param', messageParam), async (c) => {
       const params = c.req.valid('param');
-      const tenant = visibleTenant(c.var.principal.orgId, params.tenantId);
-      const message = messages.get(tenant.tenantId, params.messageId);
+      const tenant = await visibleTenant(c.var.principal.orgId, params.tenantId);
+      const message = await messages.get(tenant.tenantId, params.messageId);
       if (!message) throw notFound('This tenant has no Message center post with this id.');
       return c.json(message satisfies MessageDetail);
     });

@@ -8,8 +8,8 @@ import type { AppEnv } from '../auth.js';
 import type { Core } from '../core/index.js';
 
 export function overviewRoutes(deps: { core: Core }) {
-  return new Hono<AppEnv>().get('/', (c) => {
-    const prepared = deps.core.overview.body(c.var.principal.orgId);
+  return new Hono<AppEnv>().get('/', async (c) => {
+    const prepared = await deps.core.overview.body(c.var.principal.orgId);
     return c.body(prepared.body, 200, { 'Content-Type': 'application/json', ETag: prepared.etag });
   });
 }

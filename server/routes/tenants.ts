@@ -57,17 +57,17 @@ export function tenantRoutes(deps: { core: Core }) {
   const { tenants } = deps.core;
 
   /** The visible tenant named by the path, or a 404 that does not say whether it exists. */
-  const visibleTenant = (orgId: string, ref: string) => {
-    const tenant = tenants.resolve(orgId, ref);
+  const visibleTenant = async (orgId: string, ref: string) => {
+    const tenant = await tenants.resolve(orgId, ref);
     if (!tenant) throw notFound('No tenant with this id or label is available to this API key.');
     return tenant;
   };
 
   return new Hono<AppEnv>()
-    .get('/', (c) => c.json(tenants.list(c.var.principal.orgId) satisfies TenantsResponse))
-    .get('/:tenantId/health', validate('param', tenantParam), (c) => {
-      const tenant = visibleTenant(c.var.principal.orgId, c.req.valid('param').tenantId);
-      const health = tenants.health(tenant.tenantId);
+    .get('/', async (c) => c.json((await tenants.list(c.var.principal.orgId)) satisfies TenantsResponse))
+    .get('/:tenantId/health', validate('param', tenantParam), async (c) => {
+      const tenant = await visibleTenant(c.var.principal.orgId, c.req.valid('param').tenantId);
+      const health = await tenants.health(tenant.tenantId);
       return c.json({
         tenantId: tenant.tenantId,
         label: tenant.label,
@@ -77,14 +77,14 @@ export function tenantRoutes(deps: { core: Core }) {
         services: health.services,
       } satisfies HealthResponse);
     })
-    .get('/:tenantId/issues', validate('param', tenantParam), validate('query', issuesQuery), issuesCsvExport(deps.core), (c) => {
-      const tenant = visibleTenant(c.var.principal.orgId, c.req.valid('param').tenantId);
-      return c.json(tenants.issuesPage(tenant.tenantId, c.req.valid('query')) satisfies IssuesResponse);
+    .get('/:tenantId/issues', validate('param', tenantParam), validate('query', issuesQuery), issuesCsvExport(deps.core), async (c) => {
+      const tenant = await visibleTenant(c.var.principal.orgId, c.req.valid('param').tenantId);
+      return c.json((await tenants.issuesPage(tenant.tenantId, c.req.valid('query'))) satisfies IssuesResponse);
     })
-    .get('/:tenantId/issues/:issueId', validate('param', issueParam), (c) => {
+    .get('/:tenantId/issues/:issueId', validate('param', issueParam), async (c) => {
       const params = c.req.valid('param');
-      const tenant = visibleTenant(c.var.principal.orgId, params.tenantId);
-      const issue = tenants.issue(tenant.tenantId, params.issueId);
+      const tenant = await visibleTenant(c.var.principal.orgId, params.tenantId);
+      const issue = await tenants.issue(tenant.tenantId, params.issueId);
       if (!issue) throw notFound('This tenant has no issue with this id.');
       return c.json(issue satisfies IssueDetail);
     });

@@ -198,18 +198,29 @@ export function pruneOAuthRequests(db: Db, now: Date): number {
 
 /** The sealed MSAL token cache of one authorization, as an msal cache plugin store. */
 export function tokenCacheStore(db: Db, box: SecretBox, authorizationId: string, now: () => Date = () => new Date()): TokenCacheStore {
+  return tokenCacheOver(box, authorizationId, now, {
+    load: async () => loadTokenCache(db, authorizationId),
+    save: async (sealed, at) => saveTokenCache(db, authorizationId, sealed, at),
+  });
+}
+
+/**
+ * The msal cache plugin store of one authorization over any store's load and save of the sealed
+ * cache: it opens and seals with the {@link SecretBox} (the store keeps only sealed bytes).
+ */
+export function tokenCacheOver(
+  box: SecretBox,
+  authorizationId: string,
+  now: () => Date,
+  sealed: { load(): Promise<string | null>; save(sealed: string, at: Date): Promise<void> },
+): TokenCacheStore {
   const context = `token-cache:${authorizationId}`;
   return {
-    load() {
-      const row = db.select({ c: authorizations.tokenCache }).from(authorizations).where(eq(authorizations.id, authorizationId)).get();
-      return row?.c ? box.open(row.c, context) : null;
+    async load() {
+      const value = await sealed.load();
+      return value ? box.open(value, context) : null;
     },
-    save(serialized) {
-      db.update(authorizations)
-        .set({ tokenCache: box.seal(serialized, context), updatedAt: now() })
-        .where(eq(authorizations.id, authorizationId))
-        .run();
-    },
+    save: (serialized) => sealed.save(box.seal(serialized, context), now()),
   };
 }
 
@@ -318,4 +329,19 @@ export function deleteAuthorization(db: Db, orgId: string, id: string): { purged
 /** Removes an authorization that never got past `pending` (a cancelled consent adds nothing). */
 export function discardPendingAuthorization(db: Db, id: string): boolean {
   return db.delete(authorizations).where(and(eq(authorizations.id, id), eq(authorizations.status, 'pending'))).run().changes === 1;
+}
+
+/** The org holding an authorization; null when it is gone. */
+export function authorizationOrg(db: Db, id: string): string | null {
+  return db.select({ orgId: authorizations.orgId }).from(authorizations).where(eq(authorizations.id, id)).get()?.orgId ?? null;
+}
+
+/** The sealed msal token cache of an authorization; null when none is stored (or the row is gone). */
+export function loadTokenCache(db: Db, authorizationId: string): string | null {
+  return db.select({ c: authorizations.tokenCache }).from(authorizations).where(eq(authorizations.id, authorizationId)).get()?.c ?? null;
+}
+
+/** Stores an authorization's sealed msal token cache. */
+export function saveTokenCache(db: Db, authorizationId: string, sealed: string, now: Date): void {
+  db.update(authorizations).set({ tokenCache: sealed, updatedAt: now }).where(eq(authorizations.id, authorizationId)).run();
 }

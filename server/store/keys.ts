@@ -127,43 +127,6 @@ export function recordKeyUse(db: Db, keyId: string, at: Date): void {
   db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, keyId)).run();
 }
 
-/**
- * Batches `lastUsedAt` writes off the request path: uses are queued in memory and written once per
- * turn of the event loop. A failed write (read-only or full disk) is logged, at most once a minute,
- * and dropped: usage is bookkeeping, and reads must keep working when the database cannot write.
- */
-export function createKeyUseRecorder(db: Db, log: (line: string) => void = () => {}): { record(keyId: string, at: Date): void; flush(): void } {
-  let pending = new Map<string, Date>();
-  let scheduled = false;
-  let lastComplaint = 0;
-  const flush = () => {
-    scheduled = false;
-    const batch = pending;
-    pending = new Map();
-    if (batch.size === 0) return;
-    try {
-      db.transaction((tx) => {
-        for (const [keyId, at] of batch) tx.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, keyId)).run();
-      });
-    } catch (err) {
-      if (Date.now() - lastComplaint >= 60_000) {
-        lastComplaint = Date.now();
-        log(`API key usage not recorded (the database refused the write): ${(err as Error).message}`);
-      }
-    }
-  };
-  return {
-    record(keyId, at) {
-      pending.set(keyId, at);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-    },
-    flush,
-  };
-}
-
 /** The key lookup by hash, prepared once by its owner (the core) and reused. */
 export function prepareKeyLookup(db: Db) {
   return db
@@ -186,7 +149,7 @@ export type KeyLookup = ReturnType<typeof prepareKeyLookup>;
 /**
  * Looks up a key. Returns its principal, or `null` when the key is unknown or revoked.
  * Records `lastUsedAt` at most once per {@link LAST_USED_RESOLUTION_MS} through `recordUse`
- * (synchronously by default; the core passes a {@link createKeyUseRecorder}).
+ * (synchronously by default; the core batches them off the request path).
  */
 export function authenticateApiKey(
   db: Db,
@@ -212,4 +175,20 @@ export function revokeUserKeys(db: Db, orgId: string, userName: string, now: Dat
     .set({ revokedAt: now })
     .where(and(eq(apiKeys.orgId, orgId), eq(apiKeys.userName, userName), isNull(apiKeys.revokedAt)))
     .run().changes;
+}
+
+const lookups = new WeakMap<Db, KeyLookup>();
+
+/** The unrevoked key with this SHA-256, with its principal and last use; undefined when none. */
+export function keyByHash(db: Db, keyHash: string): (Principal & { lastUsedAt: Date | null }) | undefined {
+  let lookup = lookups.get(db);
+  if (!lookup) lookups.set(db, (lookup = prepareKeyLookup(db)));
+  return lookup.get({ keyHash });
+}
+
+/** Writes a batch of keys' `lastUsedAt` in one transaction. */
+export function recordKeyUses(db: Db, uses: ReadonlyMap<string, Date>): void {
+  db.transaction((tx) => {
+    for (const [keyId, at] of uses) tx.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, keyId)).run();
+  });
 }

@@ -65,3 +65,12 @@ export function overviewTenantRows(reads: OverviewReads, tenantId: string): Over
     issues: reads.activeIssues.all({ tenantId }),
   };
 }
+
+const preparedReads = new WeakMap<Db, OverviewReads>();
+
+/** One tenant's overview rows from `db` (its statements prepared on first use). */
+export function overviewRowsOf(db: Db, tenantId: string): OverviewTenantRows {
+  let reads = preparedReads.get(db);
+  if (!reads) preparedReads.set(db, (reads = prepareOverviewReads(db)));
+  return overviewTenantRows(reads, tenantId);
+}

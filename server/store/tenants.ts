@@ -120,43 +120,68 @@ export interface TenantReads {
   activeIssues: { all(params: { tenantId: string }): IssueSummary[] };
 }
 
-function orgAuthorizations(db: Db, orgId: string, reads?: TenantReads): AuthorizationRef[] {
-  return [...(reads ?? prepareTenantReads(db)).orgAuthorizations.all({ orgId })];
+const preparedReads = new WeakMap<Db, ReturnType<typeof prepareTenantReads>>();
+
+/** The read statements of `db`, prepared on first use and kept with the connection. */
+export function tenantReadsOf(db: Db): ReturnType<typeof prepareTenantReads> {
+  let reads = preparedReads.get(db);
+  if (!reads) preparedReads.set(db, (reads = prepareTenantReads(db)));
+  return reads;
 }
 
-/** Best status first, then the oldest authorization, so the answer is stable. */
-function better(a: AuthorizationRef, b: AuthorizationRef): number {
-  return STATUS_RANK[a.status] - STATUS_RANK[b.status] || a.createdAt.getTime() - b.createdAt.getTime();
+/** The org's authorizations that carry a tenant (visibility's raw material). */
+export function orgAuthorizationRefs(db: Db, orgId: string): AuthorizationRef[] {
+  return tenantReadsOf(db).orgAuthorizations.all({ orgId });
 }
 
-/** The org's best authorization of each tenant it may see (the one whose label and status it shows), by tenant id. */
-export function bestAuthorizations(db: Db, orgId: string, reads?: TenantReads): Map<string, AuthorizationRef> {
+/** The tenant's services, by name. */
+export function tenantServices(db: Db, tenantId: string): Array<{ id: string; name: string; status: string }> {
+  return tenantReadsOf(db).services.all({ tenantId });
+}
+
+/** The tenant's active issues (unresolved, still listed by Microsoft), newest change first. */
+export function tenantActiveIssues(db: Db, tenantId: string): IssueSummary[] {
+  return tenantReadsOf(db).activeIssues.all({ tenantId });
+}
+
+/** What the tenants list shows of each tenant row, by tenant id. */
+export interface TenantListRow {
+  tenantId: string;
+  displayName: string | null;
+  lastSyncAt: Date | null;
+  lastError: string | null;
+  nextPollAt: Date;
+}
+
+/** The tenant rows of `tenantIds` (those that exist). */
+export function tenantListRows(db: Db, tenantIds: readonly string[]): TenantListRow[] {
+  if (tenantIds.length === 0) return [];
+  return db
+    .select({
+      tenantId: tenants.tenantId,
+      displayName: tenants.displayName,
+      lastSyncAt: tenants.lastSyncAt,
+      lastError: tenants.lastError,
+      nextPollAt: tenants.nextPollAt,
+    })
+    .from(tenants)
+    .where(inArray(tenants.tenantId, [...tenantIds]))
+    .all();
+}
+
+/** The best authorization of each tenant among an org's references (pure). */
+export function bestOf(refs: readonly AuthorizationRef[]): Map<string, AuthorizationRef> {
   const best = new Map<string, AuthorizationRef>();
-  for (const auth of orgAuthorizations(db, orgId, reads)) {
+  for (const auth of refs) {
     const current = best.get(auth.tenantId);
     if (!current || better(auth, current) < 0) best.set(auth.tenantId, auth);
   }
   return best;
 }
 
-/** Every tenant this org may see, ordered by label. */
-export function listVisibleTenants(db: Db, orgId: string, reads?: TenantReads): VisibleTenant[] {
-  const best = bestAuthorizations(db, orgId, reads);
-  if (best.size === 0) return [];
-  const rows = new Map(
-    db
-      .select({
-        tenantId: tenants.tenantId,
-        displayName: tenants.displayName,
-        lastSyncAt: tenants.lastSyncAt,
-        lastError: tenants.lastError,
-        nextPollAt: tenants.nextPollAt,
-      })
-      .from(tenants)
-      .where(inArray(tenants.tenantId, [...best.keys()]))
-      .all()
-      .map((t) => [t.tenantId, t]),
-  );
+/** The visible tenants from the org's best authorizations and their tenant rows, ordered by label (pure). */
+export function visibleFrom(best: ReadonlyMap<string, AuthorizationRef>, tenantRows: readonly TenantListRow[]): VisibleTenant[] {
+  const rows = new Map(tenantRows.map((t) => [t.tenantId, t]));
   return [...best.values()]
     .map((auth) => {
       const row = rows.get(auth.tenantId);
@@ -174,6 +199,62 @@ export function listVisibleTenants(db: Db, orgId: string, reads?: TenantReads): 
 }
 
 /**
+ * Resolves a `tenant` reference among an org's authorizations (pure): a tenant id, else
+ * (case-insensitively) one of the labels; null when none matches.
+ */
+export function resolveAmong(refs: readonly AuthorizationRef[], ref: string): { tenantId: string; label: string; status: AuthorizationStatus } | null {
+  const wanted = ref.trim().toLowerCase();
+  if (wanted === '') return null;
+  const auths = [...refs].sort(better);
+  const match =
+    auths.find((a) => a.tenantId === ref) ??
+    auths.find((a) => a.tenantId.toLowerCase() === wanted) ??
+    auths.find((a) => a.label.toLowerCase() === wanted);
+  if (!match) return null;
+  const best = auths.find((a) => a.tenantId === match.tenantId) ?? match;
+  return { tenantId: best.tenantId, label: best.label, status: best.status };
+}
+
+/** A tenant's health from its services, active issues and last sync (pure). */
+export function healthOf(serviceRows: ReadonlyArray<{ id: string; name: string; status: string }>, active: readonly IssueSummary[], syncedAt: Date | null): TenantHealth {
+  const byService = new Map<string, IssueSummary[]>();
+  for (const issue of active) {
+    const key = issue.service.toLowerCase();
+    const list = byService.get(key);
+    if (list) list.push(issue);
+    else byService.set(key, [issue]);
+  }
+  return {
+    syncedAt,
+    services: serviceRows.map((s) => {
+      const list = byService.get(s.name.toLowerCase()) ?? [];
+      return { ...s, activeIssueCount: list.length, issues: list };
+    }),
+  };
+}
+
+function orgAuthorizations(db: Db, orgId: string, reads?: TenantReads): AuthorizationRef[] {
+  return [...(reads ?? tenantReadsOf(db)).orgAuthorizations.all({ orgId })];
+}
+
+/** Best status first, then the oldest authorization, so the answer is stable. */
+function better(a: AuthorizationRef, b: AuthorizationRef): number {
+  return STATUS_RANK[a.status] - STATUS_RANK[b.status] || a.createdAt.getTime() - b.createdAt.getTime();
+}
+
+/** The org's best authorization of each tenant it may see (the one whose label and status it shows), by tenant id. */
+export function bestAuthorizations(db: Db, orgId: string, reads?: TenantReads): Map<string, AuthorizationRef> {
+  return bestOf(orgAuthorizations(db, orgId, reads));
+}
+
+/** Every tenant this org may see, ordered by label. */
+export function listVisibleTenants(db: Db, orgId: string, reads?: TenantReads): VisibleTenant[] {
+  const best = bestAuthorizations(db, orgId, reads);
+  if (best.size === 0) return [];
+  return visibleFrom(best, tenantListRows(db, [...best.keys()]));
+}
+
+/**
  * Resolves a `tenant` path parameter for an org: a tenant id, else (case-insensitively) the label
  * of one of the org's authorizations. `null` when nothing visible matches — callers answer 404
  * whether the tenant does not exist or is someone else's.
@@ -184,41 +265,17 @@ export function resolveVisibleTenant(
   ref: string,
   reads?: TenantReads,
 ): { tenantId: string; label: string; status: AuthorizationStatus } | null {
-  const wanted = ref.trim().toLowerCase();
-  if (wanted === '') return null;
-  const auths = orgAuthorizations(db, orgId, reads).sort(better);
-  const match =
-    auths.find((a) => a.tenantId === ref) ??
-    auths.find((a) => a.tenantId.toLowerCase() === wanted) ??
-    auths.find((a) => a.label.toLowerCase() === wanted);
-  if (!match) return null;
-  const best = auths.find((a) => a.tenantId === match.tenantId) ?? match;
-  return { tenantId: best.tenantId, label: best.label, status: best.status };
+  return resolveAmong(orgAuthorizations(db, orgId, reads), ref);
 }
 
 /** When the tenant last synced successfully; `null` when never (or no row yet). */
 export function tenantLastSyncAt(db: Db, tenantId: string, reads?: TenantReads): Date | null {
-  return (reads ?? prepareTenantReads(db)).lastSyncAt.get({ tenantId })?.lastSyncAt ?? null;
+  return (reads ?? tenantReadsOf(db)).lastSyncAt.get({ tenantId })?.lastSyncAt ?? null;
 }
 
 /** Every service of the tenant with its unresolved issues (matched on the service name). */
-export function getTenantHealth(db: Db, tenantId: string, reads: TenantReads = prepareTenantReads(db)): TenantHealth {
-  const serviceRows = reads.services.all({ tenantId });
-  const active = reads.activeIssues.all({ tenantId });
-  const byService = new Map<string, IssueSummary[]>();
-  for (const issue of active) {
-    const key = issue.service.toLowerCase();
-    const list = byService.get(key);
-    if (list) list.push(issue);
-    else byService.set(key, [issue]);
-  }
-  return {
-    syncedAt: tenantLastSyncAt(db, tenantId, reads),
-    services: serviceRows.map((s) => {
-      const list = byService.get(s.name.toLowerCase()) ?? [];
-      return { ...s, activeIssueCount: list.length, issues: list };
-    }),
-  };
+export function getTenantHealth(db: Db, tenantId: string, reads: TenantReads = tenantReadsOf(db)): TenantHealth {
+  return healthOf(reads.services.all({ tenantId }), reads.activeIssues.all({ tenantId }), tenantLastSyncAt(db, tenantId, reads));
 }
 
 /** Where a page of issues ended: the sort key of its last row. */

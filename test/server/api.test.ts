@@ -410,7 +410,7 @@ describe('HTTP behaviour', () => {
     changed.services[0].status = 'serviceInterruption';
     changed.issues.push(...variantsOf(fixtureIssues()[0], 'PG', 57));
     // A sync writes through the core, which replaces the tenant's entry in the read model.
-    expect(core.sync.apply({ tenantId: T2, authorizationId: globexAuthorization, snapshot: changed, nextPollAt: new Date('2024-05-01T10:05:00Z') })).toBe(true);
+    expect(await core.sync.apply({ tenantId: T2, authorizationId: globexAuthorization, snapshot: changed, nextPollAt: new Date('2024-05-01T10:05:00Z') })).toBe(true);
     const after = await get(path, keys.globexViewer, { 'If-None-Match': etag! });
     expect(after.status).toBe(200);
     expect(after.headers.get('etag')).not.toBe(etag);

@@ -38,14 +38,14 @@ afterAll(async () => {
   await simulator.close();
 });
 
-const admin = () => {
-  const key = core.keys.create({ orgName: 'core-org', role: 'admin', userName: 'ann@core.example' }).key;
-  return core.keys.authenticate(key)!;
+const admin = async () => {
+  const key = (await core.keys.create({ orgName: 'core-org', role: 'admin', userName: 'ann@core.example' })).key;
+  return (await core.keys.authenticate(key))!;
 };
 
 /** Begins a consent and walks the simulated sign-in; returns the redirect's query. */
 async function signIn(p: { origin?: string | null; returnTo?: string | null; decision?: 'Accept' | 'Cancel' } = {}) {
-  const principal = admin();
+  const principal = await admin();
   const begun = await core.authorizations.begin(principal, { label: 'contoso.com', api: 'service-communications', returnTo: p.returnTo ?? null, origin: p.origin ?? null });
   const callback = new URL(await walkSimulatedConsent(begun.authorizeUrl, simulator.tenants[0]!.admins[0]!.upn, p.decision ?? 'Accept'));
   return { principal, begun, query: Object.fromEntries(callback.searchParams) };
@@ -64,7 +64,7 @@ describe('core.authorizations', () => {
       returnTo: null,
       message: { type: 'o365-health:authorization', status: 'active', authorizationId: begun.authorization.id, error: null },
     });
-    expect(core.authorizations.get(principal.orgId, begun.authorization.id)).toMatchObject({
+    expect(await core.authorizations.get(principal.orgId, begun.authorization.id)).toMatchObject({
       status: 'active',
       tenantId: simulator.tenants[0]!.tenantId,
       consentedBy: simulator.tenants[0]!.admins[0]!.upn,
@@ -81,19 +81,19 @@ describe('core.authorizations', () => {
     expect(await core.authorizations.complete(foreign.query)).toMatchObject({ openerOrigin: PUBLIC_URL });
     const page = await signIn({ returnTo: `${PORTAL}/settings` });
     expect(await core.authorizations.complete(page.query)).toMatchObject({ status: 'active', returnTo: `${PORTAL}/settings` });
-    await expect(core.authorizations.begin(admin(), { label: 'x', api: 'service-communications', returnTo: 'https://evil.example/', origin: null })).rejects.toThrow(RangeError);
+    await expect(core.authorizations.begin(await admin(), { label: 'x', api: 'service-communications', returnTo: 'https://evil.example/', origin: null })).rejects.toThrow(RangeError);
   });
 
   it('a cancelled consent adds nothing; an expired request fails with the reason', async () => {
     const cancelled = await signIn({ decision: 'Cancel' });
     expect(await core.authorizations.complete(cancelled.query)).toMatchObject({ status: 'failed', message: { error: expect.stringMatching(/declined to consent/) } });
-    expect(core.authorizations.get(cancelled.principal.orgId, cancelled.begun.authorization.id)).toBeNull();
+    expect(await core.authorizations.get(cancelled.principal.orgId, cancelled.begun.authorization.id)).toBeNull();
 
     const late = await signIn();
     offset += 11 * 60_000;
     try {
       expect(await core.authorizations.complete(late.query)).toMatchObject({ status: 'failed', httpStatus: 400, message: { error: expect.stringMatching(/expired/) } });
-      expect(core.authorizations.get(late.principal.orgId, late.begun.authorization.id)).toMatchObject({ status: 'failed' });
+      expect(await core.authorizations.get(late.principal.orgId, late.begun.authorization.id)).toMatchObject({ status: 'failed' });
     } finally {
       offset -= 11 * 60_000;
     }
@@ -107,10 +107,10 @@ describe('core.authorizations', () => {
   it('deletes an org\'s own authorization only, and purges the tenant with the last one', async () => {
     const { principal, begun, query } = await signIn();
     await core.authorizations.complete(query);
-    const stranger = core.keys.authenticate(core.keys.create({ orgName: 'other-org', role: 'admin' }).key)!;
-    expect(core.authorizations.delete(stranger.orgId, begun.authorization.id)).toBeNull();
-    for (const a of core.authorizations.list(principal.orgId)) core.authorizations.delete(principal.orgId, a.id);
-    expect(core.authorizations.list(principal.orgId)).toEqual([]);
-    expect(core.sync.tenant(simulator.tenants[0]!.tenantId)).toBeUndefined();
+    const stranger = (await core.keys.authenticate((await core.keys.create({ orgName: 'other-org', role: 'admin' })).key))!;
+    expect(await core.authorizations.delete(stranger.orgId, begun.authorization.id)).toBeNull();
+    for (const a of await core.authorizations.list(principal.orgId)) await core.authorizations.delete(principal.orgId, a.id);
+    expect(await core.authorizations.list(principal.orgId)).toEqual([]);
+    expect(await core.sync.tenant(simulator.tenants[0]!.tenantId)).toBeUndefined();
   });
 });

@@ -117,8 +117,8 @@ describe('the outbox', () => {
     const key = stack.key('acme');
     await authorized(key);
     const db = stack.server.database.db;
-    const org = stack.server.core.keys.org('acme');
-    const other = stack.server.core.keys.org('globex');
+    const org = await stack.server.core.keys.org('acme');
+    const other = await stack.server.core.keys.org('globex');
     const channel = (id: string, orgId: string, filters: object, enabled = true) =>
       db.insert(channels).values({ id, orgId, kind: 'webhook', name: id, target: 'sealed', targetMasked: 'https://example.com/…', filters: JSON.stringify(filters), enabled, updatedAt: new Date() }).run();
     channel('all', org.id, {});
@@ -140,7 +140,7 @@ describe('pruning', () => {
     await stack.server.notifier.stop();
     await authorized(stack.key('acme'));
     const db = stack.server.database.db;
-    const org = stack.server.core.keys.org('acme');
+    const org = await stack.server.core.keys.org('acme');
     const draft = (subject: string): EventDraft => ({
       type: 'issue.created',
       tenantId: contoso(),
@@ -153,14 +153,14 @@ describe('pruning', () => {
     const ids = () => storedEvents().map((e) => e.id);
 
     stack.advance(25 * 3600_000);
-    expect(stack.server.core.events.prune()).toEqual({ events: 1, deliveries: 0 });
+    expect(await stack.server.core.events.prune()).toEqual({ events: 1, deliveries: 0 });
     expect(ids()).toEqual([delivered]);
     expect(ids()).not.toContain(alone);
     db.update(deliveries).set({ status: 'delivered' }).run();
-    expect(stack.server.core.events.prune()).toEqual({ events: 0, deliveries: 0 });
+    expect(await stack.server.core.events.prune()).toEqual({ events: 0, deliveries: 0 });
 
     stack.advance(30 * 24 * 3600_000);
-    expect(stack.server.core.events.prune()).toEqual({ events: 1, deliveries: 1 });
+    expect(await stack.server.core.events.prune()).toEqual({ events: 1, deliveries: 1 });
     expect(ids()).toEqual([]);
   });
 });
@@ -214,22 +214,22 @@ describe('GET /api/events', () => {
 
     // Org A's grant is revoked at Microsoft; org B's still works.
     const authA = ((await (await stack.api(a, '/api/authorizations')).json()) as { authorizations: Array<{ id: string }> }).authorizations[0]!.id;
-    const row = stack.server.core.sync.candidates(contoso()).find((x) => x.id === authA)!;
-    stack.server.core.sync.requireReauthorization(row.id, 'Consent was removed in Microsoft Entra.');
+    const row = (await stack.server.core.sync.candidates(contoso())).find((x) => x.id === authA)!;
+    await stack.server.core.sync.requireReauthorization(row.id, 'Consent was removed in Microsoft Entra.');
     const reauth = await streams.a.next();
     expect(reauth.event).toBe('authorization.reauth_required');
     expect(parse(reauth).authorization).toMatchObject({ id: authA, reason: 'Consent was removed in Microsoft Entra.' });
     await expect(streams.b.next(600)).rejects.toThrow(/no event/);
     // A second failure of the same grant announces nothing more.
-    stack.server.core.sync.requireReauthorization(row.id, 'Still no consent.');
+    await stack.server.core.sync.requireReauthorization(row.id, 'Still no consent.');
     expect(storedEvents().filter((e) => e.type === 'authorization.reauth_required')).toHaveLength(1);
   });
 
   it('ends the stream of a key that is revoked, and refuses a request without a key', async () => {
     const key = stack.key('acme', 'viewer', 'kiosk');
     const stream = await open(key);
-    const org = stack.server.core.keys.org('acme');
-    expect(stack.server.core.keys.revokeUserKeys(org.id, 'kiosk')).toBe(1);
+    const org = await stack.server.core.keys.org('acme');
+    expect(await stack.server.core.keys.revokeUserKeys(org.id, 'kiosk')).toBe(1);
     await stream.ended(3000);
     expect((await fetch(`${stack.server.url}/api/events`)).status).toBe(401);
   });

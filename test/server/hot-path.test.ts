@@ -81,16 +81,16 @@ describe('the read routes on the hot path (health, tenants, issues)', () => {
     const key = stack.key('org', 'viewer');
     const { path } = await synced(key);
     expect((await stack.api(key, path)).status).toBe(200);
-    const byServer = stack.server.core.keys.list('org').find((k) => key.startsWith(k.prefix))!;
-    stack.server.core.keys.revoke(byServer.id);
+    const byServer = (await stack.server.core.keys.list('org')).find((k) => key.startsWith(k.prefix))!;
+    await stack.server.core.keys.revoke(byServer.id);
     expect((await stack.api(key, path)).status).toBe(401);
 
     // The CLI writes through a connection of its own, as `npm run keys -- revoke` in another process.
     const other = stack.key('org', 'viewer', 'second-viewer');
     expect((await stack.api(other, path)).status).toBe(200);
-    const prefix = stack.server.core.keys.list('org').find((k) => other.startsWith(k.prefix))!.prefix;
+    const prefix = (await stack.server.core.keys.list('org')).find((k) => other.startsWith(k.prefix))!.prefix;
     const out: string[] = [];
-    const code = runKeysCli(['revoke', prefix], { out: (l) => out.push(l), err: (l) => out.push(l), env: { DATABASE_PATH: stack.server.config.databasePath } });
+    const code = await runKeysCli(['revoke', prefix], { out: (l) => out.push(l), err: (l) => out.push(l), env: { DATABASE_PATH: stack.server.config.databasePath } });
     expect(code, out.join('\n')).toBe(0);
     expect((await stack.api(other, path)).status).toBe(401);
   });
@@ -146,19 +146,19 @@ describe('createReadHotPath alone', () => {
     const request = (url: string, headers: Record<string, string> = {}, method = 'GET') => answer({ method, url, headers });
     const auth = { authorization: `Bearer ${key}` };
     const issues = `${path.replace(/health$/, 'issues')}?state=all&limit=3`;
-    const page = request(issues, auth)!;
+    const page = (await request(issues, auth))!;
     expect(page.status).toBe(200);
     expect(((await page.json()) as { issues: unknown[] }).issues).toHaveLength(3);
-    expect(((await request('/api/tenants', auth)!.json()) as { tenants: unknown[] }).tenants).toHaveLength(1);
-    const answered = request(path, auth)!;
+    expect(((await (await request('/api/tenants', auth))!.json()) as { tenants: unknown[] }).tenants).toHaveLength(1);
+    const answered = (await request(path, auth))!;
     expect(answered.status).toBe(200);
     expect(answered.headers.get('x-content-type-options')).toBe('nosniff');
     expect(((await answered.json()) as { tenantId: string }).tenantId).toBe(stack.simulator.tenants[0]!.tenantId);
     // Left to the app: a CSV download, no or an unknown key, another method, another route.
-    expect(request(issues, { ...auth, accept: 'text/csv' })).toBeNull();
-    expect(request(path)).toBeNull();
-    expect(request(path, { authorization: 'Bearer o365_unknown' })).toBeNull();
-    expect(request(path, auth, 'HEAD')).toBeNull();
-    expect(request(`${path}/x`, auth)).toBeNull();
+    expect(await request(issues, { ...auth, accept: 'text/csv' })).toBeNull();
+    expect(await request(path)).toBeNull();
+    expect(await request(path, { authorization: 'Bearer o365_unknown' })).toBeNull();
+    expect(await request(path, auth, 'HEAD')).toBeNull();
+    expect(await request(`${path}/x`, auth)).toBeNull();
   });
 });

@@ -45,10 +45,10 @@ function keysCliOn(path: string, ...args: string[]): Promise<{ code: number | nu
 }
 
 /** The same CLI in-process (same argument parsing and output), for the cases that need no child. */
-function keysInProcess(...args: string[]) {
+async function keysInProcess(...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = runKeysCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: { DATABASE_PATH: dbPath } });
+  const code = await runKeysCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: { DATABASE_PATH: dbPath } });
   return { code, stdout: out.map((l) => l + '\n').join(''), stderr: err.join('\n') };
 }
 
@@ -98,7 +98,7 @@ describe('npm run keys', () => {
     expect(all.stdout).not.toContain(adminKey);
     expect(all.stdout).not.toContain(viewerKey);
 
-    const globex = keysInProcess('list', '--org', 'globex');
+    const globex = await keysInProcess('list', '--org', 'globex');
     expect(globex.stdout).toContain(viewerKey.slice(0, 12));
     expect(globex.stdout).not.toContain(adminKey.slice(0, 12));
   });
@@ -112,9 +112,9 @@ describe('npm run keys', () => {
     } finally {
       opened.close();
     }
-    const list = keysInProcess('list', '--org', 'acme');
+    const list = await keysInProcess('list', '--org', 'acme');
     expect(list.stdout).toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s*$/m);
-    const unknown = keysInProcess('revoke', 'o365_nothing');
+    const unknown = await keysInProcess('revoke', 'o365_nothing');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('o365_nothing');
   });
@@ -128,7 +128,7 @@ describe('npm run keys', () => {
     }
   });
 
-  it('every kind of bad argument is refused with usage and exit code 2', () => {
+  it('every kind of bad argument is refused with usage and exit code 2', async () => {
     const cases = [
       [],
       ['frobnicate'],
@@ -140,7 +140,7 @@ describe('npm run keys', () => {
       ['revoke', 'a', 'b'],
       ['list', 'extra'],
     ];
-    const runs = cases.map((args) => keysInProcess(...args));
+    const runs = await Promise.all(cases.map((args) => keysInProcess(...args)));
     runs.forEach((run, i) => {
       const label = cases[i].join(' ') || '(none)';
       expect(run.code, label).toBe(2);

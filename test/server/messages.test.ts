@@ -218,13 +218,13 @@ describe('Message center posts from Microsoft’s payloads', () => {
     expect((await api(keys.acme, `/api/tenants/${T1}/messages/MC172851`)).status).toBe(200);
     // 400 days after 2021-01-09T13:00 less a minute: kept; after it: gone. A listed post is never pruned.
     clock = new Date(Date.parse('2021-01-09T13:00:00Z') + 400 * DAY - MIN);
-    expect(core.messages.pruneRetained(400)).toBe(0);
+    expect(await core.messages.pruneRetained(400)).toBe(0);
     clock = new Date(Date.parse('2021-01-09T13:00:00Z') + 400 * DAY + MIN);
-    expect(core.messages.pruneRetained(400)).toBe(1);
+    expect(await core.messages.pruneRetained(400)).toBe(1);
     expect((await api(keys.acme, `/api/tenants/${T1}/messages/MC172851`)).status).toBe(404);
     expect((await list(keys.acme)).messages.map((m) => m.id)).toEqual(['MC999001']);
     clock = new Date(Date.parse('2021-01-09T12:00:00Z') + 4000 * DAY);
-    expect(core.messages.pruneRetained(400)).toBe(0);
+    expect(await core.messages.pruneRetained(400)).toBe(0);
     firstPage = (graphFixture('serviceannouncement-list-messages.json') as { value: unknown[] }).value;
   });
 });

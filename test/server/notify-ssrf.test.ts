@@ -11,6 +11,7 @@ import { createChannelsCore } from '../../server/core/channels.js';
 import { SecretBox } from '../../server/crypto.js';
 import { openDatabase } from '../../server/db/index.js';
 import { findOrCreateOrg } from '../../server/store/keys.js';
+import { createSqliteStore } from '../../server/store/index.js';
 import { EXCERPT_BYTES, postToTarget } from '../../server/notify/http.js';
 import { checkTargetUrl, isBlockedAddress, resolveTarget, TargetRefusedError } from '../../server/notify/ssrf.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/receivers.js';
@@ -205,7 +206,7 @@ describe('the check at delivery time', () => {
       const orgId = findOrCreateOrg(database.db, 'rebind').id;
       const answers = [[{ address: '52.96.0.1', family: 4 }], [{ address: '127.0.0.1', family: 4 }]];
       const core = createChannelsCore({
-        db: database.db,
+        store: createSqliteStore(database.db),
         box: new SecretBox(randomBytes(32)),
         config: { publicUrl: 'https://health.example.com', allowPrivateTargets: false },
         now: () => new Date(),
@@ -218,7 +219,7 @@ describe('the check at delivery time', () => {
       expect(delivery).toMatchObject({ status: 'failed', responseStatus: null });
       expect(delivery!.error).toMatch(/resolves to 127\.0\.0\.1/);
       expect(receiver.requests).toHaveLength(0);
-      expect(core.deliveries(orgId, channel.id, 10)).toMatchObject([{ type: 'test', status: 'failed', attempts: 1 }]);
+      expect(await core.deliveries(orgId, channel.id, 10)).toMatchObject([{ type: 'test', status: 'failed', attempts: 1 }]);
     } finally {
       database.close();
       await receiver.close();

@@ -124,7 +124,7 @@ describe('issues Microsoft stops returning', () => {
     expect((await s.api(key, `/api/tenants/${tid}/issues/${open}`)).status).toBe(404);
     expect((s.server.database.sqlite.prepare('select count(*) as n from issues where listed_by_microsoft = 1').get() as { n: number }).n).toBe(listedBefore);
     // The hourly job is the same operation; it finds nothing more to remove now.
-    expect(s.server.core.history.pruneRetained(s.server.config.retentionDays)).toBe(0);
+    expect(await s.server.core.history.pruneRetained(s.server.config.retentionDays)).toBe(0);
   });
 
   it('are purged with everything else of the tenant when its last authorization is deleted', async () => {
