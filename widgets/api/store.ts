@@ -6,8 +6,14 @@ import type { AuthorizationsResponse, ChangeEvent, HealthResponse, HistoryQuery,
 /** Fired by a {@link HealthStore} when a fetched value replaced the cached one (`detail.key` is opaque). */
 export type StoreUpdateEvent = CustomEvent<{ key: string }>;
 
-/** Fired by a {@link HealthStore} when a change event made cached values out of date (`detail.keys`). */
-export type StoreChangeEvent = CustomEvent<{ event: ChangeEvent; keys: string[] }>;
+/** Fired by a {@link HealthStore} when change events made cached values out of date (`detail.keys`). */
+export type StoreChangeEvent = CustomEvent<{ events: ChangeEvent[]; keys: string[] }>;
+
+/**
+ * How long (ms) change events are gathered before the widgets load again: one sync records
+ * several at once (an issue and its service's status), and one load after them all is enough.
+ */
+export const CHANGE_WINDOW = 100;
 
 /** Options of every read of a {@link HealthStore}. */
 export interface ReadOptions {
@@ -46,6 +52,8 @@ export class HealthStore extends EventTarget {
   readonly client: ApiClient;
   #entries = new Map<string, Entry>();
   #live?: LiveEvents;
+  /** Change events waiting for the end of the {@link CHANGE_WINDOW}. */
+  #changes: ChangeEvent[] = [];
 
   constructor(apiBase: string, apiKey: string | undefined) {
     super();
@@ -54,9 +62,10 @@ export class HealthStore extends EventTarget {
 
   /**
    * Follows the server's change events (`GET /api/events`, one stream for every widget of this
-   * store); returns the function that stops following. An event of a tenant makes that tenant's
-   * cached values (health, issues, history…) and the overview out of date and fires `change`
-   * with their keys, so the widgets showing them load them again; an `authorization.*` event
+   * store); returns the function that stops following. The events of a tenant make that tenant's
+   * cached values (health, issues, history…) and the overview out of date and fire `change`
+   * with their keys (once for the events of {@link CHANGE_WINDOW} ms), so the widgets showing
+   * them load them again; an `authorization.*` event
    * invalidates everything (tenants and authorizations changed); a channel's `test` event changes nothing.
    */
   live(): () => void {
@@ -70,17 +79,23 @@ export class HealthStore extends EventTarget {
   #changed(event: ChangeEvent): void {
     if (event.type === 'test') return;
     if (event.type.startsWith('authorization.')) return this.invalidate();
-    const tenantId = event.tenant?.tenantId;
-    if (!tenantId) return;
-    const prefix = `/api/tenants/${encodeURIComponent(tenantId)}/`;
-    const keys = [...this.#entries.keys()].filter((k) => k.startsWith(prefix) || k === '/api/overview');
+    if (!event.tenant?.tenantId) return;
+    if (this.#changes.push(event) === 1) setTimeout(() => this.#expire(), CHANGE_WINDOW);
+  }
+
+  /** Marks the gathered events' tenants' values (and the overview) out of date, then tells the widgets. */
+  #expire(): void {
+    const events = this.#changes;
+    this.#changes = [];
+    const prefixes = events.map((e) => `/api/tenants/${encodeURIComponent(e.tenant.tenantId)}/`);
+    const keys = [...this.#entries.keys()].filter((k) => k === '/api/overview' || prefixes.some((p) => k.startsWith(p)));
     for (const k of keys) {
       // Out of date, and so is a request in flight (it may have been answered before the change).
       const e = this.#entries.get(k)!;
       e.at = 0;
       e.pending = undefined;
     }
-    this.dispatchEvent(new CustomEvent('change', { detail: { event, keys } }));
+    this.dispatchEvent(new CustomEvent('change', { detail: { events, keys } }));
   }
 
   /** `GET /api/tenants`. */

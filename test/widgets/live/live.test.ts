@@ -4,6 +4,7 @@ import '../../../widgets/oauth-settings/oauth-settings.js';
 import '../../../widgets/service-health/service-health.js';
 import '../../../widgets/service-messages/service-messages.js';
 import '../../../widgets/service-uptime/service-uptime.js';
+import '../../../widgets/tenant-overview/tenant-overview.js';
 import { $, CONTOSO, count, FABRIKAM, mount, newSession, part, requests, resetVisibility, setVisibility, text } from '../support/helpers.js';
 
 interface Connection {
@@ -18,8 +19,8 @@ async function connections(session: string): Promise<{ open: number; connections
   return (await fetch(`/test-api/${session}/_events`)).json();
 }
 
-/** Writes a change event into every open stream of the session; resolves with how many got it. */
-async function push(session: string, event: object): Promise<{ id: string; delivered: number }> {
+/** Writes change events (one, or a list at once) into every open stream of the session; resolves with how many streams got them. */
+async function push(session: string, event: object | object[]): Promise<{ id: string; delivered: number }> {
   const res = await fetch(`/test-api/${session}/_events`, { method: 'POST', body: JSON.stringify(event) });
   return res.json();
 }
@@ -83,22 +84,31 @@ describe('live updates', () => {
       <o365-service-health api-base=${s.apiBase} api-key="admin" tenant=${CONTOSO}></o365-service-health>
       <o365-service-messages api-base=${s.apiBase} api-key="admin" tenant=${CONTOSO}></o365-service-messages>
       <o365-service-health api-base=${s.apiBase} api-key="admin" tenant=${FABRIKAM}></o365-service-health>
+      <o365-tenant-overview api-base=${s.apiBase} api-key="admin"></o365-tenant-overview>
     `);
     for (const el of wrapper.children) await part(el, 'list');
     await openStreams(s.id, 1, 'no stream opened');
     const health = `/api/tenants/${CONTOSO}/health`;
-    const before = { contoso: await count(s.id, health), fabrikam: await count(s.id, `/api/tenants/${FABRIKAM}/health`), issues: await count(s.id, `/api/tenants/${CONTOSO}/issues`) };
+    const before = {
+      contoso: await count(s.id, health),
+      fabrikam: await count(s.id, `/api/tenants/${FABRIKAM}/health`),
+      issues: await count(s.id, `/api/tenants/${CONTOSO}/issues`),
+      overview: await count(s.id, '/api/overview'),
+    };
     const messagesLoads = loads(events, 'service-messages');
 
-    // Microsoft posts an update; the server's sync records the event.
+    // Microsoft posts an update; the server's sync records the events (the issue's and its service's) at once.
     await fetch(`/test-api/${s.id}/_update?issue=EX226792`, { method: 'POST' });
-    expect((await push(s.id, issueUpdated(CONTOSO))).delivered).to.equal(1);
+    const serviceChanged = { type: 'service.status_changed', tenant: { tenantId: CONTOSO, displayName: null, label: null }, service: { id: 'Exchange', name: 'Exchange Online', status: 'serviceRestored', previousStatus: 'serviceDegradation' } };
+    expect((await push(s.id, [issueUpdated(CONTOSO), serviceChanged])).delivered).to.equal(1);
 
     await waitUntil(async () => (await count(s.id, health)) > before.contoso, 'the Contoso health was not loaded again', { timeout: 5000 });
     await waitUntil(async () => (await count(s.id, `/api/tenants/${CONTOSO}/issues`)) > before.issues, 'the Contoso feed was not loaded again', { timeout: 5000 });
     await waitUntil(() => loads(events, 'service-messages') > messagesLoads, 'the feed fired no o365-load');
-    // The two Contoso widgets shared the new health request; the Fabrikam tile was left alone.
+    await waitUntil(async () => (await count(s.id, '/api/overview')) > before.overview, 'the overview was not loaded again', { timeout: 5000 });
+    // One load for both events; the two Contoso widgets shared its health request; the Fabrikam tile was left alone.
     expect(await count(s.id, health)).to.equal(before.contoso + 1);
+    expect(await count(s.id, '/api/overview')).to.equal(before.overview + 1);
     expect(await count(s.id, `/api/tenants/${FABRIKAM}/health`)).to.equal(before.fabrikam);
     expect(events.filter((e) => e.type === 'o365-load' && e.detail.tenant?.tenantId === FABRIKAM)).to.have.length(1);
   });

@@ -16,8 +16,9 @@
  *   GET  /test-api/<session>/api/events   Server-Sent Events, `retry:` then the events pushed
  *        (`Last-Event-ID` replays those after it); the key as every /api route (401), 500 for the
  *        `error` key, or the status set with `_events/mode`
- *   POST /test-api/<session>/_events        a ChangeEvent (id and occurredAt filled in when absent)
- *        → `{ id, delivered }`: written to every open stream of the session
+ *   POST /test-api/<session>/_events        a ChangeEvent, or a list of them written at once as one
+ *        sync's would be (id and occurredAt filled in when absent) → `{ id, ids, delivered }`:
+ *        written to every open stream of the session
  *   POST /test-api/<session>/_events/close  ends every open stream (the client reconnects)
  *   POST /test-api/<session>/_events/mode   `{ status?, retry? }`: answer /api/events with that
  *        status (e.g. 404: a server without live updates), or send that `retry:`
@@ -280,10 +281,10 @@ interface Hub {
 
 const hubs = new WeakMap<object, Hub>();
 
-async function readJson(req: AsyncIterable<unknown>): Promise<Record<string, unknown>> {
+async function readJson(req: AsyncIterable<unknown>): Promise<unknown> {
   let text = '';
   for await (const chunk of req) text += String(chunk);
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  return text ? JSON.parse(text) : {};
 }
 
 const frame = (e: ChangeEvent) => `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
@@ -314,12 +315,12 @@ export async function fakeEvents(session: object, path: string, ctx: EventsConte
     return reply(200, { closed: open.length });
   }
   if (path === '/_events' && ctx.method === 'POST') {
-    const e = (await readJson(ctx.req)) as Partial<ChangeEvent>;
-    const event = { ...e, id: e.id ?? `evt_fake_${hub.next++}`, occurredAt: e.occurredAt ?? new Date().toISOString() } as ChangeEvent;
-    hub.events.push(event);
+    const body = (await readJson(ctx.req)) as Partial<ChangeEvent> | Partial<ChangeEvent>[];
+    const events = (Array.isArray(body) ? body : [body]).map((e) => ({ ...e, id: e.id ?? `evt_fake_${hub.next++}`, occurredAt: e.occurredAt ?? new Date().toISOString() }) as ChangeEvent);
+    hub.events.push(...events);
     const open = hub.connections.filter((c) => c.open);
-    for (const c of open) c.res!.write(frame(event));
-    return reply(200, { id: event.id, delivered: open.length });
+    for (const c of open) c.res!.write(events.map(frame).join(''));
+    return reply(200, { id: events.at(-1)!.id, ids: events.map((e) => e.id), delivered: open.length });
   }
   if (path !== '/api/events') return reply(404, { error: { code: 'not_found', message: `No route for ${ctx.method} ${path}.` } });
 
