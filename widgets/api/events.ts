@@ -95,8 +95,12 @@ const jitter = (ms: number): number => ms * (1 + Math.random() / 2);
 
 /**
  * One `GET /api/events` stream of one API base and key, shared by every widget of the page that
- * follows it ({@link retain}): browsers allow six HTTP/1.1 connections per host, so each widget
- * having its own would starve the others' requests. It connects while at least one widget
+ * follows it ({@link retain}), and by the page's other tabs and frames of the same origin:
+ * browsers allow six HTTP/1.1 connections per host, so a stream per widget, or per tab, would
+ * starve the other requests. The tab holding a Web Lock named after the API base and key reads the
+ * stream and relays each event (with its id) to the others over a `BroadcastChannel`; when it
+ * closes or is hidden, the next tab takes the lock and resumes with the last id relayed (browsers
+ * without Web Locks read one stream per tab). A tab follows the stream while at least one widget
  * follows it and the page is visible (a hidden page needs no updates; coming back reconnects with
  * `Last-Event-ID`, and the server replays what was missed), and reconnects after the stream ends
  * after the server's `retry:` time, after errors with an exponential backoff (jittered, up to a
@@ -118,9 +122,19 @@ export class LiveEvents extends EventTarget {
   #due = 0;
   #abort?: AbortController;
   #timer?: ReturnType<typeof setTimeout>;
+  /** The other tabs' events (none without Web Locks: then every tab reads its own stream). */
+  #channel?: BroadcastChannel;
+  /** Aborts waiting for the lock; ends holding it. */
+  #wait?: AbortController;
+  #unlock?: () => void;
 
   constructor(private readonly client: Pick<ApiClient, 'apiBase' | 'apiKey'>) {
     super();
+  }
+
+  /** The lock's and the channel's name (visible to same-origin pages only, which can read the key anyway). */
+  get #name(): string {
+    return `o365-health:events ${this.client.apiBase} ${this.client.apiKey ?? ''}`;
   }
 
   /** When the next connection is due (epoch ms) while waiting to reconnect. */
@@ -131,6 +145,13 @@ export class LiveEvents extends EventTarget {
   /** Follows the stream; call the function returned to stop. The last one to stop closes it. */
   retain(): () => void {
     if (!this.#users++) {
+      if (navigator.locks && typeof BroadcastChannel === 'function') {
+        this.#channel = new BroadcastChannel(this.#name);
+        this.#channel.onmessage = (e: MessageEvent<{ event: ChangeEvent; lastEventId: string }>) => {
+          this.lastEventId = e.data.lastEventId;
+          this.dispatchEvent(new CustomEvent('change', { detail: e.data.event }));
+        };
+      }
       document.addEventListener('visibilitychange', this.#resume);
       this.#resume();
     }
@@ -141,27 +162,42 @@ export class LiveEvents extends EventTarget {
       if (--this.#users) return;
       document.removeEventListener('visibilitychange', this.#resume);
       this.#stop();
+      this.#channel?.close();
+      this.#channel = undefined;
       this.refused = false;
     };
   }
 
+  /** Disconnects, and lets another tab read the stream. */
   #stop(): void {
     clearTimeout(this.#timer);
     this.#abort?.abort();
     this.#abort = undefined;
+    this.#wait?.abort();
+    this.#unlock?.();
+    this.#unlock = undefined;
   }
 
-  /** Connects when due, unless the page is hidden (then it only disconnects) or the key was refused. */
+  /** Reads the stream when due and this tab holds the lock, unless the page is hidden (then it only disconnects) or the key was refused. */
   #resume = (): void => {
     this.#stop();
-    if (!this.refused && document.visibilityState !== 'hidden') this.#timer = setTimeout(() => void this.#connect(), this.#due - Date.now());
+    if (this.refused || document.visibilityState === 'hidden') return;
+    if (!this.#channel) return this.#schedule();
+    const wait = (this.#wait = new AbortController());
+    navigator.locks
+      .request(this.#name, { signal: wait.signal }, () => new Promise<void>((unlock) => ((this.#unlock = unlock), this.#schedule())))
+      .catch(() => {});
   };
 
-  /** Connects again in `ms` (jittered). */
+  #schedule(): void {
+    this.#timer = setTimeout(() => void this.#connect(), this.#due - Date.now());
+  }
+
+  /** Connects again in `ms` (jittered), keeping the lock: the backoff holds for every tab. */
   #later(ms: number): void {
     this.#abort = undefined;
     this.#due = Date.now() + jitter(ms);
-    this.#resume();
+    this.#schedule();
   }
 
   async #connect(): Promise<void> {
@@ -218,5 +254,6 @@ export class LiveEvents extends EventTarget {
     if (!event || typeof event !== 'object') return;
     event.type ||= m.type;
     this.dispatchEvent(new CustomEvent('change', { detail: event }));
+    this.#channel?.postMessage({ event, lastEventId: this.lastEventId });
   }
 }

@@ -67,6 +67,38 @@ describe('live updates', () => {
     expect((await connections(s.id)).connections).to.have.length(1);
   });
 
+  it('shares the stream with the page’s other tabs and frames: one reads it and relays the events, the next takes over when it leaves', async () => {
+    const s = newSession();
+    const { el, events } = await mount(html`<o365-service-health api-base=${s.apiBase} api-key="admin" tenant=${CONTOSO}></o365-service-health>`);
+    await part(el, 'list');
+    await openStreams(s.id, 1, 'no stream opened');
+    // Another document of this origin (as another tab would be), with the same API base and key.
+    const frame = document.createElement('iframe');
+    const module = new URL('../../../widgets/service-health/service-health.ts', import.meta.url).pathname;
+    frame.srcdoc = `<!doctype html><script type="module" src="${module}"></script>
+      <o365-service-health api-base="${s.apiBase}" api-key="admin" tenant="${CONTOSO}"></o365-service-health>`;
+    document.body.append(frame);
+    try {
+      const twin = () => frame.contentDocument?.querySelector('o365-service-health');
+      await waitUntil(() => twin()?.shadowRoot?.querySelector('[part~="list"]'), 'the frame did not load', { timeout: 5000 });
+      const twinLoads: Event[] = [];
+      twin()!.addEventListener('o365-load', (e) => twinLoads.push(e));
+      const { id } = await push(s.id, issueUpdated(CONTOSO));
+      await waitUntil(() => twinLoads.length === 1 && loads(events, 'service-health') === 2, 'the event did not reach both documents', { timeout: 5000 });
+      expect((await connections(s.id)).connections, 'the frame opened a stream of its own').to.have.length(1);
+
+      // This document's widget leaves: the frame takes the stream over, resuming after the last event.
+      el.remove();
+      await waitUntil(async () => (await connections(s.id)).connections.length === 2, 'the frame did not take the stream over', { timeout: 5000 });
+      expect((await connections(s.id)).connections[1]!.lastEventId).to.equal(id);
+      await openStreams(s.id, 1, 'not one stream open');
+      await push(s.id, issueUpdated(CONTOSO));
+      await waitUntil(() => twinLoads.length === 2, 'the frame’s own stream made no load', { timeout: 5000 });
+    } finally {
+      frame.remove();
+    }
+  });
+
   it('opens one stream per key', async () => {
     const s = newSession();
     const { wrapper } = await mount(html`
