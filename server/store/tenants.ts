@@ -139,6 +139,16 @@ export function bestAuthorizations(db: Db, orgId: string, reads?: TenantReads): 
   return best;
 }
 
+/** The org's best authorization of one tenant (the one whose label and status it shows), or null. */
+export function bestAuthorizationOf(db: Db, orgId: string, tenantId: string): AuthorizationRef | null {
+  const rows = db
+    .select({ tenantId: sql<string>`${authorizations.tenantId}`, label: authorizations.label, status: authorizations.status, createdAt: authorizations.createdAt })
+    .from(authorizations)
+    .where(and(eq(authorizations.orgId, orgId), eq(authorizations.tenantId, tenantId)))
+    .all();
+  return rows.reduce<AuthorizationRef | null>((best, auth) => (!best || better(auth, best) < 0 ? auth : best), null);
+}
+
 /** Every tenant this org may see, ordered by label. */
 export function listVisibleTenants(db: Db, orgId: string, reads?: TenantReads): VisibleTenant[] {
   const best = bestAuthorizations(db, orgId, reads);
