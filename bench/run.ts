@@ -16,6 +16,7 @@
  */
 import autocannon, { type Result } from 'autocannon';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
@@ -28,15 +29,19 @@ import type { SetupWorkerResult } from './targets/poll-setup-worker.js';
 import type { SimulatorCounts } from './targets/poll-simulator.js';
 import { runHistoryBench, type HistoryBenchResult } from './targets/history.js';
 import { runOverviewBench } from './targets/overview.js';
+import { runEventLatencyBench } from './targets/events-latency.js';
 
 const usage = `usage: npm run bench -- [http] [poll] [--tenants 1000,10000] [--duration S] [--warmup S] [--connections N]
                          [--rounds N] [--profile] [--setup auto|oauth|direct] [--setup-concurrency N] [--full-cycle] [--out FILE]
   http   throughput and latency of the read routes (health, tenants, issues) vs a bare Hono app serving the
          same bytes (and health 304); --rounds alternating runs, best kept; --profile adds a CPU profile summary
-  poll   one poll cycle over N simulated tenants (wall time, Graph requests per tenant, RSS)
+  poll   one poll cycle over N simulated tenants (wall time, Graph requests per tenant, RSS); for N <= 1000
+         (or with --channels) also the cycle after a change in every tenant with 3 notification channels and without
   history  GET /api/tenants/:id/history latency (400 days x 25 services, seeded database) and the
          database growth per tenant per month of simulated activity (bench/targets/history.ts)
   overview GET /api/overview for an org with --overview-tenants tenants (default 1000; bench/targets/overview.ts)
+  events   from a change in the simulator to the webhook delivery and to an open widget's update, over --changes
+           changes (default 20; bench/targets/events-latency.ts)
          setup: oauth = every tenant through POST /api/authorizations + consent pages + /oauth/callback
                 over HTTP; direct = the same server functions called in a worker process
                 (see bench/targets/poll-setup-worker.ts); auto = oauth up to 2000 tenants, direct above
@@ -47,11 +52,13 @@ const { values, positionals } = parseArgs({
   options: {
     tenants: { type: 'string', default: '1000,10000' },
     'overview-tenants': { type: 'string', default: '1000' },
+    changes: { type: 'string', default: '20' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
     'setup-concurrency': { type: 'string', default: '16' },
     'full-cycle': { type: 'boolean', default: false },
+    channels: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '2' },
     profile: { type: 'boolean', default: false },
     setup: { type: 'string', default: 'auto' },
@@ -63,9 +70,9 @@ if (values.help) {
   console.log(usage);
   process.exit(0);
 }
-const parts = positionals.length ? positionals : ['http', 'poll', 'history', 'overview'];
+const parts = positionals.length ? positionals : ['http', 'poll', 'history', 'overview', 'events'];
 for (const p of parts) {
-  if (p !== 'http' && p !== 'poll' && p !== 'history' && p !== 'overview') {
+  if (!['http', 'poll', 'history', 'overview', 'events'].includes(p)) {
     console.error(`unknown part '${p}'\n${usage}`);
     process.exit(2);
   }
@@ -85,6 +92,7 @@ const opts = {
   connections: int('connections', values.connections, 1, 1000),
   setupConcurrency: int('setup-concurrency', values['setup-concurrency'], 1, 256),
   fullCycle: values['full-cycle'],
+  channels: values.channels,
   rounds: int('rounds', values.rounds, 1, 10),
   profile: values.profile,
   setup: values.setup,
@@ -334,6 +342,59 @@ function diffCounts(a: SimulatorCounts, b: SimulatorCounts) {
   return { total: b.total - a.total, graph, token: byKind.token ?? 0, byKind, failures, simulatorCpuMs: Math.round(cpuMs(a.cpu, b.cpu)) };
 }
 
+/**
+ * The cost of notification channels: one change in every tenant (a service status), then an
+ * incremental cycle, with the org's three channels (webhook, Teams, Slack, all to a receiver in
+ * this process) enabled, and the same with them disabled. Reports both cycles' wall time and, with
+ * channels, the deliveries per second from the cycle's start until the last one arrived.
+ */
+async function channelsBench(tenants: number, srv: Child) {
+  const arrivals: number[] = [];
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      arrivals.push(performance.now());
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+  try {
+    const { ids } = await srv.call<{ ids: string[] }>('channels', { receiverUrl });
+    const run = async (label: string, status: string) => {
+      const { changed } = await srv.call<{ changed: number }>('changeAll', { status, concurrency: 16 }, 10 * 60_000);
+      log(`poll ${tenants}: ${label}: ${changed} tenants changed, one incremental cycle`);
+      arrivals.length = 0;
+      const t0 = performance.now();
+      const cycle = await srv.call<CycleResult>('cycle', { kind: 'incremental' }, 10 * 60_000);
+      const cycleEnd = performance.now();
+      const drained = await srv.call<{ pending: number; delivered: number; failed: number; events: number; waitedMs: number }>('drain', { timeoutMs: 10 * 60_000 }, 11 * 60_000);
+      const last = arrivals.length ? Math.max(...arrivals) - t0 : null;
+      return {
+        changedTenants: changed,
+        cycleWallMs: cycle.wallMs,
+        cycleCpuMs: cycle.cpuMs,
+        deliveriesReceived: arrivals.length,
+        lastDeliveryAfterMs: last === null ? null : Math.round(last),
+        deliveriesPerSecond: last ? round(arrivals.length / (last / 1000), 0) : null,
+        /** Deliveries that arrived after the cycle ended, and how long they took (the worker alone). */
+        afterCycle: (() => {
+          const late = arrivals.filter((a) => a > cycleEnd);
+          const ms = late.length ? Math.max(...late) - cycleEnd : 0;
+          return { deliveries: late.length, ms: Math.round(ms), perSecond: ms > 0 ? round(late.length / (ms / 1000), 0) : null };
+        })(),
+        outbox: drained,
+      };
+    };
+    const withChannels = await run('3 channels enabled', 'serviceDegradation');
+    await srv.call('setChannels', { ids, enabled: false });
+    const without = await run('channels disabled', 'serviceOperational');
+    return { channels: 3, withChannels, without };
+  } finally {
+    await new Promise((r) => receiver.close(r));
+  }
+}
+
 async function pollBench(tenants: number) {
   const method = opts.setup === 'auto' ? (tenants <= OAUTH_SETUP_MAX ? 'oauth' : 'direct') : (opts.setup as 'oauth' | 'direct');
   const sim = startChild('bench/targets/poll-simulator.ts', { stdout: 'ignore' });
@@ -390,9 +451,11 @@ async function pollBench(tenants: number) {
         tenantsPerSecond: round(cycle.tenantsDue / (cycle.wallMs / 1000), 0),
       });
     }
+    const channelCost = opts.channels || tenants <= 1000 ? await channelsBench(tenants, srv) : null;
     const simMemory = await sim.call<{ rss: number }>('memory');
     return {
       tenants,
+      channels: channelCost,
       simulator: { startMs: simInfo.startMs, rssMB: round(simMemory.rss / 1048576) },
       setup: {
         method,
@@ -518,6 +581,18 @@ if (parts.includes('poll')) {
         `simulator saw ${p.setup.simulatorRequests.total} requests (${p.setup.simulatorRequests.graph} Graph, ${p.setup.simulatorRequests.token} token); simulator RSS ${p.simulator.rssMB} MB`,
     );
   }
+  const channelRows = polls.flatMap((p) =>
+    'error' in p || !p.channels
+      ? []
+      : [
+          [p.tenants, 'enabled (webhook, Teams, Slack)', p.channels.withChannels.changedTenants, round(p.channels.withChannels.cycleWallMs / 1000, 2), p.channels.withChannels.deliveriesReceived, p.channels.withChannels.lastDeliveryAfterMs ?? '', p.channels.withChannels.deliveriesPerSecond ?? '', `${p.channels.withChannels.afterCycle.deliveries} in ${p.channels.withChannels.afterCycle.ms} ms (${p.channels.withChannels.afterCycle.perSecond ?? '–'}/s)`],
+          [p.tenants, 'disabled', p.channels.without.changedTenants, round(p.channels.without.cycleWallMs / 1000, 2), p.channels.without.deliveriesReceived, '', '', ''],
+        ],
+  );
+  if (channelRows.length) {
+    console.log('\nNotification channels: one service status change in every tenant, then one incremental cycle (the delivery worker runs beside it)');
+    console.log(table(['tenants', 'channels', 'tenants changed', 'cycle wall s', 'deliveries received', 'last delivery after ms', 'deliveries/s (from cycle start)', 'after the cycle ended'], channelRows));
+  }
   notes.push(
     'Poll cycle wall time includes the simulator answering on the same 2 cores (it is another process on this machine, not a remote cloud), and the simulator is faster than Graph: network latency to Microsoft is not modelled.',
     '"max RSS (life)" is the server process\'s resourceUsage().maxRSS, which includes setup (authorizing every tenant); "peak" is process.memoryUsage().rss sampled every 20 ms during the cycle, after a forced GC.',
@@ -539,6 +614,17 @@ if (parts.includes('overview')) {
   results.overview = overview;
   console.log(`\nOverview: ${overview.tenants} tenants, ${overview.services} services each, ${overview.activeIssues} active issue rows (${overview.sharedIssues} shared incidents); answer ${overview.responseBytes} bytes\n`);
   console.log(table(['case', 'median ms', 'p90 ms', 'max ms', 'calls'], overview.latency.map((l) => [l.case, l.medianMs, l.p90Ms, l.maxMs, l.calls])));
+}
+
+if (parts.includes('events')) {
+  const changes = int('changes', values.changes, 1, 1000);
+  log(`events: ${changes} incidents injected in the simulator, each followed by a poll cycle; timing the webhook and the open widget`);
+  const events = await runEventLatencyBench({ changes, log });
+  results.events = events;
+  const row = (name: string, s: { median: number; max: number; min: number } | null) => [name, s?.median ?? 'n/a', s?.max ?? 'n/a', s?.min ?? 'n/a'];
+  console.log(`\nChange events: ${events.changes} changes, from the start of the poll cycle that sees each (signatures verified: ${events.signaturesVerified})\n`);
+  console.log(table(['until', 'median ms', 'max ms', 'min ms'], [row('sync written (cycle ends)', events.syncMs), row('webhook received', events.webhookMs), row('widget shows it', events.widgetMs)]));
+  if (events.widgetNote) notes.push(`events: ${events.widgetNote}`);
 }
 
 results.loadAverageAtEnd = loadavg().map((l) => round(l, 2));

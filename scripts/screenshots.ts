@@ -7,8 +7,11 @@
  *   docs/screenshots/settings.png          the Settings page with <o365-oauth-settings>, 1280×800
  *   docs/screenshots/messages.png          the messages tile of the dashboard with an incident opened
  *
- * Before the shots, Fabrikam is authorized too (through the API and the simulator's consent
- * pages, as an admin would), so the tenant switcher and two authorizations show.
+ *   docs/screenshots/overview.png          the <o365-tenant-overview> tile with three tenants
+ *   docs/screenshots/message-center.png    the <o365-message-center> tile
+ *
+ * Before the shots, Fabrikam and Northwind are authorized too (through the API and the
+ * simulator's consent pages, as an admin would), so the overview compares three tenants.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,21 +31,25 @@ async function main(): Promise<void> {
   const browser = await launchBrowser({ viewport: VIEWPORT, colorScheme: 'light' });
   try {
     const key = await product.demoKey();
-    const fabrikam = (await product.tenants()).find((t) => t.domain === 'fabrikam.com');
-    if (fabrikam) {
+    // Two more tenants, as an admin adds them, so the overview has several to compare.
+    for (const domain of ['fabrikam.com', 'northwindtraders.com']) {
+      const tenant = (await product.tenants()).find((t) => t.domain === domain);
+      if (!tenant) continue;
       const res = await product.api(key, '/api/authorizations', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ label: fabrikam.domain }),
+        body: JSON.stringify({ label: tenant.domain }),
       });
       const { authorizeUrl } = (await res.json()) as { authorizeUrl: string };
-      const callback = new URL(await walkSimulatedConsent(authorizeUrl, fabrikam.admins[0]!.upn));
+      const callback = new URL(await walkSimulatedConsent(authorizeUrl, tenant.admins[0]!.upn));
       await fetch(`${product.serverUrl}${callback.pathname}${callback.search}`, { redirect: 'manual' });
     }
+    // Let their first syncs land.
+    await new Promise((r) => setTimeout(r, 3000));
 
     const page = await browser.newPage();
     const settle = async () => {
-      for (const tag of ['o365-service-health', 'o365-service-messages', 'o365-oauth-settings']) {
+      for (const tag of ['o365-tenant-overview', 'o365-service-health', 'o365-service-messages', 'o365-message-center', 'o365-oauth-settings', 'o365-notification-settings']) {
         const els = page.locator(tag);
         for (let i = 0; i < (await els.count()); i++) {
           // Loaded: no loading state left in the element.
@@ -73,6 +80,11 @@ async function main(): Promise<void> {
     await settle();
     await page.locator('.tile-messages').screenshot({ path: join(OUT, 'messages.png') });
     console.log('wrote docs/screenshots/messages.png');
+
+    await page.locator('.tile-tenants').screenshot({ path: join(OUT, 'overview.png') });
+    console.log('wrote docs/screenshots/overview.png');
+    await page.locator('.tile-message-center').screenshot({ path: join(OUT, 'message-center.png') });
+    console.log('wrote docs/screenshots/message-center.png');
 
     await page.goto(new URL('settings.html', product.demoUrl).toString());
     await page.locator('o365-oauth-settings').getByRole('listitem').first().waitFor({ timeout: 15_000 });

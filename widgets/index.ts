@@ -1,5 +1,5 @@
 /**
- * o365-health widgets: importing this module registers all four elements.
+ * o365-health widgets: importing this module registers every element.
  * Bundled (Lit included) as `/widgets/o365-health.js` for one script tag; bundler users can
  * import the per-element modules instead (see widgets/package.json `exports`).
  * The light and dark themes are served next to the bundle, `/widgets/light.css` and
@@ -11,6 +11,7 @@ export { O365OAuthSettings } from './oauth-settings/oauth-settings.js';
 export { O365ServiceUptime } from './service-uptime/service-uptime.js';
 export { O365TenantOverview } from './tenant-overview/tenant-overview.js';
 export { O365MessageCenter } from './message-center/message-center.js';
+export { O365NotificationSettings } from './notification-settings/notification-settings.js';
 export { ApiClient, ApiError } from './api/client.js';
 export { getStore, invalidateStores, HealthStore } from './api/store.js';
 export type * from './api/types.js';

@@ -173,6 +173,72 @@ async function cycle(payload: { kind: 'first' | 'incremental' | 'messages' | 'fu
   };
 }
 
+/** Three channels of the bench org (a webhook, a Teams and a Slack one), all to `receiverUrl`. */
+async function channels(payload: { receiverUrl: string }) {
+  const ids: string[] = [];
+  for (const kind of ['webhook', 'teams', 'slack'] as const) {
+    const res = await fetch(`${server!.url}/api/channels`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind, name: `bench ${kind}`, target: `${payload.receiverUrl}/${kind}` }),
+    });
+    if (res.status !== 201) throw new Error(`POST /api/channels (${kind}) answered ${res.status}: ${await res.text()}`);
+    ids.push(((await res.json()) as { channel: { id: string } }).channel.id);
+  }
+  return { ids };
+}
+
+/** Turns the bench org's channels on or off. */
+async function setChannels(payload: { ids: string[]; enabled: boolean }) {
+  for (const id of payload.ids) {
+    const res = await fetch(`${server!.url}/api/channels/${id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ enabled: payload.enabled }),
+    });
+    if (res.status !== 200) throw new Error(`PATCH /api/channels/${id} answered ${res.status}: ${await res.text()}`);
+  }
+}
+
+/** One change in every synthetic tenant: its first service's status, through the simulator's control API. */
+async function changeAll(payload: { status: string; concurrency: number }) {
+  const listed = (await (await fetch(`${simUrl}/_simulator/tenants`)).json()) as { tenants: Array<{ tenantId: string; domain: string }> };
+  const targets = listed.tenants.filter((t) => t.domain.endsWith('.bench.example'));
+  const services = new Map(
+    (server!.database.sqlite.prepare('select tenant_id as tenantId, min(service_id) as serviceId from services group by tenant_id').all() as Array<{ tenantId: string; serviceId: string }>).map((r) => [r.tenantId, r.serviceId]),
+  );
+  let next = 0;
+  let changed = 0;
+  const worker = async () => {
+    while (next < targets.length) {
+      const t = targets[next++]!;
+      const service = services.get(t.tenantId);
+      if (!service) continue;
+      const res = await fetch(`${simUrl}/_simulator/tenants/${t.tenantId}/services/${encodeURIComponent(service)}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ status: payload.status }),
+      });
+      await res.arrayBuffer();
+      if (res.status === 200) changed++;
+    }
+  };
+  await Promise.all(Array.from({ length: payload.concurrency }, worker));
+  return { changed };
+}
+
+/** Waits until no delivery is pending; what the outbox holds then. */
+async function drain(payload: { timeoutMs: number }) {
+  const started = performance.now();
+  for (;;) {
+    const counts = sqlGet<{ pending: number; delivered: number; failed: number; events: number }>(
+      "select sum(status = 'pending') as pending, sum(status = 'delivered') as delivered, sum(status = 'failed') as failed, (select count(*) from events) as events from deliveries",
+    );
+    if (!counts.pending || performance.now() - started > payload.timeoutMs) return { ...counts, pending: counts.pending ?? 0, waitedMs: Math.round(performance.now() - started) };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export type SetupResult = Awaited<ReturnType<typeof setup>>;
 export type CycleResult = Awaited<ReturnType<typeof cycle>>;
 
@@ -181,7 +247,8 @@ serveCommands(
     async start(payload: { simUrl: string }) {
       simUrl = payload.simUrl;
       dir = mkdtempSync(join(tmpdir(), 'o365-health-bench-poll-'));
-      const base = loadConfig({ DATABASE_PATH: join(dir, 'o365-health.db'), PORT: '0', HOST: '127.0.0.1', POLL_CRON: '*/5 * * * *' });
+      // Channels reach the parent's receiver on loopback.
+      const base = loadConfig({ DATABASE_PATH: join(dir, 'o365-health.db'), PORT: '0', HOST: '127.0.0.1', POLL_CRON: '*/5 * * * *', ALLOW_PRIVATE_TARGETS: 'true' });
       const config = { ...base, loginUrl: simUrl, graphUrl: simUrl, microsoft: { clientId: BUILT_IN_APP.clientId, clientSecret: BUILT_IN_APP.clientSecret } };
       server = await startServer({
         config,
@@ -207,6 +274,10 @@ serveCommands(
 
     setup,
     cycle,
+    channels,
+    setChannels,
+    changeAll,
+    drain,
   },
   {
     maxMs: 20 * 60_000,

@@ -2,8 +2,8 @@
  * The delivery worker: sends what the outbox owes the notification channels, apart from polling
  * (a slow or dead target never holds up a sync). It wakes when a sync has recorded events, when
  * the next retry is due, and on a steady timer (deliveries another instance recorded, clocks
- * that jump); each round claims due deliveries under a lease (store/channels.ts) and sends a few
- * at a time.
+ * that jump); each round claims due deliveries under a lease (store/channels.ts) and keeps up to
+ * 16 in flight.
  */
 import { randomUUID } from 'node:crypto';
 import type { ChannelsCore } from '../core/channels.js';
@@ -12,7 +12,7 @@ export interface DeliveryWorkerOptions {
   channels: Pick<ChannelsCore, 'claim' | 'deliver' | 'nextDueAt'>;
   now: () => Date;
   log?: (line: string) => void;
-  /** Deliveries in flight at once (default 4). */
+  /** Deliveries in flight at once (default 16). */
   concurrency?: number;
   /** How long a claim holds (default 2 min: well over a delivery's 10 s time-out). */
   leaseMs?: number;
@@ -36,7 +36,7 @@ export class DeliveryWorker {
       channels: options.channels,
       now: options.now,
       log: options.log ?? (() => {}),
-      concurrency: options.concurrency ?? 4,
+      concurrency: options.concurrency ?? 16,
       leaseMs: options.leaseMs ?? 120_000,
       intervalMs: options.intervalMs ?? 15_000,
     };
@@ -73,18 +73,27 @@ export class DeliveryWorker {
 
   async #round(): Promise<number> {
     let attempts = 0;
+    // A pool: up to `concurrency` deliveries in flight, a free slot claims the next due one, so a
+    // slow target (up to its 10 s time-out) holds one slot, not a whole batch.
+    const inFlight = new Set<Promise<void>>();
     do {
       this.#again = false;
       for (;;) {
-        const claimed = await this.#o.channels.claim(this.owner, this.#o.concurrency, this.#o.leaseMs);
-        if (claimed.length === 0) break;
-        await Promise.all(
-          claimed.map((c) =>
-            this.#o.channels.deliver(c, this.owner).catch((err) => this.#o.log(`notifications: delivery ${c.eventId} to ${c.channelId} failed: ${(err as Error).message}`)),
-          ),
-        );
+        const free = this.#started ? this.#o.concurrency - inFlight.size : 0;
+        const claimed = free > 0 ? await this.#o.channels.claim(this.owner, free, this.#o.leaseMs) : [];
+        for (const c of claimed) {
+          const sending: Promise<void> = this.#o.channels
+            .deliver(c, this.owner)
+            .then(
+              () => {},
+              (err: Error) => this.#o.log(`notifications: delivery ${c.eventId} to ${c.channelId} failed: ${err.message}`),
+            )
+            .finally(() => inFlight.delete(sending));
+          inFlight.add(sending);
+        }
         attempts += claimed.length;
-        if (!this.#started) return attempts;
+        if (inFlight.size === 0) break;
+        await Promise.race(inFlight);
       }
     } while (this.#again && this.#started);
     return attempts;

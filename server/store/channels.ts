@@ -14,7 +14,7 @@ import type { Db } from '../db/index.js';
 import { channels, deliveries, events, type ChannelKind, type DeliveryStatus } from '../db/schema.js';
 import type { ChangeEvent, Channel, Delivery } from '../../widgets/api/types.js';
 import { getEvent, parseFilters, withLabel, type ChannelFilters } from './events.js';
-import { bestAuthorizations } from './tenants.js';
+import { bestAuthorizationOf } from './tenants.js';
 
 export type { ChannelFilters } from './events.js';
 
@@ -153,7 +153,7 @@ export function channelById(db: Db, id: string): ChannelRow | null {
 
 /** The label the org gives a tenant (its best authorization's), for the events it receives. */
 export function orgTenantLabel(db: Db, orgId: string, tenantId: string): string | null {
-  return bestAuthorizations(db, orgId).get(tenantId)?.label ?? null;
+  return bestAuthorizationOf(db, orgId, tenantId)?.label ?? null;
 }
 
 /** A channel's delivery log, newest first, with each event's type. */

@@ -81,11 +81,13 @@ export function applySync(db: Db, tenantId: string, snapshot: SyncSnapshot, now:
 /** A transaction of {@link Db}. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
-/** What an issue was before this sync, for its change events. */
+/** What an issue was before this sync: for its change events, and to skip rewriting it when nothing changed. */
 interface IssueBefore {
   status: string;
   isResolved: boolean;
   posts: number;
+  lastModifiedDateTime: string;
+  listedByMicrosoft: boolean;
 }
 
 /** {@link applySync} inside a transaction the caller holds; returns the ids of the events it recorded. */
@@ -151,11 +153,27 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
     // Issues and their posts.
     let watermark: string | null = null;
     const snapshotIds = new Set<string>();
-    const before = announce ? issuesBefore(tx, tenantId, snapshot.issues) : new Map<string, IssueBefore>();
+    const before = issuesBefore(tx, tenantId, snapshot.issues);
+    // Issues Graph sends again unchanged (healthOverviews repeats every active issue, an
+    // incremental read overlaps the last one): only marked as seen, in one statement, instead of
+    // being rewritten with their posts sanitised again. A full resync rewrites every issue.
+    const unchanged: string[] = [];
     for (const issue of snapshot.issues) {
       const row = issueRow(tenantId, issue);
       snapshotIds.add(row.id);
       if (watermark === null || row.lastModifiedDateTime > watermark) watermark = row.lastModifiedDateTime;
+      const stored = before.get(row.id);
+      if (
+        !snapshot.fullIssueSync &&
+        stored?.listedByMicrosoft &&
+        stored.lastModifiedDateTime === row.lastModifiedDateTime &&
+        stored.status === row.status &&
+        stored.isResolved === row.isResolved &&
+        stored.posts === (issue.posts ?? []).length
+      ) {
+        unchanged.push(row.id);
+        continue;
+      }
       const { tenantId: _t, id: _i, ...changes } = row;
       const listed = { listedByMicrosoft: true, lastListedAt: now };
       tx.insert(issues)
@@ -177,9 +195,12 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
       }));
       for (const part of chunks(posts)) tx.insert(issuePosts).values(part).run();
       if (announce) {
-        const draft = issueEvent(tenantRef, row, posts, before.get(row.id), now);
+        const draft = issueEvent(tenantRef, row, posts, stored, now);
         if (draft) drafts.push(draft);
       }
+    }
+    for (const part of chunks(unchanged)) {
+      tx.update(issues).set({ lastListedAt: now }).where(and(eq(issues.tenantId, tenantId), inArray(issues.id, part))).run();
     }
     if (snapshot.fullIssueSync) {
       // Microsoft keeps about 30 days of issues. What it stopped returning is kept (for history)
@@ -222,7 +243,7 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
   }
 }
 
-/** Status, resolution and post count of the stored copies of `list`'s issues. */
+/** Status, resolution, last change, listing and post count of the stored copies of `list`'s issues. */
 function issuesBefore(tx: Tx, tenantId: string, list: readonly IssueRecord[]): Map<string, IssueBefore> {
   const out = new Map<string, IssueBefore>();
   const ids = list.map((i) => i.id).filter((id): id is string => typeof id === 'string');
@@ -232,12 +253,14 @@ function issuesBefore(tx: Tx, tenantId: string, list: readonly IssueRecord[]): M
         id: issues.id,
         status: issues.status,
         isResolved: issues.isResolved,
+        lastModifiedDateTime: issues.lastModifiedDateTime,
+        listedByMicrosoft: issues.listedByMicrosoft,
         posts: sql<number>`(select count(*) from ${issuePosts} where ${issuePosts.tenantId} = ${issues.tenantId} and ${issuePosts.issueId} = ${issues.id})`,
       })
       .from(issues)
       .where(and(eq(issues.tenantId, tenantId), inArray(issues.id, part)))
       .all();
-    for (const r of rows) out.set(r.id, { status: r.status, isResolved: r.isResolved, posts: r.posts });
+    for (const r of rows) out.set(r.id, r);
   }
   return out;
 }

@@ -179,6 +179,16 @@ export function bestOf(refs: readonly AuthorizationRef[]): Map<string, Authoriza
   return best;
 }
 
+/** The org's best authorization of one tenant (the one whose label and status it shows), or null. */
+export function bestAuthorizationOf(db: Db, orgId: string, tenantId: string): AuthorizationRef | null {
+  const rows = db
+    .select({ tenantId: sql<string>`${authorizations.tenantId}`, label: authorizations.label, status: authorizations.status, createdAt: authorizations.createdAt })
+    .from(authorizations)
+    .where(and(eq(authorizations.orgId, orgId), eq(authorizations.tenantId, tenantId)))
+    .all();
+  return rows.reduce<AuthorizationRef | null>((best, auth) => (!best || better(auth, best) < 0 ? auth : best), null);
+}
+
 /** The visible tenants from the org's best authorizations and their tenant rows, ordered by label (pure). */
 export function visibleFrom(best: ReadonlyMap<string, AuthorizationRef>, tenantRows: readonly TenantListRow[]): VisibleTenant[] {
   const rows = new Map(tenantRows.map((t) => [t.tenantId, t]));

@@ -1,5 +1,12 @@
 import type {
   AuthorizationsResponse,
+  ChannelResponse,
+  ChannelsResponse,
+  TestDeliveryResponse,
+  CreateChannelRequest,
+  CreateChannelResponse,
+  DeliveriesResponse,
+  UpdateChannelRequest,
   CreateAuthorizationResponse,
   ErrorBody,
   HealthResponse,
@@ -139,6 +146,35 @@ export class ApiClient {
 
   deleteAuthorization(id: string, signal?: AbortSignal) {
     return this.request<void>('DELETE', `/api/authorizations/${encodeURIComponent(id)}`, signal);
+  }
+
+  /** The org's notification channels (admin keys). */
+  channels(signal?: AbortSignal) {
+    return this.request<ChannelsResponse>('GET', '/api/channels', signal);
+  }
+
+  /** Adds a channel; a webhook's answer carries its signing secret, once. */
+  createChannel(channel: CreateChannelRequest, signal?: AbortSignal) {
+    return this.request<CreateChannelResponse>('POST', '/api/channels', signal, channel);
+  }
+
+  /** Renames, re-filters, enables or disables a channel. */
+  updateChannel(id: string, patch: UpdateChannelRequest, signal?: AbortSignal) {
+    return this.request<ChannelResponse>('PATCH', `/api/channels/${encodeURIComponent(id)}`, signal, patch);
+  }
+
+  deleteChannel(id: string, signal?: AbortSignal) {
+    return this.request<void>('DELETE', `/api/channels/${encodeURIComponent(id)}`, signal);
+  }
+
+  /** Sends a `test` event to the channel now and tells how it went. */
+  testChannel(id: string, signal?: AbortSignal) {
+    return this.request<TestDeliveryResponse>('POST', `/api/channels/${encodeURIComponent(id)}/test`, signal);
+  }
+
+  /** The channel's delivery log, newest first (`limit` 1–200, default 50). */
+  channelDeliveries(id: string, limit?: number, signal?: AbortSignal) {
+    return this.request<DeliveriesResponse>('GET', `/api/channels/${encodeURIComponent(id)}/deliveries${limit ? `?limit=${limit}` : ''}`, signal);
   }
 }
 

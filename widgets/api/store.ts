@@ -1,9 +1,19 @@
 import { ApiClient, toQuery } from './client.js';
+import { LiveEvents } from './events.js';
 import { changedSince } from '../internal/details.js';
-import type { AuthorizationsResponse, HealthResponse, HistoryQuery, HistoryResponse, IssueDetail, IssuesQuery, IssueSummary, IssuesResponse, OverviewResponse, TenantsResponse } from './types.js';
+import type { AuthorizationsResponse, ChangeEvent, HealthResponse, HistoryQuery, HistoryResponse, IssueDetail, IssuesQuery, IssueSummary, IssuesResponse, OverviewResponse, TenantsResponse } from './types.js';
 
 /** Fired by a {@link HealthStore} when a fetched value replaced the cached one (`detail.key` is opaque). */
 export type StoreUpdateEvent = CustomEvent<{ key: string }>;
+
+/** Fired by a {@link HealthStore} when change events made cached values out of date (`detail.keys`). */
+export type StoreChangeEvent = CustomEvent<{ events: ChangeEvent[]; keys: string[] }>;
+
+/**
+ * How long (ms) change events are gathered before the widgets load again: one sync records
+ * several at once (an issue and its service's status), and one load after them all is enough.
+ */
+export const CHANGE_WINDOW = 100;
 
 /** Options of every read of a {@link HealthStore}. */
 export interface ReadOptions {
@@ -35,15 +45,57 @@ const abortError = () => new DOMException('The operation was aborted.', 'AbortEr
  * de-duplicated while in flight, cached until refreshed or invalidated. Failures are not cached.
  *
  * Events: `update` (`detail.key`) after a request replaced a value; `invalidate` after
- * {@link invalidate} dropped everything (for instance when an authorization changed).
+ * {@link invalidate} dropped everything (for instance when an authorization changed); `change`
+ * ({@link StoreChangeEvent}) when the server's event stream ({@link live}) said a tenant changed.
  */
 export class HealthStore extends EventTarget {
   readonly client: ApiClient;
   #entries = new Map<string, Entry>();
+  #live?: LiveEvents;
+  /** Change events waiting for the end of the {@link CHANGE_WINDOW}. */
+  #changes: ChangeEvent[] = [];
 
   constructor(apiBase: string, apiKey: string | undefined) {
     super();
     this.client = new ApiClient(apiBase, apiKey);
+  }
+
+  /**
+   * Follows the server's change events (`GET /api/events`, one stream for every widget of this
+   * store); returns the function that stops following. The events of a tenant make that tenant's
+   * cached values (health, issues, history…) and the overview out of date and fire `change`
+   * with their keys (once for the events of {@link CHANGE_WINDOW} ms), so the widgets showing
+   * them load them again; an `authorization.*` event
+   * invalidates everything (tenants and authorizations changed); a channel's `test` event changes nothing.
+   */
+  live(): () => void {
+    if (!this.#live) {
+      this.#live = new LiveEvents(this.client);
+      this.#live.addEventListener('change', (e) => this.#changed((e as CustomEvent<ChangeEvent>).detail));
+    }
+    return this.#live.retain();
+  }
+
+  #changed(event: ChangeEvent): void {
+    if (event.type === 'test') return;
+    if (event.type.startsWith('authorization.')) return this.invalidate();
+    if (!event.tenant?.tenantId) return;
+    if (this.#changes.push(event) === 1) setTimeout(() => this.#expire(), CHANGE_WINDOW);
+  }
+
+  /** Marks the gathered events' tenants' values (and the overview) out of date, then tells the widgets. */
+  #expire(): void {
+    const events = this.#changes;
+    this.#changes = [];
+    const prefixes = events.map((e) => `/api/tenants/${encodeURIComponent(e.tenant.tenantId)}/`);
+    const keys = [...this.#entries.keys()].filter((k) => k === '/api/overview' || prefixes.some((p) => k.startsWith(p)));
+    for (const k of keys) {
+      // Out of date, and so is a request in flight (it may have been answered before the change).
+      const e = this.#entries.get(k)!;
+      e.at = 0;
+      e.pending = undefined;
+    }
+    this.dispatchEvent(new CustomEvent('change', { detail: { events, keys } }));
   }
 
   /** `GET /api/tenants`. */

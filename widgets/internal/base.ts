@@ -15,6 +15,7 @@ export abstract class O365Element extends LitElement {
     locale: {},
     timeZone: { attribute: 'time-zone' },
     refreshInterval: { attribute: 'refresh-interval', type: Number },
+    live: {},
   };
 
   /** Base URL of the o365-health server; else the page default, else the script's origin. */
@@ -31,6 +32,14 @@ export abstract class O365Element extends LitElement {
 
   /** Seconds between refreshes; 0 (the default) turns auto-refresh off. Paused while the page is hidden. */
   refreshInterval = 0;
+
+  /**
+   * `off`: no live updates. Otherwise (the default; else the page default `live`) the widget
+   * follows the server's change events (`GET /api/events`, one stream shared by every widget of
+   * the page with the same API base and key) and loads what an event changed at once;
+   * `refresh-interval` stays the fallback.
+   */
+  live = '';
 
   /** The element's data loader (a `DataController`); {@link refresh} runs it again. */
   protected abstract readonly data: { refresh(): Promise<void> };

@@ -8,8 +8,8 @@ import { SELECTED, selectedTenant } from './selection.js';
  * Two equivalent places, the global object winning over the meta tag:
  *
  * ```html
- * <script>window.O365Health = { apiBase: 'https://health.example.com', apiKey: 'o365_…', tenant: 'contoso.com' };</script>
- * <meta name="o365-health" content="api-base=https://health.example.com; api-key=o365_…; tenant=contoso.com">
+ * <script>window.O365Health = { apiBase: 'https://health.example.com', apiKey: 'o365_…', tenant: 'contoso.com', live: 'off' };</script>
+ * <meta name="o365-health" content="api-base=https://health.example.com; api-key=o365_…; tenant=contoso.com; live=off">
  * ```
  *
  * Without an API base anywhere, the origin the widget script was loaded from is used.
@@ -21,6 +21,8 @@ export interface PageDefaults {
   tenant?: string;
   locale?: string;
   timeZone?: string;
+  /** `off`: no live updates from the server's event stream (`GET /api/events`); on otherwise. */
+  live?: string;
 }
 
 declare global {
@@ -30,7 +32,7 @@ declare global {
   }
 }
 
-const META_KEYS = { 'api-base': 'apiBase', 'api-key': 'apiKey', tenant: 'tenant', locale: 'locale', 'time-zone': 'timeZone' } as const satisfies Record<string, keyof PageDefaults>;
+const META_KEYS = { 'api-base': 'apiBase', 'api-key': 'apiKey', tenant: 'tenant', locale: 'locale', 'time-zone': 'timeZone', live: 'live' } as const satisfies Record<string, keyof PageDefaults>;
 
 /** Reads `<meta name="o365-health" content="key=value; …">` then `window.O365Health`. */
 export function pageDefaults(): PageDefaults {
@@ -57,6 +59,8 @@ export interface ResolvedConfig {
   selection: boolean;
   locale: string | undefined;
   timeZone: string | undefined;
+  /** False when `live` is `off`: the widget does not follow the server's event stream. */
+  live: boolean;
 }
 
 /** `tag` when it is a well-formed BCP 47 language tag, canonicalised; else undefined. */
@@ -87,6 +91,7 @@ export function resolveConfig(attrs: PageDefaults): ResolvedConfig {
     selection,
     locale: locale(attrs.locale) ?? locale(page.locale) ?? locale(document.documentElement.lang),
     timeZone: pick('timeZone'),
+    live: pick('live')?.trim().toLowerCase() !== 'off',
   };
 }
 

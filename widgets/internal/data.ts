@@ -1,5 +1,5 @@
 import { html, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
-import { getStore, type HealthStore, type ReadOptions, type StoreUpdateEvent } from '../api/store.js';
+import { getStore, type HealthStore, type ReadOptions, type StoreChangeEvent, type StoreUpdateEvent } from '../api/store.js';
 import { resolveConfig, type PageDefaults, type ResolvedConfig } from './config.js';
 import { ClockController, RefreshController } from './controllers.js';
 import { emit, emitError, type O365LoadDetail } from './events.js';
@@ -40,6 +40,9 @@ export const enum DataStatus {
  * With `tenant="selected"` it loads again when the page's selected tenant changes (selection.ts),
  * and a selection this key cannot see (a tenant deleted since, a session restored) is forgotten,
  * so discovery picks the first active tenant instead.
+ * Unless `live` is `off`, it follows the server's change events while connected (one stream per
+ * API base and key, `HealthStore.live`) and loads again at once when an event made data it shows
+ * out of date.
  * Fires `o365-load` and `o365-error`. It also keeps the element's polite live region, which
  * announces a changed summary after a refresh and whatever else the element {@link say}s, and the
  * clock that renders relative times ("4 minutes ago") again ({@link ClockController}).
@@ -63,6 +66,8 @@ export class DataController<T> implements ReactiveController {
   #discovered?: string;
   #config?: ResolvedConfig;
   #unselect?: () => void;
+  /** The store whose event stream is followed, and how to stop. */
+  #live?: { store: HealthStore; stop: () => void };
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement & PageDefaults & { refreshInterval: number },
@@ -91,7 +96,7 @@ export class DataController<T> implements ReactiveController {
    */
   get config(): ResolvedConfig {
     const h = this.host;
-    const inputs = [h.apiBase, h.apiKey, h.tenant, h.locale, h.timeZone, selectionVersion].join('\n');
+    const inputs = [h.apiBase, h.apiKey, h.tenant, h.locale, h.timeZone, h.live, selectionVersion].join('\n');
     if (inputs !== this.#discovered) {
       this.#discovered = inputs;
       this.#config = resolveConfig(h);
@@ -123,7 +128,16 @@ export class DataController<T> implements ReactiveController {
 
   /** Runs when the inputs changed, before the host renders. */
   hostUpdate(): void {
+    this.#follow();
     if (this.#inputs() !== this.#args) void this.run();
+  }
+
+  /** Follows the event stream of the discovered store while connected, unless `live` is `off`. */
+  #follow(): void {
+    const store = this.host.isConnected && this.config.live ? this.store : undefined;
+    if (store === this.#live?.store) return;
+    this.#live?.stop();
+    this.#live = store && { store, stop: store.live() };
   }
 
   /** Loads again, reusing shared data at most `maxAge` ms old. Resolves when the run settled; never rejects. */
@@ -175,6 +189,7 @@ export class DataController<T> implements ReactiveController {
 
   hostConnected(): void {
     this.#listen();
+    this.#follow();
     // The selected tenant changed: render again (hostUpdate loads again when this widget follows it).
     this.#unselect = onSelection((apiBase) => apiBase === this.config.apiBase && this.host.requestUpdate());
     if (this.#interrupted) {
@@ -185,6 +200,7 @@ export class DataController<T> implements ReactiveController {
 
   hostDisconnected(): void {
     this.#unlisten();
+    this.#follow();
     this.#unselect?.();
     if (this.busy) {
       this.#interrupted = true;
@@ -200,6 +216,7 @@ export class DataController<T> implements ReactiveController {
       this.#store = store;
       store.addEventListener('update', this.#onUpdate);
       store.addEventListener('invalidate', this.#onInvalidate);
+      store.addEventListener('change', this.#onChange);
     }
     return store;
   }
@@ -207,12 +224,18 @@ export class DataController<T> implements ReactiveController {
   #unlisten(): void {
     this.#store?.removeEventListener('update', this.#onUpdate);
     this.#store?.removeEventListener('invalidate', this.#onInvalidate);
+    this.#store?.removeEventListener('change', this.#onChange);
     this.#store = undefined;
   }
 
   /** Another widget refreshed data this one shows: take it from the cache (no request). */
   #onUpdate = (e: Event): void => {
     if (this.status === DataStatus.COMPLETE && this.#used.has((e as StoreUpdateEvent).detail.key)) void this.run();
+  };
+
+  /** The server said data this element shows changed: load it again now (other widgets share the requests). */
+  #onChange = (e: Event): void => {
+    if (this.status !== DataStatus.INITIAL && (e as StoreChangeEvent).detail.keys.some((k) => this.#used.has(k))) void this.refresh();
   };
 
   /** Authorizations changed on the page: load everything again. */

@@ -1,6 +1,7 @@
 import { ApiError } from '../api/client.js';
 import type { Authorization, HealthResponse, HistoryResponse, IssuesResponse, IssueSummary, OverviewResponse, Tenant } from '../api/types.js';
 import type { MessageCenterLoadDetail } from '../message-center/message-center.types.js';
+import type { NotificationSettingsLoadDetail } from '../notification-settings/notification-settings.types.js';
 
 /** `o365-load` from `<o365-service-health>`. */
 export interface HealthLoadDetail {
@@ -36,7 +37,7 @@ export interface OverviewLoadDetail {
 }
 
 /** Detail of `o365-load`: the data the element now shows. */
-export type O365LoadDetail = HealthLoadDetail | MessagesLoadDetail | SettingsLoadDetail | UptimeLoadDetail | OverviewLoadDetail | MessageCenterLoadDetail;
+export type O365LoadDetail = HealthLoadDetail | MessagesLoadDetail | SettingsLoadDetail | UptimeLoadDetail | OverviewLoadDetail | MessageCenterLoadDetail | NotificationSettingsLoadDetail;
 
 /** Detail of `o365-error`: what failed (an `ApiError` carries the HTTP status and code). */
 export interface O365ErrorDetail {

@@ -96,7 +96,7 @@ export class O365MessageCenter extends O365Element {
 
   static override styles = [elementTokens('message-center'), hostStyles, postStyles, serviceMessagesStyles, messageCenterStyles];
 
-  /** Tenant id or label to show; else the page default, else the first active tenant. */
+  /** Tenant id or label to show, or `selected`: the tenant selected in `<o365-tenant-overview>` on the page (the first active one until a tenant is selected); else the page default, else the first active tenant. */
   tenant = '';
 
   /** Initial category filter: `preventOrFixIssue`, `planForChange`, `stayInformed`, or empty for all. */

@@ -6,7 +6,7 @@ import { O365Element } from '../internal/base.js';
 import { DataController } from '../internal/data.js';
 import { emit, emitError, type O365AuthorizationChangeDetail } from '../internal/events.js';
 import { externalIcon, LEVEL_ICONS, pendingIcon, renderStatus, trashIcon } from '../internal/icons.js';
-import { elementTokens, hostStyles } from '../internal/styles.js';
+import { elementTokens, hostStyles, settingsStyles } from '../internal/styles.js';
 import { breakable, errorText, failure, loading, time, zone } from '../internal/templates.js';
 import { OAuthPopupController, type AuthorizeAction, type AuthorizeOutcome } from './oauth-settings.popup.js';
 import { oauthSettingsStyles } from './oauth-settings.styles.js';
@@ -88,7 +88,7 @@ export class O365OAuthSettings extends O365Element {
     deleteError: { attribute: false },
   };
 
-  static override styles = [elementTokens('oauth-settings'), hostStyles, oauthSettingsStyles];
+  static override styles = [elementTokens('oauth-settings'), hostStyles, settingsStyles, oauthSettingsStyles];
 
   private labelValue = '';
   private busy = false;

@@ -48,6 +48,9 @@ import type {
   Tenant,
   TenantsResponse,
 } from '../../../widgets/api/types.js';
+import { channelRoute } from './fake-channels.js';
+
+export { CHANNEL_IDS, fakeEvents } from './fake-channels.js';
 
 /** The fixture files of test/widgets/fixtures/, as their contract types. */
 export interface Fixtures {
@@ -682,6 +685,9 @@ function route(req: FakeRequest, ctx: FakeContext): FakeAnswer {
       return { status: 204, headers: {} };
     }
   }
+  // Notification channels (fake-channels.ts).
+  const channels = channelRoute(req, ctx);
+  if (channels) return channels;
   return fail(404, 'not_found', `No route for ${method} ${path}.`);
 }
 

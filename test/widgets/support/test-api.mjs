@@ -17,6 +17,8 @@
 //        lastModifiedDateTime becomes now, its body ends with "Updated: the rollout has started.")
 //   POST /test-api/<session>/_world   { world }: the session's admin and viewer keys see this world
 //        (the contract test seeds it with the real server's data)
+//   GET /test-api/<session>/api/events, /test-api/<session>/_events…   the change-event stream and
+//        the routes that push events into it, end it and count its connections (fake-channels.ts)
 //
 // The API key picks the scenario: admin, viewer (403 on /api/authorizations), empty (no
 // tenants), error (500), slow (answers after 400 ms), reauth (tenants need re-authorization,
@@ -92,6 +94,8 @@ export async function testApi(ctx, next) {
   if (!m) return next();
   const [, id, path] = m;
   const s = session(id);
+  // Live updates (fake-channels.ts): GET /api/events and the routes that drive it, /_events….
+  if (path === '/api/events' || path.startsWith('/_events')) return fake.fakeEvents(s, path, ctx, (key) => SCENARIOS[key]);
 
   if (path === '/_world' && ctx.method === 'POST') {
     const { world } = await readBody(ctx.req);
@@ -146,7 +150,7 @@ export async function testApi(ctx, next) {
   // Logged on arrival; `aborted` becomes true when the browser gives up before the answer.
   const entry = { method: ctx.method, path: path + (ctx.querystring ? `?${ctx.querystring}` : ''), status: 0, aborted: false };
   if (ctx.method !== 'OPTIONS') s.requests.push(entry);
-  const body = ctx.method === 'POST' ? await readBody(ctx.req).catch(() => undefined) : undefined;
+  const body = ctx.method === 'POST' || ctx.method === 'PATCH' ? await readBody(ctx.req).catch(() => undefined) : undefined;
   if (body !== undefined) entry.body = body;
   if (scenario?.delayMs) {
     let closed = false;
