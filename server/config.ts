@@ -75,11 +75,25 @@ const smtpUrl = z
     }
   }, 'must be an smtp:// or smtps:// URL such as smtp://user:pass@mail.example.com:587');
 
+/** `postgres://` or `postgresql://`, with a host and a database name (credentials optional). */
+const databaseUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const u = new URL(value);
+      return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '' && u.pathname.length > 1;
+    } catch {
+      return false;
+    }
+  }, 'must be a PostgreSQL URL with a host and a database: postgres://user:password@host:5432/database');
+
 const schema = z.object({
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(8787)),
   HOST: z.preprocess(emptyToUndefined, z.string().trim().min(1).default('127.0.0.1')),
   PUBLIC_URL: z.preprocess(emptyToUndefined, baseUrl.optional()),
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().trim().min(1).default('./data/o365-health.db')),
+  DATABASE_URL: z.preprocess(emptyToUndefined, databaseUrl.optional()),
   MICROSOFT_CLIENT_ID: z.preprocess(emptyToUndefined, z.string().trim().min(1).optional()),
   MICROSOFT_CLIENT_SECRET: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
   MICROSOFT_LOGIN_URL: z.preprocess(emptyToUndefined, baseUrl.default(DEFAULT_LOGIN_URL)),
@@ -117,6 +131,8 @@ export interface Config {
   host: string;
   publicUrl: string;
   databasePath: string;
+  /** DATABASE_URL: the PostgreSQL database to use instead of the SQLite file; null for SQLite. */
+  databaseUrl: string | null;
   /** `null` in simulator mode (no client id configured). */
   microsoft: { clientId: string; clientSecret: string } | null;
   loginUrl: string;
@@ -204,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     publicUrl,
     databasePath: e.DATABASE_PATH,
+    databaseUrl: e.DATABASE_URL ?? null,
     microsoft,
     loginUrl: e.MICROSOFT_LOGIN_URL,
     graphUrl: e.MICROSOFT_GRAPH_URL,

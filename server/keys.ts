@@ -1,5 +1,6 @@
 /**
- * `npm run keys -- <command>`: manage API keys in the database at DATABASE_PATH.
+ * `npm run keys -- <command>`: manage API keys in the database at DATABASE_PATH, or in the
+ * PostgreSQL database at DATABASE_URL when it is set.
  *
  *   create --org NAME --role admin|viewer [--user NAME]   prints the new key as the last line
  *   list [--org NAME]                                     prefix, org, role, user, dates
@@ -11,10 +12,12 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/index.js';
+import { openPostgres } from './db/postgres.js';
 import { isStorageUnavailable } from './errors.js';
 import { ROLES, type Role } from './db/schema.js';
 import { createKeysCore, type KeysCore } from './core/keys.js';
 import { createSqliteStore } from './store/index.js';
+import { createPostgresKeysStore } from './store/pg/index.js';
 import { AmbiguousKeyError } from './store/keys.js';
 
 export const USAGE = `Usage:
@@ -22,7 +25,7 @@ export const USAGE = `Usage:
   npm run keys -- list [--org NAME]
   npm run keys -- revoke <id|prefix>
 
-The database is DATABASE_PATH (default ./data/o365-health.db).`;
+The database is DATABASE_URL (postgres://…) when set, else DATABASE_PATH (default ./data/o365-health.db).`;
 
 class UsageError extends Error {}
 
@@ -76,6 +79,15 @@ export async function runKeysCli(argv: string[], io: Io): Promise<number> {
         return 2;
       }
       throw err;
+    }
+    if (config.databaseUrl) {
+      // PostgreSQL (DATABASE_URL): the same operations; opening applies pending migrations under the lock.
+      const database = await openPostgres(config.databaseUrl, { max: 2, applicationName: 'o365-health keys' });
+      try {
+        return await run(createKeysCore({ store: createPostgresKeysStore(database.db), now: () => new Date() }), io);
+      } finally {
+        await database.close();
+      }
     }
     // Listing only reads: it works on a database whose disk is full or read-only.
     const database = openDatabase(config.databasePath, { readonly: command === 'list' });

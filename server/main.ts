@@ -3,7 +3,7 @@
  * start the server, and shut down cleanly on SIGTERM/SIGINT.
  */
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { startServer } from './server.js';
+import { assertServableStore, startServer } from './server.js';
 import { issueDemoKey, preauthorizeDemoTenant, simulatorModeFiles, startSimulatorFor } from './simulator-mode.js';
 import type { RunningSimulator } from '../demo/simulator/index.js';
 
@@ -11,6 +11,7 @@ async function main() {
   let config: Config;
   try {
     config = loadConfig();
+    assertServableStore(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

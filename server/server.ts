@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { createApiHotPath, createApp, type AppDeps } from './app.js';
 import { createLineLogger, type LineLogger, type Log } from './log.js';
-import { defaultPublicUrl, ownOrigins, type Config } from './config.js';
+import { ConfigError, defaultPublicUrl, ownOrigins, type Config } from './config.js';
 import { createCore, type Core } from './core/index.js';
 import { loadOrCreateSecretKey, SecretBox } from './crypto.js';
 import { openDatabase, type OpenDatabase } from './db/index.js';
@@ -62,8 +62,20 @@ function listen(host: string, port: number, handler: Handler): Promise<{ server:
   });
 }
 
+/**
+ * The PostgreSQL store holds the keys operations so far (the keys CLI uses them): the server
+ * refuses DATABASE_URL rather than quietly using the SQLite file instead.
+ * @throws ConfigError when DATABASE_URL is set.
+ */
+export function assertServableStore(config: Pick<Config, 'databaseUrl'>): void {
+  if (config.databaseUrl) {
+    throw new ConfigError('Invalid configuration:\n  DATABASE_URL: the server does not run on PostgreSQL yet (only `npm run keys` does); unset it to use the SQLite file at DATABASE_PATH');
+  }
+}
+
 /** Opens everything and starts listening. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  assertServableStore(options.config);
   const log: Log = options.log ?? createLineLogger();
   const now = options.now ?? (() => new Date());
   // One process per SQLite file (see instance-lock.ts); taken before anything is opened.

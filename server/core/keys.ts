@@ -5,7 +5,7 @@
 import type { Role } from '../db/schema.js';
 import { sha256 } from '../crypto.js';
 import { API_KEY_PREFIX, LAST_USED_RESOLUTION_MS, type ApiKeyInfo, type Org, type Principal } from '../store/keys.js';
-import type { Store } from '../store/index.js';
+import type { KeysStore } from '../store/index.js';
 import type { ReadModel } from './read-model.js';
 
 export type { ApiKeyInfo, Org, Principal } from '../store/keys.js';
@@ -35,7 +35,7 @@ export interface KeysCore {
  * turn of the event loop. A failed write (read-only or full disk) is logged, at most once a minute,
  * and dropped: usage is bookkeeping, and reads must keep working when the database cannot write.
  */
-export function createKeyUseRecorder(store: Pick<Store, 'recordKeyUses'>, log: (line: string) => void = () => {}): { record(keyId: string, at: Date): void; flush(): Promise<void> } {
+export function createKeyUseRecorder(store: Pick<KeysStore, 'recordKeyUses'>, log: (line: string) => void = () => {}): { record(keyId: string, at: Date): void; flush(): Promise<void> } {
   let pending = new Map<string, Date>();
   let scheduled = false;
   let lastComplaint = 0;
@@ -71,7 +71,7 @@ export function createKeyUseRecorder(store: Pick<Store, 'recordKeyUses'>, log: (
  * @param deps.model The read model: principals are kept by key hash and dropped when keys change
  *   (here, or in another process such as the keys CLI). Without it every call reads the database.
  */
-export function createKeysCore(deps: { store: Store; now: () => Date; log?: (line: string) => void; model?: ReadModel }): KeysCore {
+export function createKeysCore(deps: { store: KeysStore; now: () => Date; log?: (line: string) => void; model?: ReadModel }): KeysCore {
   const { store, now, model } = deps;
   const usage = createKeyUseRecorder(store, deps.log);
   const principals = model?.cache<string, { principal: Principal; lastUsedAt: number | null } | null>(['keys']);

@@ -125,6 +125,12 @@ export type Store = { readonly [K in keyof Operations]: Bound<Operations[K]> } &
   tokenCache(box: SecretBox, authorizationId: string, now: () => Date): TokenCacheStore;
 };
 
+/** The org and API key operations of the store: all the keys core (and the keys CLI) needs. */
+export type KeysStore = Pick<Store, 'createOrg' | 'findOrCreateOrg' | 'createApiKey' | 'listApiKeys' | 'revokeApiKey' | 'revokeUserKeys' | 'keyByHash' | 'recordKeyUses'> & {
+  readonly engine: Store['engine'];
+  readonly externalWriteVersion?: Store['externalWriteVersion'];
+};
+
 /** The store over a better-sqlite3 database opened by `openDatabase`. */
 export function createSqliteStore(db: Db): Store {
   const bound: Record<string, unknown> = {};
