@@ -3,6 +3,7 @@
  * A bad value stops start-up with a message naming the variable (see {@link ConfigError}).
  * The variables and their defaults are a contract (DESIGN.md, "Configuration").
  */
+import { hostname } from 'node:os';
 import { Cron } from 'croner';
 import { z } from 'zod';
 
@@ -94,6 +95,14 @@ const schema = z.object({
   PUBLIC_URL: z.preprocess(emptyToUndefined, baseUrl.optional()),
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().trim().min(1).default('./data/o365-health.db')),
   DATABASE_URL: z.preprocess(emptyToUndefined, databaseUrl.optional()),
+  INSTANCE_ID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^[\x21-\x7e]{1,100}$/, 'must be 1 to 100 printable ASCII characters without spaces (it names this instance in logs and lease rows)')
+      .optional(),
+  ),
   MICROSOFT_CLIENT_ID: z.preprocess(emptyToUndefined, z.string().trim().min(1).optional()),
   MICROSOFT_CLIENT_SECRET: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
   MICROSOFT_LOGIN_URL: z.preprocess(emptyToUndefined, baseUrl.default(DEFAULT_LOGIN_URL)),
@@ -125,6 +134,11 @@ const schema = z.object({
   ),
 });
 
+/** The default INSTANCE_ID: the host name and the process id, unique among running instances. */
+export function defaultInstanceId(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
 /** The validated configuration the server runs with. */
 export interface Config {
   port: number;
@@ -133,6 +147,8 @@ export interface Config {
   databasePath: string;
   /** DATABASE_URL: the PostgreSQL database to use instead of the SQLite file; null for SQLite. */
   databaseUrl: string | null;
+  /** INSTANCE_ID: this process among the instances sharing a database (log lines, lease rows); default host name:pid. */
+  instanceId: string;
   /** `null` in simulator mode (no client id configured). */
   microsoft: { clientId: string; clientSecret: string } | null;
   loginUrl: string;
@@ -221,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     databasePath: e.DATABASE_PATH,
     databaseUrl: e.DATABASE_URL ?? null,
+    instanceId: e.INSTANCE_ID ?? defaultInstanceId(),
     microsoft,
     loginUrl: e.MICROSOFT_LOGIN_URL,
     graphUrl: e.MICROSOFT_GRAPH_URL,

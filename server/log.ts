@@ -45,7 +45,7 @@ export const FLUSH_MS = 20;
 /** Pending text that is written at once, whatever the time. */
 export const FLUSH_BYTES = 64 * 1024;
 
-export function createLineLogger(out: NodeJS.WritableStream = process.stdout, errOut: NodeJS.WritableStream = process.stderr): LineLogger {
+export function createLineLogger(out: NodeJS.WritableStream = process.stdout, errOut: NodeJS.WritableStream = process.stderr, prefix = ''): LineLogger {
   let pending = '';
   let timer: NodeJS.Timeout | null = null;
   const flush = () => {
@@ -60,10 +60,10 @@ export function createLineLogger(out: NodeJS.WritableStream = process.stdout, er
   const log = ((message: string, err?: unknown) => {
     if (err !== undefined) {
       flush();
-      errOut.write(`${escapeControl(message)} ${errorText(err)}\n`);
+      errOut.write(`${prefix}${escapeControl(message)} ${errorText(err)}\n`);
       return;
     }
-    pending += escapeControl(message) + '\n';
+    pending += prefix + escapeControl(message) + '\n';
     if (pending.length >= FLUSH_BYTES) flush();
     else if (!timer) {
       timer = setTimeout(flush, FLUSH_MS);

@@ -56,6 +56,7 @@ async function main() {
     ...(running.config.publicUrl === running.url ? [] : [`  public URL:   ${running.config.publicUrl} (PUBLIC_URL)`]),
     `  demo portal:  ${running.config.publicUrl}/demo/`,
     `  widgets:      ${running.config.publicUrl}/widgets/o365-health.js`,
+    `  instance:     ${running.config.instanceId} (INSTANCE_ID)`,
     `  database:     ${running.config.databasePath}`,
     `  polling:      ${running.config.pollCron}`,
   ];

@@ -76,7 +76,8 @@ export function assertServableStore(config: Pick<Config, 'databaseUrl'>): void {
 /** Opens everything and starts listening. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   assertServableStore(options.config);
-  const log: Log = options.log ?? createLineLogger();
+  // Each line names the instance, so the logs of several instances on one database can be told apart.
+  const log: Log = options.log ?? createLineLogger(process.stdout, process.stderr, `[${options.config.instanceId}] `);
   const now = options.now ?? (() => new Date());
   // One process per SQLite file (see instance-lock.ts); taken before anything is opened.
   const lock = options.config.databasePath === ':memory:' ? null : acquireInstanceLock(options.config.databasePath);
@@ -167,7 +168,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   );
   if (options.polling !== false) poller.start();
   // Deliveries run beside polling, woken by every sync that recorded events and by due retries.
-  const notifier = new DeliveryWorker({ channels: core.channels, now, log: (line) => log(line) });
+  const notifier = new DeliveryWorker({ channels: core.channels, owner: config.instanceId, now, log: (line) => log(line) });
   core.events.onRecorded(() => notifier.wake());
   notifier.start();
 

@@ -141,6 +141,8 @@ describe('from the simulator to the receiver', () => {
 
 describe('retries', () => {
   it('retries a 500 after 30 s with the same webhook-id, then records the delivery', async () => {
+    // The worker leases rows under this instance's INSTANCE_ID (host name:pid by default).
+    expect(stack.server.notifier.owner).toBe(stack.server.config.instanceId);
     const hook = await channel('webhook', '/flaky');
     receiver.answer((_req, i) => (i === 0 ? { status: 500, body: 'upstream broke' } : { status: 200 }));
     const id = record();

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.js';
@@ -36,7 +36,11 @@ describe('configuration', () => {
       allowedOrigins: ['http://127.0.0.1:8787', 'http://localhost:8787'],
       simulatorMode: true,
       microsoft: null,
+      databaseUrl: null,
+      instanceId: `${hostname()}:${process.pid}`,
     });
+    expect(loadConfig({ INSTANCE_ID: ' web-1 ' }).instanceId).toBe('web-1');
+    expect(loadConfig({ DATABASE_URL: 'postgres://health@db.example:5432/health' }).databaseUrl).toBe('postgres://health@db.example:5432/health');
   });
 
   it('accepts six-field croner patterns, origin lists, http loopback Microsoft URLs and a hex key', () => {
@@ -65,6 +69,8 @@ describe('configuration', () => {
     [{ MICROSOFT_GRAPH_URL: 'ftp://graph' }, 'MICROSOFT_GRAPH_URL'],
     [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
     [{ MICROSOFT_CLIENT_ID: 'app' }, 'MICROSOFT_CLIENT_SECRET'],
+    [{ INSTANCE_ID: 'web 1' }, 'INSTANCE_ID'],
+    [{ DATABASE_URL: 'sqlite:///data/o365.db' }, 'DATABASE_URL'],
   ])('refuses %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`\\b${name}:`));
@@ -106,10 +112,11 @@ describe('server/main.ts (npm start)', () => {
   });
 
   it('runs in simulator mode with a pre-authorized tenant, and stops cleanly on SIGTERM', async () => {
-    const run = startMain({ PORT: '0', DATABASE_PATH: join(tempDir(), 'db.sqlite') });
+    const run = startMain({ PORT: '0', DATABASE_PATH: join(tempDir(), 'db.sqlite'), INSTANCE_ID: 'web-1' });
     try {
       const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(run.output())?.[1], 'the server to listen', 30_000);
       expect(run.output()).toMatch(/Microsoft is SIMULATED/);
+      expect(run.output()).toContain('instance:     web-1 (INSTANCE_ID)');
       expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true });
       const script = await (await fetch(`${url}/demo/config.js`)).text();
       const apiKey = /"apiKey":"([^"]+)"/.exec(script)![1]!;
@@ -120,6 +127,8 @@ describe('server/main.ts (npm start)', () => {
         return body.tenants[0]?.lastSyncAt ? body.tenants : null;
       }, 'the pre-authorized tenant to sync');
       expect(tenants).toEqual([expect.objectContaining({ displayName: 'Contoso Ltd', status: 'active', stale: false })]);
+      // The server's own lines name the instance (the first sync's authorization line, for one).
+      expect(run.output()).toMatch(/^\[web-1\] authorization \S+: active for tenant /m);
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
       expect(run.output()).toMatch(/SIGTERM: shutting down/);
