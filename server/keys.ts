@@ -17,7 +17,7 @@ import { isStorageUnavailable } from './errors.js';
 import { ROLES, type Role } from './db/schema.js';
 import { createKeysCore, type KeysCore } from './core/keys.js';
 import { createSqliteStore } from './store/index.js';
-import { createPostgresKeysStore } from './store/pg/index.js';
+import { createPostgresStore } from './store/pg/index.js';
 import { AmbiguousKeyError } from './store/keys.js';
 
 export const USAGE = `Usage:
@@ -84,7 +84,7 @@ export async function runKeysCli(argv: string[], io: Io): Promise<number> {
       // PostgreSQL (DATABASE_URL): the same operations; opening applies pending migrations under the lock.
       const database = await openPostgres(config.databaseUrl, { max: 2, applicationName: 'o365-health keys' });
       try {
-        return await run(createKeysCore({ store: createPostgresKeysStore(database.db), now: () => new Date() }), io);
+        return await run(createKeysCore({ store: createPostgresStore(database.db), now: () => new Date() }), io);
       } finally {
         await database.close();
       }

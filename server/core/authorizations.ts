@@ -16,7 +16,7 @@ import { randomToken, type SecretBox } from '../crypto.js';
 import type { AuthorizationApi } from '../db/schema.js';
 import { describeAuthorizeError, TokenError, type IdentityClient } from '../microsoft/identity.js';
 import type { AuthorizationJson } from '../store/authorizations.js';
-import type { Store } from '../store/index.js';
+import type { AuthorizationsStore } from '../store/index.js';
 import type { Principal } from '../store/keys.js';
 import type { AuthorizationMessage } from '../../widgets/api/types.js';
 
@@ -78,7 +78,7 @@ export function isAllowedReturnTo(url: string, allowedOrigins: readonly string[]
 }
 
 export interface AuthorizationsDeps {
-  store: Store;
+  store: AuthorizationsStore;
   box: SecretBox;
   identity: IdentityClient;
   config: { allowedOrigins: readonly string[]; publicUrl: string };

@@ -131,6 +131,29 @@ export type KeysStore = Pick<Store, 'createOrg' | 'findOrCreateOrg' | 'createApi
   readonly externalWriteVersion?: Store['externalWriteVersion'];
 };
 
+/**
+ * The authorization and OAuth operations: all the authorizations core (the consent flow, the
+ * settings element's list and delete) needs.
+ */
+export type AuthorizationsStore = Pick<
+  Store,
+  | 'listAuthorizations'
+  | 'authorizationsJson'
+  | 'getAuthorization'
+  | 'authorizationOrg'
+  | 'beginAuthorization'
+  | 'consumeOAuthRequest'
+  | 'pruneOAuthRequests'
+  | 'activateAuthorization'
+  | 'setAuthorizationStatus'
+  | 'activeAuthorizationsForTenant'
+  | 'deleteAuthorization'
+  | 'discardPendingAuthorization'
+  | 'loadTokenCache'
+  | 'saveTokenCache'
+  | 'tokenCache'
+>;
+
 /** The store over a better-sqlite3 database opened by `openDatabase`. */
 export function createSqliteStore(db: Db): Store {
   const bound: Record<string, unknown> = {};

@@ -12,7 +12,7 @@ import { sha256 } from '../../server/crypto.js';
 import { openPostgres } from '../../server/db/postgres.js';
 import { runKeysCli } from '../../server/keys.js';
 import { assertServableStore } from '../../server/server.js';
-import { createPostgresKeysStore } from '../../server/store/pg/index.js';
+import { createPostgresStore } from '../../server/store/pg/index.js';
 import { usePostgres } from '../support/postgres.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -70,7 +70,7 @@ describe('npm run keys with DATABASE_URL', () => {
 
       // The server's authentication over the same store: principals, and the last use written.
       const at = new Date('2026-03-01T10:00:00Z');
-      const keys = createKeysCore({ store: createPostgresKeysStore(database.db), now: () => at });
+      const keys = createKeysCore({ store: createPostgresStore(database.db), now: () => at });
       expect(await keys.authenticate(key)).toMatchObject({ orgName: 'acme', role: 'admin', userName: 'ann@acme.example' });
       expect(await keys.authenticate('o365_unknown')).toBeNull();
       await keys.flush();
