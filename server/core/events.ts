@@ -65,7 +65,7 @@ export function createEventsCore(deps: { db: Db; tenants: TenantsCore; now: () =
       const visible = tenants.authorizationsByTenant(orgId);
       const out: Array<{ seq: number; event: ChangeEvent }> = [];
       let position = afterSeq;
-      for (const stored of eventsAfter(db, { afterSeq, tenantIds: [...visible.keys()], limit })) {
+      for (const stored of eventsAfter(db, { afterSeq, orgId, limit })) {
         position = stored.seq;
         // Another org's authorization of a shared tenant is not this org's news.
         if (stored.event.type === 'authorization.reauth_required' && authorizationOrg(stored.event.authorization?.id ?? '') !== orgId) continue;
