@@ -62,7 +62,7 @@ export function createEventsCore(deps: { store: Store; tenants: TenantsCore; now
       const visible = await tenants.authorizationsByTenant(orgId);
       const out: Array<{ seq: number; event: ChangeEvent }> = [];
       let position = afterSeq;
-      for (const stored of await store.eventsAfter({ afterSeq, tenantIds: [...visible.keys()], limit })) {
+      for (const stored of await store.eventsAfter({ afterSeq, orgId, limit })) {
         position = stored.seq;
         // Another org's authorization of a shared tenant is not this org's news.
         if (stored.event.type === 'authorization.reauth_required' && (await store.authorizationOrg(stored.event.authorization?.id ?? '')) !== orgId) continue;

@@ -11,7 +11,7 @@
  * filled in for each reader (`withLabel`).
  */
 import { createHash } from 'node:crypto';
-import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { authorizations, channels, deliveries, events, type EventType } from '../db/schema.js';
 import type { ChangeEvent } from '../../widgets/api/types.js';
@@ -139,13 +139,13 @@ const toStored = (row: typeof events.$inferSelect): StoredEvent => ({
   event: JSON.parse(row.payload) as ChangeEvent,
 });
 
-/** Events after stream position `afterSeq` of the given tenants, oldest first, at most `limit`. */
-export function eventsAfter(db: Db, p: { afterSeq: number; tenantIds: readonly string[]; limit: number }): StoredEvent[] {
-  if (p.tenantIds.length === 0) return [];
+/** Events after stream position `afterSeq` of the tenants `orgId` holds an authorization for, oldest first, at most `limit`. */
+export function eventsAfter(db: Db, p: { afterSeq: number; orgId: string; limit: number }): StoredEvent[] {
+  const visible = db.selectDistinct({ tenantId: authorizations.tenantId }).from(authorizations).where(and(eq(authorizations.orgId, p.orgId), isNotNull(authorizations.tenantId)));
   return db
     .select()
     .from(events)
-    .where(and(gt(events.seq, p.afterSeq), inArray(events.tenantId, [...p.tenantIds])))
+    .where(and(gt(events.seq, p.afterSeq), inArray(events.tenantId, visible)))
     .orderBy(asc(events.seq))
     .limit(p.limit)
     .all()

@@ -12,32 +12,12 @@ import { foldForSearch } from '../db/functions.js';
 import { messages, tenants } from '../db/schema.js';
 import type { MessageDetailRecord, MessageRecord } from '../domain.js';
 import { renderPostBody } from '../sanitize.js';
-import { InvalidRecordError } from './sync.js';
+import type { MessageDetail, MessageSummary } from '../../widgets/api/types.js';
+import { InvalidRecordError, type Tx } from './sync.js';
 import { decodeIssueCursor, encodeIssueCursor, type IssueCursor } from './tenants.js';
 
-/** A transaction of {@link Db}. */
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-
-/** One post in a list (DESIGN.md, "Across tenants and Message center"). */
-export interface MessageSummary {
-  id: string;
-  title: string;
-  category: string;
-  severity: string;
-  isMajorChange: boolean;
-  services: string[];
-  tags: string[];
-  startDateTime: string | null;
-  endDateTime: string | null;
-  lastModifiedDateTime: string;
-  actionRequiredByDateTime: string | null;
-}
-
-/** One post with its sanitised body and its details. */
-export interface MessageDetail extends MessageSummary {
-  html: string;
-  details: MessageDetailRecord[];
-}
+/** A post in a list, and one post with its sanitised body and details: the API's shapes (widgets/api/types.ts). */
+export type { MessageDetail, MessageSummary };
 
 /** Where a page of posts ended: the sort key of its last row (the same opaque form as issues'). */
 export type MessageCursor = IssueCursor;

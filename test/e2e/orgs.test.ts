@@ -1,5 +1,5 @@
 /**
- * Issue 5, step 4: two orgs authorize the same tenant (Northwind Traders) through the demo portal,
+ * Two orgs authorize the same tenant (Northwind Traders) through the demo portal,
  * each with its own API key (the portal served with that org's key). The first deletes its
  * authorization: its widgets say no tenant is connected, the second still sees data and polling
  * goes on. The second deletes too: polling of that tenant stops and its data is gone.
@@ -47,7 +47,9 @@ const healthStatus = (tenantId: string, key: string) => product.api(key, `/api/t
 const graphCalls = async () => (await product.graphRequests(northwind.tenantId)).length;
 
 describe('two orgs, one tenant', () => {
-  it('both orgs authorize Northwind Traders in their portal’s Settings', async () => {
+  // One story in three acts, each needing the one before: one test, so none relies on another's state.
+  it('both orgs authorize Northwind Traders; when the first deletes, the second keeps it polled; when the second deletes too, polling stops and the data is gone', async () => {
+    // 1. Both orgs authorize Northwind Traders in their portal's Settings.
     for (const o of [org.a, org.b]) {
       o.settings = await portal(o.key, 'settings.html');
       await o.settings.locator('o365-oauth-settings').getByText('No Microsoft 365 tenant is connected yet').waitFor({ timeout: UI_TIMEOUT });
@@ -64,9 +66,8 @@ describe('two orgs, one tenant', () => {
       expect(await overview.locator('[part~="tenant"]').count()).toBe(1);
       expect(await overview.locator('[part~="tenant"]').getAttribute('aria-current')).toBe('true');
     }
-  });
 
-  it('the first org deletes: its widgets say no tenant is connected; the second still sees data and polling goes on', async () => {
+    // 2. The first org deletes: its widgets say no tenant is connected; the second still sees data and polling goes on.
     await deleteAuthorization(org.a.settings, northwind.domain);
     await org.a.settings.locator('o365-oauth-settings').getByText('No Microsoft 365 tenant is connected yet').waitFor({ timeout: UI_TIMEOUT });
     const afterDelete = await graphCalls();
@@ -85,9 +86,8 @@ describe('two orgs, one tenant', () => {
     const wide = org.b.dashboard.locator('o365-service-health').first();
     await wide.getByRole('heading', { name: /· northwindtraders\.com/ }).waitFor();
     expect(await wide.locator('[part~="stale"]').count()).toBe(0);
-  });
 
-  it('the second org deletes too: polling of the tenant stops and its data is gone', async () => {
+    // 3. The second org deletes too: polling of the tenant stops and its data is gone.
     await deleteAuthorization(org.b.settings, northwind.domain);
     await org.b.settings.locator('o365-oauth-settings').getByText('No Microsoft 365 tenant is connected yet').waitFor({ timeout: UI_TIMEOUT });
 
@@ -101,7 +101,7 @@ describe('two orgs, one tenant', () => {
     // The data is gone: purged from the database, nobody can read it, org B's widgets say so.
     const db = new Database(product.databasePath, { readonly: true, fileMustExist: true });
     try {
-      for (const table of ['tenants', 'services', 'issues', 'issue_posts']) {
+      for (const table of ['tenants', 'services', 'issues', 'issue_posts', 'messages', 'events']) {
         const { n } = db.prepare(`select count(*) as n from ${table} where tenant_id = ?`).get(northwind.tenantId) as { n: number };
         expect(n, `${table} rows of the purged tenant`).toBe(0);
       }

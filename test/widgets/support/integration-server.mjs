@@ -13,6 +13,8 @@
 //     resolves when the popup has closed (puppeteer, through @web/test-runner-chrome's page). With
 //     `keepOpen`, the popup's `window.close()` does nothing: it resolves once the server's callback
 //     page has loaded (and posted its message), and the popup stays open until 'o365-close-popup'.
+//   executeServerCommand('o365-simulator', { method?, path, body? }) calls the simulator's control
+//     API from Node (it has no CORS) and returns { status, body }.
 //   executeServerCommand('o365-api', { target: 'real' | 'fake', session, role, method, path,
 //     headers, body }) sends one request from Node (any Origin, If-None-Match…) to the real API
 //     (with the demo org's admin or viewer key) or to the test runner's fake (test-api.mjs, session
@@ -176,6 +178,16 @@ export function integrationServer() {
       if (command === 'o365-api') {
         const cfg = await ensure();
         return apiRequest(payload.target === 'real' ? cfg.serverUrl : `${devOrigin}/test-api/${payload.session}`, payload, payload.target === 'real' ? (payload.role === 'viewer' ? viewerKey : cfg.apiKey) : payload.role ?? 'admin');
+      }
+      if (command === 'o365-simulator') {
+        // The simulator's control API (no CORS: a page cannot call it), e.g. to inject an incident.
+        const cfg = await ensure();
+        const res = await fetch(`${cfg.simulatorUrl}${payload.path}`, {
+          method: payload.method ?? 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: payload.method === 'GET' ? undefined : JSON.stringify(payload.body ?? {}),
+        });
+        return { status: res.status, body: await res.json().catch(() => null) };
       }
       if (command === 'o365-close-popup') {
         const page = session.browser.getPage(session.id);
