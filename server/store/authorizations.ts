@@ -11,7 +11,7 @@ import { sha256, type SecretBox } from '../crypto.js';
 import type { TokenCacheStore } from '../microsoft/identity.js';
 import type { Authorization } from '../../widgets/api/types.js';
 import { isStorageUnavailable } from '../errors.js';
-import { deleteTenantEventsIn, recordEventsIn } from './events.js';
+import { deleteTenantEventsIn, recordEventsIn, type EventDraft } from './events.js';
 
 export type AuthorizationRow = typeof authorizations.$inferSelect;
 
@@ -275,26 +275,25 @@ export function requireReauthorization(db: Db, id: string, reason: string, now: 
     tx.update(authorizations).set({ status: 'reauth_required', lastError: reason, updatedAt: now }).where(eq(authorizations.id, id)).run();
     if (row.status !== 'active' || !row.tenantId) return [];
     const tenant = tx.select({ displayName: tenants.displayName }).from(tenants).where(eq(tenants.tenantId, row.tenantId)).get();
-    return recordEventsIn(
-      tx,
-      [
-        {
-          type: 'authorization.reauth_required',
-          tenantId: row.tenantId,
-          // The grant that stopped working: the authorization and when it last worked (or changed).
-          identity: [row.id, (row.lastSuccessAt ?? row.updatedAt).getTime()],
-          orgId: row.orgId,
-          payload: {
-            type: 'authorization.reauth_required',
-            occurredAt: now.toISOString(),
-            tenant: { tenantId: row.tenantId, displayName: tenant?.displayName ?? null, label: null },
-            authorization: { id: row.id, label: row.label, reason },
-          },
-        },
-      ],
-      now,
-    );
+    return recordEventsIn(tx, [reauthorizationEvent(row, row.tenantId, tenant?.displayName ?? null, reason, now)], now);
   });
+}
+
+/** The `authorization.reauth_required` event of an active authorization whose grant is gone (for its org only). */
+export function reauthorizationEvent(row: AuthorizationRow, tenantId: string, displayName: string | null, reason: string, now: Date): EventDraft {
+  return {
+    type: 'authorization.reauth_required',
+    tenantId,
+    // The grant that stopped working: the authorization and when it last worked (or changed).
+    identity: [row.id, (row.lastSuccessAt ?? row.updatedAt).getTime()],
+    orgId: row.orgId,
+    payload: {
+      type: 'authorization.reauth_required',
+      occurredAt: now.toISOString(),
+      tenant: { tenantId, displayName, label: null },
+      authorization: { id: row.id, label: row.label, reason },
+    },
+  };
 }
 
 /** Active authorizations of a tenant, most recently successful first (the failover order). */

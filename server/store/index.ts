@@ -154,6 +154,15 @@ export type AuthorizationsStore = Pick<
   | 'tokenCache'
 >;
 
+/**
+ * The polling operations: what the sync core (the poller's schedule, a sync's one transaction,
+ * a failed attempt, a lost grant) and the retention prune of issues need.
+ */
+export type SyncStore = Pick<
+  Store,
+  'applySync' | 'recordSyncSuccess' | 'requireReauthorization' | 'recordSyncAttempt' | 'dueTenantIds' | 'earliestDueAt' | 'getTenantRow' | 'pruneRetainedIssues'
+>;
+
 /** The store over a better-sqlite3 database opened by `openDatabase`. */
 export function createSqliteStore(db: Db): Store {
   const bound: Record<string, unknown> = {};

@@ -13,7 +13,7 @@ import { messages, tenants } from '../db/schema.js';
 import type { MessageDetailRecord, MessageRecord } from '../domain.js';
 import { renderPostBody } from '../sanitize.js';
 import type { MessageDetail, MessageSummary } from '../../widgets/api/types.js';
-import { InvalidRecordError, type Tx } from './sync.js';
+import { InvalidRecordError, laterWatermark, type Tx } from './sync.js';
 import { decodeIssueCursor, encodeIssueCursor, type IssueCursor } from './tenants.js';
 
 /** A post in a list, and one post with its sanitised body and details: the API's shapes (widgets/api/types.ts). */
@@ -65,7 +65,7 @@ function text(value: unknown, field: string, id: string): string {
 const stringList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 
 /** Maps one post to its row, checking what the columns cannot check themselves. */
-function messageRow(tenantId: string, m: MessageRecord) {
+export function messageRow(tenantId: string, m: MessageRecord) {
   const id = text(m.id, 'id', String(m.id));
   return {
     tenantId,
@@ -128,8 +128,7 @@ export function applyMessagesIn(tx: Tx, tenantId: string, items: readonly Messag
         .run();
     }
   }
-  const previous = tx.select({ w: tenants.messagesWatermark }).from(tenants).where(eq(tenants.tenantId, tenantId)).get()?.w ?? null;
-  const next = previous !== null && (watermark === null || previous > watermark) ? previous : watermark;
+  const next = laterWatermark(tx.select({ w: tenants.messagesWatermark }).from(tenants).where(eq(tenants.tenantId, tenantId)).get()?.w ?? null, watermark);
   tx.update(tenants)
     .set({ messagesWatermark: next, lastMessagesSyncAt: now, ...(full ? { lastFullMessagesSyncAt: now } : {}) })
     .where(eq(tenants.tenantId, tenantId))

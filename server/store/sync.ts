@@ -4,7 +4,7 @@
 import { and, asc, eq, exists, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { authorizations, issuePosts, issues, services, serviceStatusHistory, tenants } from '../db/schema.js';
-import type { IssueRecord, SyncSnapshot } from '../domain.js';
+import type { IssueRecord, ServiceRecord, SyncSnapshot } from '../domain.js';
 import { renderPostBody } from '../sanitize.js';
 import { recordEventsIn, type EventDraft } from './events.js';
 import { applyMessagesIn } from './messages.js';
@@ -17,7 +17,8 @@ export class InvalidRecordError extends Error {
 /** SQLite's bound-parameter limit is large, but chunks keep statements small and predictable. */
 const CHUNK = 500;
 
-function chunks<T>(items: T[], size = CHUNK): T[][] {
+/** `items` in slices of at most `size` (for `in (…)` lists and multi-row inserts). */
+export function chunks<T>(items: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
@@ -41,7 +42,7 @@ function requireText(value: unknown, field: string, issueId: string): string {
 }
 
 /** Maps one issue to its row, checking what the database columns cannot check themselves. */
-function issueRow(tenantId: string, issue: IssueRecord) {
+export function issueRow(tenantId: string, issue: IssueRecord) {
   const id = requireText(issue.id, 'id', String(issue.id));
   return {
     tenantId,
@@ -62,7 +63,7 @@ function issueRow(tenantId: string, issue: IssueRecord) {
 }
 
 /** True for Graph's `serviceInterruption`, in any case. */
-const isInterruption = (status: string) => status.toLowerCase() === 'serviceinterruption';
+export const isInterruption = (status: string) => status.toLowerCase() === 'serviceinterruption';
 
 /**
  * Writes one successful sync of `tenantId` in a single transaction: services (with a history row
@@ -82,7 +83,7 @@ export function applySync(db: Db, tenantId: string, snapshot: SyncSnapshot, now:
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** What an issue was before this sync: for its change events, and to skip rewriting it when nothing changed. */
-interface IssueBefore {
+export interface IssueBefore {
   status: string;
   isResolved: boolean;
   posts: number;
@@ -106,9 +107,7 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
     );
     const seen = new Set<string>();
     for (const service of snapshot.services) {
-      if (typeof service.id !== 'string' || service.id === '' || typeof service.status !== 'string' || service.status === '') {
-        throw new InvalidRecordError(`service ${String(service.id)}: id and status are required`);
-      }
+      checkService(service);
       seen.add(service.id);
       const before = existing.get(service.id);
       if (!before || before.status !== service.status) {
@@ -123,17 +122,7 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
           .from(serviceStatusHistory)
           .where(and(eq(serviceStatusHistory.tenantId, tenantId), eq(serviceStatusHistory.serviceId, service.id)))
           .get()!.n;
-        drafts.push({
-          type: 'service.status_changed',
-          tenantId,
-          identity: [service.id, before.status, service.status, nth],
-          payload: {
-            type: 'service.status_changed',
-            occurredAt: now.toISOString(),
-            tenant: tenantRef,
-            service: { id: service.id, name: service.name, status: service.status, previousStatus: before.status },
-          },
-        });
+        drafts.push(serviceEvent(tenantRef, service, before.status, nth, now));
       }
       if (!before || before.status !== service.status || before.name !== service.name) {
         tx.insert(services)
@@ -163,14 +152,7 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
       snapshotIds.add(row.id);
       if (watermark === null || row.lastModifiedDateTime > watermark) watermark = row.lastModifiedDateTime;
       const stored = before.get(row.id);
-      if (
-        !snapshot.fullIssueSync &&
-        stored?.listedByMicrosoft &&
-        stored.lastModifiedDateTime === row.lastModifiedDateTime &&
-        stored.status === row.status &&
-        stored.isResolved === row.isResolved &&
-        stored.posts === (issue.posts ?? []).length
-      ) {
+      if (issueUnchanged(snapshot, issue, row, stored)) {
         unchanged.push(row.id);
         continue;
       }
@@ -185,14 +167,7 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
         })
         .run();
       tx.delete(issuePosts).where(and(eq(issuePosts.tenantId, tenantId), eq(issuePosts.issueId, row.id))).run();
-      const posts = (issue.posts ?? []).map((post, position) => ({
-        tenantId,
-        issueId: row.id,
-        position,
-        createdDateTime: iso(post.createdDateTime, 'post createdDateTime', row.id),
-        postType: requireText(post.postType, 'postType', row.id),
-        html: renderPostBody(String(post.contentType ?? 'text'), String(post.content ?? '')),
-      }));
+      const posts = postRows(tenantId, row.id, issue);
       for (const part of chunks(posts)) tx.insert(issuePosts).values(part).run();
       if (announce) {
         const draft = issueEvent(tenantRef, row, posts, stored, now);
@@ -221,9 +196,7 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
 
     // Tenant bookkeeping.
     const tenant = tx.select({ issuesWatermark: tenants.issuesWatermark }).from(tenants).where(eq(tenants.tenantId, tenantId)).get();
-    const previousWatermark = tenant?.issuesWatermark ?? null;
-    const nextWatermark =
-      previousWatermark !== null && (watermark === null || previousWatermark > watermark) ? previousWatermark : watermark;
+    const nextWatermark = laterWatermark(tenant?.issuesWatermark ?? null, watermark);
     tx.update(tenants)
       .set({
         lastSyncAt: now,
@@ -241,6 +214,65 @@ function applySyncIn(tx: Tx, tenantId: string, snapshot: SyncSnapshot, now: Date
     if (snapshot.messages) applyMessagesIn(tx, tenantId, snapshot.messages.items, snapshot.messages.full, now);
     return recordEventsIn(tx, drafts, now);
   }
+}
+
+/** Throws {@link InvalidRecordError} for a service without an id or a status. */
+export function checkService(service: ServiceRecord): void {
+  if (typeof service.id !== 'string' || service.id === '' || typeof service.status !== 'string' || service.status === '') {
+    throw new InvalidRecordError(`service ${String(service.id)}: id and status are required`);
+  }
+}
+
+/**
+ * The `service.status_changed` event of a service whose status went from `previousStatus` to
+ * `service.status`; `nth` is the count of its history rows including this change, so a status
+ * that comes back later is a new change with a new id.
+ */
+export function serviceEvent(tenant: EventDraft['payload']['tenant'], service: ServiceRecord, previousStatus: string, nth: number, now: Date): EventDraft {
+  return {
+    type: 'service.status_changed',
+    tenantId: tenant.tenantId,
+    identity: [service.id, previousStatus, service.status, nth],
+    payload: {
+      type: 'service.status_changed',
+      occurredAt: now.toISOString(),
+      tenant,
+      service: { id: service.id, name: service.name, status: service.status, previousStatus },
+    },
+  };
+}
+
+/**
+ * True when an incremental sync sends an issue again exactly as stored (healthOverviews repeats
+ * every active issue): it is then only marked as seen. A full resync rewrites every issue.
+ */
+export function issueUnchanged(snapshot: Pick<SyncSnapshot, 'fullIssueSync'>, issue: IssueRecord, row: ReturnType<typeof issueRow>, stored: IssueBefore | undefined): boolean {
+  return (
+    !snapshot.fullIssueSync &&
+    stored !== undefined &&
+    stored.listedByMicrosoft &&
+    stored.lastModifiedDateTime === row.lastModifiedDateTime &&
+    stored.status === row.status &&
+    stored.isResolved === row.isResolved &&
+    stored.posts === (issue.posts ?? []).length
+  );
+}
+
+/** The rows of an issue's posts, in Graph's order, their bodies sanitised (`renderPostBody`). */
+export function postRows(tenantId: string, issueId: string, issue: IssueRecord) {
+  return (issue.posts ?? []).map((post, position) => ({
+    tenantId,
+    issueId,
+    position,
+    createdDateTime: iso(post.createdDateTime, 'post createdDateTime', issueId),
+    postType: requireText(post.postType, 'postType', issueId),
+    html: renderPostBody(String(post.contentType ?? 'text'), String(post.content ?? '')),
+  }));
+}
+
+/** The watermark after a sync: the newest `lastModifiedDateTime` seen, never moving back. */
+export function laterWatermark(previous: string | null, seen: string | null): string | null {
+  return previous !== null && (seen === null || previous > seen) ? previous : seen;
 }
 
 /** Status, resolution, last change, listing and post count of the stored copies of `list`'s issues. */
@@ -271,7 +303,7 @@ function issuesBefore(tx: Tx, tenantId: string, list: readonly IssueRecord[]): M
  * resolved, `issue.updated` for a new status or a new post. Its identity is the issue's state, so
  * reading the same state again (an overlapping incremental read, a retry) records nothing new.
  */
-function issueEvent(
+export function issueEvent(
   tenant: EventDraft['payload']['tenant'],
   row: ReturnType<typeof issueRow>,
   posts: ReadonlyArray<{ createdDateTime: string; postType: string; html: string }>,

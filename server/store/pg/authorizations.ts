@@ -15,12 +15,14 @@ import { isStorageUnavailable } from '../../errors.js';
 import {
   authorizationJson,
   OAUTH_REQUEST_TTL_MS,
+  reauthorizationEvent,
   type AuthorizationJson,
   type AuthorizationRow,
   type ConsumedRequest,
   type TenantSyncState,
 } from '../authorizations.js';
 import { sqlC } from './dialect.js';
+import { recordEventsIn } from './events.js';
 
 export async function listAuthorizations(db: PgDb, orgId: string, now: Date = new Date()): Promise<AuthorizationRow[]> {
   const abandoned = db
@@ -128,6 +130,23 @@ export async function activateAuthorization(db: PgDb, id: string, p: { tenantId:
 
 export async function setAuthorizationStatus(db: PgDb, id: string, status: 'failed' | 'reauth_required', reason: string, now: Date): Promise<void> {
   await db.update(authorizations).set({ status, lastError: reason, updatedAt: now }).where(eq(authorizations.id, id));
+}
+
+/**
+ * An active authorization's grant is gone: it becomes `reauth_required` with the reason, and in the
+ * same transaction its `authorization.reauth_required` event is recorded for the org that holds it
+ * (only on the change from active). Returns the ids of the events recorded.
+ */
+export async function requireReauthorization(db: PgDb, id: string, reason: string, now: Date): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    // Locked, so two instances failing on the same grant at once see one change from active.
+    const [row] = await tx.select().from(authorizations).where(eq(authorizations.id, id)).for('update');
+    if (!row) return [];
+    await tx.update(authorizations).set({ status: 'reauth_required', lastError: reason, updatedAt: now }).where(eq(authorizations.id, id));
+    if (row.status !== 'active' || !row.tenantId) return [];
+    const [tenant] = await tx.select({ displayName: tenants.displayName }).from(tenants).where(eq(tenants.tenantId, row.tenantId));
+    return recordEventsIn(tx, [reauthorizationEvent(row, row.tenantId, tenant?.displayName ?? null, reason, now)], now);
+  });
 }
 
 export async function activeAuthorizationsForTenant(db: PgDb, tenantId: string): Promise<AuthorizationRow[]> {

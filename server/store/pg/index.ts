@@ -4,21 +4,23 @@
  *
  * So far it holds the org and API key operations ({@link KeysStore}: the keys CLI and API key
  * authentication) and the authorization and OAuth operations ({@link AuthorizationsStore}: the
- * consent flow, so one started on one instance completes on another); the cores are typed against
- * those parts of {@link Store}. The remaining operations (sync, reads, events, channels) follow
- * the same pattern.
+ * consent flow, so one started on one instance completes on another), and the polling operations
+ * ({@link SyncStore}: the schedule, a sync's one transaction with its events, a failed attempt, a
+ * lost grant, the issue prune); the cores are typed against those parts of {@link Store}. The
+ * remaining operations (reads, events, channels) follow the same pattern.
  */
 import type { SecretBox } from '../../crypto.js';
 import type { PgDb } from '../../db/postgres.js';
 import { tokenCacheOver } from '../authorizations.js';
-import type { AuthorizationsStore, KeysStore, Store } from '../index.js';
+import type { AuthorizationsStore, KeysStore, Store, SyncStore } from '../index.js';
 
 export type { Store };
 import * as authorizations from './authorizations.js';
 import * as keys from './keys.js';
+import * as sync from './sync.js';
 
 /** What the PostgreSQL store holds so far. */
-export type PostgresStore = KeysStore & AuthorizationsStore;
+export type PostgresStore = KeysStore & AuthorizationsStore & SyncStore;
 
 /** The PostgreSQL store over a database opened by `openPostgres`. */
 export function createPostgresStore(db: PgDb): PostgresStore {
@@ -46,6 +48,14 @@ export function createPostgresStore(db: PgDb): PostgresStore {
     discardPendingAuthorization: (id) => authorizations.discardPendingAuthorization(db, id),
     loadTokenCache: (id) => authorizations.loadTokenCache(db, id),
     saveTokenCache: (id, sealed, now) => authorizations.saveTokenCache(db, id, sealed, now),
+    requireReauthorization: (id, reason, now) => authorizations.requireReauthorization(db, id, reason, now),
+    applySync: (tenantId, snapshot, now) => sync.applySync(db, tenantId, snapshot, now),
+    recordSyncSuccess: (p) => sync.recordSyncSuccess(db, p),
+    recordSyncAttempt: (tenantId, p) => sync.recordSyncAttempt(db, tenantId, p),
+    dueTenantIds: (now) => sync.dueTenantIds(db, now),
+    earliestDueAt: () => sync.earliestDueAt(db),
+    getTenantRow: (tenantId) => sync.getTenantRow(db, tenantId),
+    pruneRetainedIssues: (now, retentionDays) => sync.pruneRetainedIssues(db, now, retentionDays),
     tokenCache: (box: SecretBox, authorizationId: string, now: () => Date) =>
       tokenCacheOver(box, authorizationId, now, {
         load: () => authorizations.loadTokenCache(db, authorizationId),
