@@ -7,7 +7,7 @@ import type { SecretBox } from '../crypto.js';
 import type { SyncSnapshot } from '../domain.js';
 import type { TokenCacheStore } from '../microsoft/identity.js';
 import type { AuthorizationRow } from '../store/authorizations.js';
-import type { Store } from '../store/index.js';
+import type { Store, SyncStore } from '../store/index.js';
 import type { getTenantRow } from '../store/sync.js';
 
 /** A tenant's polling state. */
@@ -34,7 +34,13 @@ export interface SyncCore {
   recordAttempt(tenantId: string, p: { lastError: string; nextPollAt: Date; consecutiveFailures?: number }): Promise<void>;
 }
 
-export function createSyncCore(deps: { store: Store; box: SecretBox; now: () => Date; eventsRecorded: (ids: readonly string[]) => void }): SyncCore {
+/**
+ * The store operations the sync core uses: the polling ones and the authorizations it reads
+ * tokens through (every engine's store that has them, so the poller runs on PostgreSQL too).
+ */
+export type SyncCoreStore = SyncStore & Pick<Store, 'activeAuthorizationsForTenant' | 'tokenCache'>;
+
+export function createSyncCore(deps: { store: SyncCoreStore; box: SecretBox; now: () => Date; eventsRecorded: (ids: readonly string[]) => void }): SyncCore {
   const { store, box, now, eventsRecorded } = deps;
   return {
     due: (at) => store.dueTenantIds(at),

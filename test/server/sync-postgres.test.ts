@@ -3,11 +3,22 @@
  * PostgreSQL 15 (test/support/postgres.ts), each test on a fresh database. Every operation runs
  * through the `Store` interface on PostgreSQL and, with the same inputs, on a real SQLite file:
  * the two engines must record the same rows and the same change events with the same ids, so a
- * deployment can move from one to the other without announcing a change twice.
+ * deployment can move from one to the other without announcing a change twice. Last, the real
+ * poller (`Poller` over the sync core over the PostgreSQL store) syncs a tenant consented in the
+ * simulator.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { asc, eq as eqId } from 'drizzle-orm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_IN_APP, startSimulator, type RunningSimulator } from '../../demo/simulator/index.js';
+import { createAuthorizationsCore } from '../../server/core/authorizations.js';
+import { createKeysCore } from '../../server/core/keys.js';
+import { createSyncCore } from '../../server/core/sync.js';
+import { SecretBox } from '../../server/crypto.js';
+import { IdentityClient } from '../../server/microsoft/identity.js';
+import { Poller } from '../../server/poller.js';
+import { walkSimulatedConsent } from '../../server/simulated-consent.js';
+import type { Principal } from '../../server/store/keys.js';
 import { openPostgres, type OpenPostgres } from '../../server/db/postgres.js';
 import * as pgSchema from '../../server/db/schema.pg.js';
 import * as sqliteSchema from '../../server/db/schema.js';
@@ -355,5 +366,71 @@ describe('scheduling on PostgreSQL', () => {
     expect(await pair[0].events()).toHaveLength(1);
     expect(await both(pair, (e) => e.store.dueTenantIds(at(10)))).toEqual([[], []]);
     expect(await pair[0].store.earliestDueAt()).toBeNull();
+  });
+});
+
+describe('the poller on PostgreSQL', () => {
+  const PUBLIC_URL = 'http://127.0.0.1:8787';
+  let simulator: RunningSimulator;
+  beforeAll(async () => {
+    simulator = await startSimulator({ log: false, seed: 21 });
+    simulator.registerApp({ clientId: BUILT_IN_APP.clientId, clientSecret: BUILT_IN_APP.clientSecret, redirectUris: [`${PUBLIC_URL}/oauth/callback`] });
+  });
+  afterAll(() => simulator?.close());
+
+  it('syncs a consented tenant from the simulator into PostgreSQL, then records a new incident and its service’s interruption as events', async () => {
+    const database = await openPostgres(await pg().createDatabase(), { max: 3 });
+    opened.push(database);
+    const store = createPostgresStore(database.db);
+    const box = new SecretBox(randomBytes(32));
+    const identity = new IdentityClient({ clientId: BUILT_IN_APP.clientId, clientSecret: BUILT_IN_APP.clientSecret, loginUrl: simulator.url, redirectUri: `${PUBLIC_URL}/oauth/callback` });
+    let clock = new Date();
+    const now = () => clock;
+    const recorded: string[] = [];
+    const authorizationsCore = createAuthorizationsCore({ store, box, identity, config: { publicUrl: PUBLIC_URL, allowedOrigins: [PUBLIC_URL] }, now, log: () => {}, onActivated: () => {} });
+    const keys = createKeysCore({ store, now });
+    const principal = (await keys.authenticate((await keys.create({ orgName: 'pg-poller', role: 'admin' })).key)) as Principal;
+    const tenant = simulator.tenants[0]!;
+    const begun = await authorizationsCore.begin(principal, { label: tenant.domain, api: 'service-communications', returnTo: null, origin: null });
+    const callback = new URL(await walkSimulatedConsent(begun.authorizeUrl, tenant.admins[0]!.upn));
+    expect(await authorizationsCore.complete(Object.fromEntries(callback.searchParams))).toMatchObject({ kind: 'finished', status: 'active' });
+
+    const poller = new Poller({
+      sync: createSyncCore({ store, box, now, eventsRecorded: (ids) => recorded.push(...ids) }),
+      identity,
+      graphUrl: simulator.url,
+      cron: '*/5 * * * *',
+      now,
+      log: () => {},
+    });
+    const [first] = await poller.runCycle();
+    expect(first).toMatchObject({ status: 'ok', tenantId: tenant.tenantId, full: true });
+    expect((await database.db.select().from(pgSchema.services)).length).toBeGreaterThan(0);
+    expect(await store.getTenantRow(tenant.tenantId)).toMatchObject({ firstSyncAt: clock, lastSyncAt: clock, displayName: expect.any(String), consecutiveFailures: 0 });
+    expect(await database.db.select().from(pgSchema.events)).toEqual([]);
+    // Not due again before its next poll.
+    expect(await poller.runCycle()).toEqual([]);
+
+    const created = await fetch(`${simulator.url}/_simulator/tenants/${tenant.tenantId}/issues`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Users cannot join Teams meetings', service: 'Microsoft Teams', classification: 'incident', status: 'serviceInterruption', post: { html: 'Users cannot join.<script>x()</script>' } }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    clock = new Date(clock.getTime() + 6 * 60_000);
+    const [second] = await poller.runCycle();
+    expect(second).toMatchObject({ status: 'ok', requests: 2, full: false });
+    const stored = await database.db.select().from(pgSchema.events);
+    expect(stored.map((e) => [e.type, JSON.parse(e.payload).issue?.id ?? JSON.parse(e.payload).service])).toEqual([
+      ['service.status_changed', { id: 'microsoftteams', name: 'Microsoft Teams', previousStatus: 'serviceOperational', status: 'serviceInterruption' }],
+      ['issue.created', id],
+    ]);
+    await expect.poll(() => recorded).toEqual(stored.map((e) => e.id));
+    // A quiet cycle: two Graph requests, nothing new recorded.
+    clock = new Date(clock.getTime() + 6 * 60_000);
+    expect(await poller.runCycle()).toMatchObject([{ status: 'ok', requests: 2 }]);
+    expect(await database.db.select().from(pgSchema.events)).toHaveLength(2);
+    expect(JSON.stringify(await database.db.select().from(pgSchema.issuePosts).where(eqId(pgSchema.issuePosts.issueId, id)))).not.toContain('<script>');
   });
 });
