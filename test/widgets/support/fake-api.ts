@@ -16,7 +16,7 @@
  *   (case-insensitive), `q` over id, title, services and tags, `major=true`, `actionRequired=true`;
  *   `…/messages/:id` with the body and details, 404 for an unknown post;
  * - `GET /api/overview` computed from the world's tenants, services and active issues as
- *   server/core/overview.ts `buildOverview` computes it (levels, counts, worst first, each active
+ *   server/core/overview.ts computes it (levels, counts, worst first, each active
  *   issue with every tenant it reaches under its id);
  * - a tenant is named by its id or its label (case-insensitive); unknown → 404;
  * - every answer has an `ETag`, and `If-None-Match` with it answers `304` (no body);
@@ -48,6 +48,7 @@ import type {
   Tenant,
   TenantsResponse,
 } from '../../../widgets/api/types.js';
+import { issueLevel, serviceLevel } from '../../../server/core/history.js';
 import { channelRoute } from './fake-channels.js';
 
 export { CHANNEL_IDS, fakeEvents } from './fake-channels.js';
@@ -474,42 +475,25 @@ function listMessages(w: World, tenant: Tenant, query: URLSearchParams): FakeAns
   return { status: 200, headers: {}, body };
 }
 
-/** server/core/history.ts `issueLevel`: the level an active issue gives its service (the fake never saw an interruption pass). */
-function overviewIssueLevel(i: { classification: string; status: string }): string {
-  if (i.classification.toLowerCase() !== 'incident') return 'advisory';
-  return i.status.toLowerCase() === 'serviceinterruption' ? 'interruption' : 'degradation';
-}
-
 const OVERVIEW_RANK: Record<string, number> = { nodata: 0, operational: 1, advisory: 2, degradation: 3, interruption: 4 };
 const worse = (a: string, b: string) => (OVERVIEW_RANK[b]! > OVERVIEW_RANK[a]! ? b : a);
-const HEALTHY = new Set(['serviceoperational', 'servicerestored', 'falsepositive', 'postincidentreviewpublished']);
 
-/** server/core/history.ts `serviceLevel`: a service's status read with its active issues, never better than the worst of them. */
-function overviewServiceLevel(status: string, active: readonly IssueSummary[]): string {
-  const lower = status.toLowerCase();
-  let level = HEALTHY.has(lower)
-    ? 'operational'
-    : lower === 'serviceinterruption'
-      ? 'interruption'
-      : active.length > 0 && active.every((i) => i.classification.toLowerCase() !== 'incident')
-        ? 'advisory'
-        : 'degradation';
-  for (const i of active) level = worse(level, overviewIssueLevel(i));
-  return level;
-}
-
-/** `GET /api/overview`: server/core/overview.ts `buildOverview` over the world's tenants, services and active issues. */
+/**
+ * `GET /api/overview`: server/core/overview.ts `summarizeTenant` and `assembleOverview` over the
+ * world's tenants, services and active issues, with the server's own level rules
+ * (server/core/history.ts `serviceLevel`, `issueLevel`: pure functions, no Node API).
+ */
 function overview(w: World): OverviewResponse {
   const tenants: OverviewTenant[] = w.tenants.map((t) => {
     const active = (w.issues[t.tenantId] ?? []).filter(isActive);
     const affected = new Set(active.map((i) => i.service.toLowerCase()));
     let level = 'operational';
     for (const s of w.health[t.tenantId]?.services ?? []) {
-      const lvl = overviewServiceLevel(s.status, active.filter((i) => i.service.toLowerCase() === s.name.toLowerCase()));
+      const lvl = serviceLevel(s.status, active.filter((i) => i.service.toLowerCase() === s.name.toLowerCase()));
       if (lvl !== 'operational') affected.add(s.name.toLowerCase());
       level = worse(level, lvl);
     }
-    for (const i of active) level = worse(level, overviewIssueLevel(i));
+    for (const i of active) level = worse(level, issueLevel(i));
     return {
       tenantId: t.tenantId,
       label: t.label,
