@@ -57,30 +57,39 @@ export function channelJson(row: ChannelRow): ChannelJson {
   };
 }
 
-/** Stores a new channel; `target` and `secret` are sealed here. */
-export function insertChannel(
-  db: Db,
-  box: SecretBox,
-  p: { orgId: string; kind: ChannelKind; name: string; target: string; targetMasked: string; secret: string | null; filters: ChannelFilters; now: Date },
-): ChannelRow {
+/** What a new channel is stored with. */
+export interface NewChannel {
+  orgId: string;
+  kind: ChannelKind;
+  name: string;
+  target: string;
+  targetMasked: string;
+  secret: string | null;
+  filters: ChannelFilters;
+  now: Date;
+}
+
+/** The row of a new channel (a fresh id), its target and secret sealed to that id; both engines insert it. */
+export function newChannelRow(box: SecretBox, p: NewChannel): typeof channels.$inferInsert {
   const id = randomUUID();
-  return db
-    .insert(channels)
-    .values({
-      id,
-      orgId: p.orgId,
-      kind: p.kind,
-      name: p.name,
-      target: box.seal(p.target, targetContext(id)),
-      targetMasked: p.targetMasked,
-      secret: p.secret === null ? null : box.seal(p.secret, secretContext(id)),
-      filters: JSON.stringify(p.filters),
-      enabled: true,
-      createdAt: p.now,
-      updatedAt: p.now,
-    })
-    .returning()
-    .get();
+  return {
+    id,
+    orgId: p.orgId,
+    kind: p.kind,
+    name: p.name,
+    target: box.seal(p.target, targetContext(id)),
+    targetMasked: p.targetMasked,
+    secret: p.secret === null ? null : box.seal(p.secret, secretContext(id)),
+    filters: JSON.stringify(p.filters),
+    enabled: true,
+    createdAt: p.now,
+    updatedAt: p.now,
+  };
+}
+
+/** Stores a new channel; `target` and `secret` are sealed here. */
+export function insertChannel(db: Db, box: SecretBox, p: NewChannel): ChannelRow {
+  return db.insert(channels).values(newChannelRow(box, p)).returning().get();
 }
 
 /** The org's channels, oldest first. */
@@ -98,34 +107,50 @@ export function getChannel(db: Db, orgId: string, id: string): ChannelRow | null
  * pending deliveries fail with `reason` (a channel turned on again starts from new events, not
  * a backlog of stale ones).
  */
-export function updateChannel(
-  db: Db,
-  orgId: string,
-  id: string,
-  p: { name?: string; filters?: ChannelFilters; enabled?: boolean; now: Date; reason?: string; lastError?: string },
-): ChannelRow | null {
+export function updateChannel(db: Db, orgId: string, id: string, p: ChannelPatch): ChannelRow | null {
   return db.transaction((tx) => {
     const row = tx
       .update(channels)
-      .set({
-        ...(p.name !== undefined ? { name: p.name } : {}),
-        ...(p.filters !== undefined ? { filters: JSON.stringify(p.filters) } : {}),
-        ...(p.enabled !== undefined ? { enabled: p.enabled } : {}),
-        ...(p.enabled === true ? { lastError: null } : {}),
-        ...(p.lastError !== undefined ? { lastError: p.lastError } : {}),
-        updatedAt: p.now,
-      })
+      .set(channelChanges(p))
       .where(and(eq(channels.id, id), eq(channels.orgId, orgId)))
       .returning()
       .get();
     if (row && p.enabled === false) {
       tx.update(deliveries)
-        .set({ status: 'failed', error: p.reason ?? 'The channel was disabled.', leaseUntil: null, leaseOwner: null })
+        .set(disabledDeliveryChanges(p.reason))
         .where(and(eq(deliveries.channelId, id), eq(deliveries.status, 'pending')))
         .run();
     }
     return row ?? null;
   });
+}
+
+/** A change to a channel (`updateChannel`). */
+export interface ChannelPatch {
+  name?: string;
+  filters?: ChannelFilters;
+  enabled?: boolean;
+  now: Date;
+  /** Why its pending deliveries fail when this disables it. */
+  reason?: string;
+  lastError?: string;
+}
+
+/** What `patch` sets on the channel row (pure): turning a channel on clears its last error. */
+export function channelChanges(p: ChannelPatch) {
+  return {
+    ...(p.name !== undefined ? { name: p.name } : {}),
+    ...(p.filters !== undefined ? { filters: JSON.stringify(p.filters) } : {}),
+    ...(p.enabled !== undefined ? { enabled: p.enabled } : {}),
+    ...(p.enabled === true ? { lastError: null } : {}),
+    ...(p.lastError !== undefined ? { lastError: p.lastError } : {}),
+    updatedAt: p.now,
+  };
+}
+
+/** What disabling a channel sets on its pending deliveries (pure): failed, with the reason, unleased. */
+export function disabledDeliveryChanges(reason: string | undefined) {
+  return { status: 'failed' as const, error: reason ?? 'The channel was disabled.', leaseUntil: null, leaseOwner: null };
 }
 
 /** Deletes a channel (its deliveries go with it); false when the org has no such channel. */
@@ -174,16 +199,29 @@ export function listDeliveries(db: Db, channelId: string, limit: number): Delive
     .orderBy(desc(deliveries.createdAt), desc(deliveries.eventId))
     .limit(limit)
     .all()
-    .map((d) => ({
-      eventId: d.eventId,
-      // A test send has no events row; an event pruned before its log row is of unknown type.
-      type: d.type ?? (d.eventId.startsWith(TEST_EVENT_PREFIX) ? 'test' : 'unknown'),
-      attempts: d.attempts,
-      status: d.status,
-      responseStatus: d.responseStatus,
-      error: d.error,
-      lastAttemptAt: d.lastAttemptAt?.toISOString() ?? null,
-    }));
+    .map(deliveryJson);
+}
+
+/** One delivery log row (with its event's type, null when there is no events row) as the API shows it (pure). */
+export function deliveryJson(d: {
+  eventId: string;
+  type: string | null;
+  attempts: number;
+  status: DeliveryStatus;
+  responseStatus: number | null;
+  error: string | null;
+  lastAttemptAt: Date | null;
+}): DeliveryJson {
+  return {
+    eventId: d.eventId,
+    // A test send has no events row; an event pruned before its log row is of unknown type.
+    type: d.type ?? (d.eventId.startsWith(TEST_EVENT_PREFIX) ? 'test' : 'unknown'),
+    attempts: d.attempts,
+    status: d.status,
+    responseStatus: d.responseStatus,
+    error: d.error,
+    lastAttemptAt: d.lastAttemptAt?.toISOString() ?? null,
+  };
 }
 
 /** One delivery a worker holds a lease on. */
@@ -232,65 +270,78 @@ export function deliveryEvent(db: Db, eventId: string, orgId: string): ChangeEve
  * failed, or pending again at `nextAttemptAt`; and the channel's last delivery or last error.
  * Returns false when the lease was lost (another worker took the row over).
  */
-export function finishAttempt(
-  db: Db,
-  p: {
-    channelId: string;
-    eventId: string;
-    owner: string;
-    status: DeliveryStatus;
-    nextAttemptAt?: Date;
-    responseStatus: number | null;
-    error: string | null;
-    now: Date;
-  },
-): boolean {
+export function finishAttempt(db: Db, p: AttemptOutcome): boolean {
   return db.transaction((tx) => {
     const done = tx
       .update(deliveries)
-      .set({
-        status: p.status,
-        attempts: sql`${deliveries.attempts} + 1`,
-        lastAttemptAt: p.now,
-        responseStatus: p.responseStatus,
-        error: p.error,
-        leaseUntil: null,
-        leaseOwner: null,
-        ...(p.nextAttemptAt ? { nextAttemptAt: p.nextAttemptAt } : {}),
-      })
+      .set({ ...attemptChanges(p), attempts: sql`${deliveries.attempts} + 1` })
       .where(and(eq(deliveries.channelId, p.channelId), eq(deliveries.eventId, p.eventId), eq(deliveries.leaseOwner, p.owner), eq(deliveries.status, 'pending')))
       .run();
     if (done.changes === 0) return false;
-    tx.update(channels)
-      .set(p.status === 'delivered' ? { lastDeliveryAt: p.now, lastError: null } : { lastError: p.error })
-      .where(eq(channels.id, p.channelId))
-      .run();
+    tx.update(channels).set(channelOutcome(p)).where(eq(channels.id, p.channelId)).run();
     return true;
   });
 }
 
+/** The outcome of one attempt (`finishAttempt`). */
+export interface AttemptOutcome {
+  channelId: string;
+  eventId: string;
+  owner: string;
+  status: DeliveryStatus;
+  nextAttemptAt?: Date;
+  responseStatus: number | null;
+  error: string | null;
+  now: Date;
+}
+
+/** What an attempt's outcome sets on its delivery, but the attempt count the statement increments (pure): the lease ends. */
+export function attemptChanges(p: AttemptOutcome) {
+  return {
+    status: p.status,
+    lastAttemptAt: p.now,
+    responseStatus: p.responseStatus,
+    error: p.error,
+    leaseUntil: null,
+    leaseOwner: null,
+    ...(p.nextAttemptAt ? { nextAttemptAt: p.nextAttemptAt } : {}),
+  };
+}
+
+/** What an attempt (or a test send) sets on its channel (pure): its last delivery, or its last error. */
+export function channelOutcome(p: { status: DeliveryStatus; error: string | null; now: Date }) {
+  return p.status === 'delivered' ? { lastDeliveryAt: p.now, lastError: null } : { lastError: p.error };
+}
+
 /** Records a test send (delivered or failed, one attempt) in the channel's log. */
-export function recordTestDelivery(
-  db: Db,
-  p: { channelId: string; eventId: string; status: 'delivered' | 'failed'; responseStatus: number | null; error: string | null; now: Date },
-): void {
+export function recordTestDelivery(db: Db, p: TestDelivery): void {
   db.transaction((tx) => {
-    tx.insert(deliveries)
-      .values({
-        channelId: p.channelId,
-        eventId: p.eventId,
-        status: p.status,
-        attempts: 1,
-        createdAt: p.now,
-        nextAttemptAt: p.now,
-        lastAttemptAt: p.now,
-        responseStatus: p.responseStatus,
-        error: p.error,
-      })
-      .run();
-    tx.update(channels)
-      .set(p.status === 'delivered' ? { lastDeliveryAt: p.now, lastError: null } : { lastError: p.error })
-      .where(eq(channels.id, p.channelId))
-      .run();
+    tx.insert(deliveries).values(testDeliveryRow(p)).run();
+    tx.update(channels).set(channelOutcome(p)).where(eq(channels.id, p.channelId)).run();
   });
+}
+
+/** A test send's outcome (`recordTestDelivery`). */
+export interface TestDelivery {
+  channelId: string;
+  eventId: string;
+  status: 'delivered' | 'failed';
+  responseStatus: number | null;
+  error: string | null;
+  now: Date;
+}
+
+/** The log row of a test send (pure): one attempt, already finished. */
+export function testDeliveryRow(p: TestDelivery): typeof deliveries.$inferInsert {
+  return {
+    channelId: p.channelId,
+    eventId: p.eventId,
+    status: p.status,
+    attempts: 1,
+    createdAt: p.now,
+    nextAttemptAt: p.now,
+    lastAttemptAt: p.now,
+    responseStatus: p.responseStatus,
+    error: p.error,
+  };
 }

@@ -130,7 +130,8 @@ export interface StoredEvent {
   event: ChangeEvent;
 }
 
-const toStored = (row: typeof events.$inferSelect): StoredEvent => ({
+/** A stored `events` row as a {@link StoredEvent} (pure; the row type is the same on both engines). */
+export const toStored = (row: typeof events.$inferSelect): StoredEvent => ({
   seq: row.seq,
   id: row.id,
   tenantId: row.tenantId,

@@ -1,13 +1,16 @@
 /**
- * Recording change events on PostgreSQL: the outbox rows and their deliveries, inside the
+ * Change events on PostgreSQL: recording the outbox rows and their deliveries inside the
  * transaction of the data they announce — the semantics of `store/events.ts`'s `recordEventsIn`
- * (the same stable ids from `eventId`, insert-or-ignore, the same channel filters), awaited.
+ * (the same stable ids from `eventId`, insert-or-ignore, the same channel filters), awaited — and
+ * reading them back (the event stream by `seq`, `Last-Event-ID` resumption, the retention prunes),
+ * as `store/events.ts` does. `seq` is a `bigint` identity read as a number; its `max()` is cast
+ * back to one (`pg` reads an aggregate's `bigint` as a string).
  */
-import { and, eq, inArray } from 'drizzle-orm';
-import type { PgTx } from '../../db/postgres.js';
+import { and, asc, eq, gt, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import type { PgDb, PgTx } from '../../db/postgres.js';
 import { authorizations, channels, deliveries, events } from '../../db/schema.pg.js';
 import type { ChangeEvent } from '../../../widgets/api/types.js';
-import { eventId, matchesFilters, parseFilters, type ChannelFilters, type EventDraft } from '../events.js';
+import { eventId, matchesFilters, parseFilters, toStored, type ChannelFilters, type EventDraft, type StoredEvent } from '../events.js';
 
 /**
  * Records `drafts` inside `tx`: each event once (an id already stored is left alone, and gets no
@@ -50,4 +53,51 @@ export async function recordEventsIn(tx: PgTx, drafts: readonly EventDraft[], no
     }
   }
   return recorded;
+}
+
+/** Events after stream position `afterSeq` of the tenants `orgId` holds an authorization for, oldest first, at most `limit`. */
+export async function eventsAfter(db: PgDb, p: { afterSeq: number; orgId: string; limit: number }): Promise<StoredEvent[]> {
+  const visible = db.selectDistinct({ tenantId: authorizations.tenantId }).from(authorizations).where(and(eq(authorizations.orgId, p.orgId), isNotNull(authorizations.tenantId)));
+  const rows = await db
+    .select()
+    .from(events)
+    .where(and(gt(events.seq, p.afterSeq), inArray(events.tenantId, visible)))
+    .orderBy(asc(events.seq))
+    .limit(p.limit);
+  return rows.map(toStored);
+}
+
+/** The stream position of an event id that occurred at or after `notBefore`; null when unknown or older. */
+export async function eventSeq(db: PgDb, id: string, notBefore: Date): Promise<number | null> {
+  const [row] = await db.select({ seq: events.seq, occurredAt: events.occurredAt }).from(events).where(eq(events.id, id));
+  return row && row.occurredAt.getTime() >= notBefore.getTime() ? row.seq : null;
+}
+
+/** The newest stream position (0 when there is no event). */
+export async function latestEventSeq(db: PgDb): Promise<number> {
+  const [row] = await db.select({ seq: sql<number>`coalesce(max(${events.seq}), 0)`.mapWith(Number) }).from(events);
+  return row!.seq;
+}
+
+/** One stored event by id. */
+export async function getEvent(db: PgDb, id: string): Promise<StoredEvent | null> {
+  const [row] = await db.select().from(events).where(eq(events.id, id));
+  return row ? toStored(row) : null;
+}
+
+/**
+ * Removes events older than `before` that no delivery row refers to any more (a pending delivery
+ * still needs its event, and the log shows each row's event type). Returns how many went.
+ */
+export async function pruneEvents(db: PgDb, before: Date): Promise<number> {
+  const result = await db
+    .delete(events)
+    .where(and(lt(events.occurredAt, before), sql`not exists (select 1 from ${deliveries} where ${deliveries.eventId} = ${events.id})`));
+  return result.rowCount ?? 0;
+}
+
+/** Removes delivery log rows (not pending ones) older than `before`. */
+export async function pruneDeliveries(db: PgDb, before: Date): Promise<number> {
+  const result = await db.delete(deliveries).where(and(lt(deliveries.createdAt, before), sql`${deliveries.status} <> 'pending'`));
+  return result.rowCount ?? 0;
 }
