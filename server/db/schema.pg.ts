@@ -27,6 +27,16 @@
  * claims tenants on both stores): on `tenants`, `lease_owner`/`lease_until` (the instance syncing
  * it and until when) and `throttled_until` (Graph's per-tenant `Retry-After` budget, honoured by
  * every instance). {@link PG_ONLY_COLUMNS} lists them for the schema comparison.
+ *
+ * Search keys, present only here (SQLite computes them in the query with its `fold()` function,
+ * `server/db/functions.ts`): PostgreSQL's `lower()`/`upper()` do not apply Unicode's full case
+ * mappings ("ß" stays "ß", so "STRASSE" would miss "Straße"), so the PostgreSQL store folds in
+ * JavaScript with the same `foldForSearch` when it writes a row and searches these columns
+ * (`server/store/pg/dialect.ts`): `issues.folded_search` (the folded id, title, impact, service,
+ * feature and feature group, what `q` searches), `messages.folded_search` (folded id, title,
+ * services and tags), `messages.folded_category`, `folded_services` and `folded_tags` (the
+ * category, service and tag filters). They are written with the row by every write of it, and
+ * are never read back as data.
  */
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, foreignKey, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
@@ -41,6 +51,8 @@ const createdAt = () => at('created_at').notNull().default(sql`now()`);
 /** Columns of this schema that SQLite's does not have yet, by table (SQL names). */
 export const PG_ONLY_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   tenants: ['lease_owner', 'lease_until', 'throttled_until'],
+  issues: ['folded_search'],
+  messages: ['folded_search', 'folded_category', 'folded_services', 'folded_tags'],
 };
 
 /** A customer organisation of this server: owns API keys and authorizations. */
@@ -191,6 +203,8 @@ export const issues = pgTable(
     listedByMicrosoft: boolean('listed_by_microsoft').notNull().default(true),
     lastListedAt: at('last_listed_at'),
     interruptionSeen: boolean('interruption_seen').notNull().default(false),
+    /** What `q` searches, folded (`foldedIssueColumns`); PostgreSQL only, see the module comment. */
+    foldedSearch: text('folded_search').array().notNull().default(sql`'{}'::text[]`),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
@@ -238,6 +252,11 @@ export const messages = pgTable(
     html: text('html').notNull().default(''),
     listedByMicrosoft: boolean('listed_by_microsoft').notNull().default(true),
     lastListedAt: at('last_listed_at'),
+    /** The search keys of the post (`foldedMessageColumns`); PostgreSQL only, see the module comment. */
+    foldedSearch: text('folded_search').array().notNull().default(sql`'{}'::text[]`),
+    foldedCategory: text('folded_category').notNull().default(''),
+    foldedServices: text('folded_services').array().notNull().default(sql`'{}'::text[]`),
+    foldedTags: text('folded_tags').array().notNull().default(sql`'{}'::text[]`),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),

@@ -14,7 +14,7 @@ import type { MessageDetailRecord, MessageRecord } from '../domain.js';
 import { renderPostBody } from '../sanitize.js';
 import type { MessageDetail, MessageSummary } from '../../widgets/api/types.js';
 import { InvalidRecordError, laterWatermark, type Tx } from './sync.js';
-import { decodeIssueCursor, encodeIssueCursor, type IssueCursor } from './tenants.js';
+import { decodeIssueCursor, encodeIssueCursor, pageOf, type IssueCursor } from './tenants.js';
 
 /** A post in a list, and one post with its sanitised body and details: the API's shapes (widgets/api/types.ts). */
 export type { MessageDetail, MessageSummary };
@@ -149,7 +149,8 @@ const summaryColumns = {
   actionRequiredByDateTime: messages.actionRequiredByDateTime,
 };
 
-function parseList(json: string): string[] {
+/** A stored JSON list of names read back (its strings; nothing when it is not one). */
+export function parseList(json: string): string[] {
   try {
     return stringList(JSON.parse(json));
   } catch {
@@ -157,7 +158,8 @@ function parseList(json: string): string[] {
   }
 }
 
-function parseDetails(json: string): MessageDetailRecord[] {
+/** The stored JSON `details` read back (each name with its value as text). */
+export function parseDetails(json: string): MessageDetailRecord[] {
   try {
     const parsed: unknown = JSON.parse(json);
     if (!Array.isArray(parsed)) return [];
@@ -170,7 +172,7 @@ function parseDetails(json: string): MessageDetailRecord[] {
 }
 
 /** A stored row with its JSON lists read back. */
-const toSummary = <R extends { services: string; tags: string }>(row: R) => ({ ...row, services: parseList(row.services), tags: parseList(row.tags) });
+export const toSummary = <R extends { services: string; tags: string }>(row: R) => ({ ...row, services: parseList(row.services), tags: parseList(row.tags) });
 
 /** `exists (an element of the JSON array column whose folded text equals / contains needle)`. */
 const jsonArrayHas = (column: typeof messages.services | typeof messages.tags, needle: string, how: 'equals' | 'contains') =>
@@ -211,10 +213,8 @@ export function listMessages(db: Db, tenantId: string, query: MessageQuery): { m
     .orderBy(desc(messages.lastModifiedDateTime), asc(messages.id))
     .limit(query.limit + 1)
     .all();
-  const page: MessageSummary[] = rows.slice(0, query.limit).map(toSummary);
-  const last = page.at(-1);
-  const nextCursor = rows.length > query.limit && last ? encodeMessageCursor({ lastModifiedDateTime: last.lastModifiedDateTime, id: last.id }) : null;
-  return { messages: page, nextCursor };
+  const { page, nextCursor } = pageOf(rows, query.limit);
+  return { messages: page.map(toSummary), nextCursor };
 }
 
 /** One post with its sanitised body and details; `null` when the tenant has no such post. */

@@ -358,11 +358,18 @@ export function listIssues(db: Db, tenantId: string, query: IssueQuery): { issue
     .orderBy(desc(issues.lastModifiedDateTime), asc(issues.id))
     .limit(query.limit + 1)
     .all();
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > query.limit && last ? encodeIssueCursor({ lastModifiedDateTime: last.lastModifiedDateTime, id: last.id }) : null;
+  const { page, nextCursor } = pageOf(rows, query.limit);
   return { issues: page, nextCursor };
+}
+
+/**
+ * A page out of the `limit + 1` rows a keyset query read (newest change first, then id): its
+ * first `limit` rows, and the cursor after the last of them when there was one more (pure).
+ */
+export function pageOf<R extends IssueCursor>(rows: readonly R[], limit: number): { page: R[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { page, nextCursor: rows.length > limit && last ? encodeIssueCursor({ lastModifiedDateTime: last.lastModifiedDateTime, id: last.id }) : null };
 }
 
 /** One issue with its posts in Graph's order; `null` when the tenant has no such issue. */

@@ -200,14 +200,14 @@ describe('PostgreSQL store', () => {
     expectTypeOf<typeof pgSchema.oauthRequests.$inferSelect>().toEqualTypeOf<typeof sqliteSchema.oauthRequests.$inferSelect>();
     expectTypeOf<typeof pgSchema.services.$inferSelect>().toEqualTypeOf<typeof sqliteSchema.services.$inferSelect>();
     expectTypeOf<typeof pgSchema.serviceStatusHistory.$inferSelect>().toEqualTypeOf<typeof sqliteSchema.serviceStatusHistory.$inferSelect>();
-    expectTypeOf<typeof pgSchema.issues.$inferSelect>().toEqualTypeOf<typeof sqliteSchema.issues.$inferSelect>();
+    expectTypeOf<Omit<typeof pgSchema.issues.$inferSelect, 'foldedSearch'>>().toEqualTypeOf<typeof sqliteSchema.issues.$inferSelect>();
     expectTypeOf<typeof pgSchema.issuePosts.$inferSelect>().toEqualTypeOf<typeof sqliteSchema.issuePosts.$inferSelect>();
-    expectTypeOf<typeof pgSchema.messages.$inferSelect>().toEqualTypeOf<typeof sqliteSchema.messages.$inferSelect>();
+    expectTypeOf<Omit<typeof pgSchema.messages.$inferSelect, 'foldedSearch' | 'foldedCategory' | 'foldedServices' | 'foldedTags'>>().toEqualTypeOf<typeof sqliteSchema.messages.$inferSelect>();
     expectTypeOf<typeof pgSchema.events.$inferSelect>().toEqualTypeOf<typeof sqliteSchema.events.$inferSelect>();
     expectTypeOf<typeof pgSchema.channels.$inferSelect>().toEqualTypeOf<typeof sqliteSchema.channels.$inferSelect>();
     expectTypeOf<typeof pgSchema.deliveries.$inferSelect>().toEqualTypeOf<typeof sqliteSchema.deliveries.$inferSelect>();
     expectTypeOf<typeof pgSchema.events.$inferInsert>().toEqualTypeOf<typeof sqliteSchema.events.$inferInsert>();
-    expectTypeOf<typeof pgSchema.issues.$inferInsert>().toEqualTypeOf<typeof sqliteSchema.issues.$inferInsert>();
+    expectTypeOf<Omit<typeof pgSchema.issues.$inferInsert, 'foldedSearch'>>().toEqualTypeOf<typeof sqliteSchema.issues.$inferInsert>();
   });
 
   describe('lease claim (FOR UPDATE SKIP LOCKED)', () => {

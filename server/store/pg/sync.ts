@@ -14,7 +14,7 @@ import { authorizations, issuePosts, issues, services, serviceStatusHistory, ten
 import type { IssueRecord, SyncSnapshot } from '../../domain.js';
 import type { EventDraft } from '../events.js';
 import { checkService, chunks, isInterruption, issueEvent, issueRow, issueUnchanged, laterWatermark, postRows, serviceEvent, type IssueBefore } from '../sync.js';
-import { sqlC } from './dialect.js';
+import { foldedIssueColumns, sqlC } from './dialect.js';
 import { recordEventsIn } from './events.js';
 import { applyMessagesIn } from './messages.js';
 
@@ -84,11 +84,11 @@ async function applySyncIn(tx: PgTx, tenantId: string, snapshot: SyncSnapshot, n
     const listed = { listedByMicrosoft: true, lastListedAt: now };
     await tx
       .insert(issues)
-      .values({ ...row, ...listed, interruptionSeen: isInterruption(row.status) })
+      .values({ ...row, ...foldedIssueColumns(row), ...listed, interruptionSeen: isInterruption(row.status) })
       .onConflictDoUpdate({
         target: [issues.tenantId, issues.id],
         // An interruption once seen stays seen: the issue's later statuses do not undo it.
-        set: { ...changes, ...listed, interruptionSeen: sql`${issues.interruptionSeen} or excluded.interruption_seen` },
+        set: { ...changes, ...foldedIssueColumns(row), ...listed, interruptionSeen: sql`${issues.interruptionSeen} or excluded.interruption_seen` },
       });
     await tx.delete(issuePosts).where(and(eq(issuePosts.tenantId, tenantId), eq(issuePosts.issueId, row.id)));
     const posts = postRows(tenantId, row.id, issue);
