@@ -10,6 +10,11 @@ import { z } from 'zod';
 export const DEFAULT_LOGIN_URL = 'https://login.microsoftonline.com';
 export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com';
 export const DEFAULT_POLL_CRON = '*/5 * * * *';
+/**
+ * How long a tenant's lease lasts unless its sync renews it: a dead instance's tenants are taken
+ * over within one poll interval plus this.
+ */
+export const DEFAULT_LEASE_SECONDS = 120;
 /** RETENTION_DAYS default: issues Microsoft dropped are kept this many days after their last change. */
 export const DEFAULT_RETENTION_DAYS = 400;
 /** FULL_SYNC_MINUTES default: the full issue resync runs every 6 hours. */
@@ -103,6 +108,15 @@ const schema = z.object({
       .regex(/^[\x21-\x7e]{1,100}$/, 'must be 1 to 100 printable ASCII characters without spaces (it names this instance in logs and lease rows)')
       .optional(),
   ),
+  LEASE_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: 'must be a whole number of seconds' })
+      .int('must be a whole number of seconds')
+      .min(5, 'must be at least 5 seconds')
+      .max(3600, 'must be at most 3600 seconds (an hour)')
+      .default(DEFAULT_LEASE_SECONDS),
+  ),
   MICROSOFT_CLIENT_ID: z.preprocess(emptyToUndefined, z.string().trim().min(1).optional()),
   MICROSOFT_CLIENT_SECRET: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
   MICROSOFT_LOGIN_URL: z.preprocess(emptyToUndefined, baseUrl.default(DEFAULT_LOGIN_URL)),
@@ -149,6 +163,8 @@ export interface Config {
   databaseUrl: string | null;
   /** INSTANCE_ID: this process among the instances sharing a database (log lines, lease rows); default host name:pid. */
   instanceId: string;
+  /** LEASE_SECONDS, in ms: how long a tenant's lease lasts unless renewed (docs/scale-out.md). */
+  leaseMs: number;
   /** `null` in simulator mode (no client id configured). */
   microsoft: { clientId: string; clientSecret: string } | null;
   loginUrl: string;
@@ -238,6 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePath: e.DATABASE_PATH,
     databaseUrl: e.DATABASE_URL ?? null,
     instanceId: e.INSTANCE_ID ?? defaultInstanceId(),
+    leaseMs: e.LEASE_SECONDS * 1000,
     microsoft,
     loginUrl: e.MICROSOFT_LOGIN_URL,
     graphUrl: e.MICROSOFT_GRAPH_URL,
@@ -252,4 +269,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpFrom: e.SMTP_FROM ?? null,
     allowPrivateTargets: e.ALLOW_PRIVATE_TARGETS,
   };
+}
+
+/**
+ * What the server needs beyond a valid configuration (the keys CLI does not): instances on one
+ * PostgreSQL database must unseal the tokens the others sealed, so they need one SECRET_KEY (a key
+ * file per machine would not do).
+ * @throws ConfigError
+ */
+export function assertServerConfig(config: Pick<Config, 'databaseUrl' | 'secretKey'>): void {
+  if (config.databaseUrl && !config.secretKey) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SECRET_KEY: required with DATABASE_URL (every instance on the database needs the same key to read the tokens the others stored); create one with: openssl rand -hex 32',
+    );
+  }
 }

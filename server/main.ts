@@ -2,8 +2,8 @@
  * Start-up only: read the configuration, start the simulator when no Microsoft app is configured,
  * start the server, and shut down cleanly on SIGTERM/SIGINT.
  */
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { assertServableStore, startServer } from './server.js';
+import { assertServerConfig, ConfigError, loadConfig, type Config } from './config.js';
+import { startServer } from './server.js';
 import { issueDemoKey, preauthorizeDemoTenant, simulatorModeFiles, startSimulatorFor } from './simulator-mode.js';
 import type { RunningSimulator } from '../demo/simulator/index.js';
 
@@ -11,7 +11,7 @@ async function main() {
   let config: Config;
   try {
     config = loadConfig();
-    assertServableStore(config);
+    assertServerConfig(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -57,7 +57,7 @@ async function main() {
     `  demo portal:  ${running.config.publicUrl}/demo/`,
     `  widgets:      ${running.config.publicUrl}/widgets/o365-health.js`,
     `  instance:     ${running.config.instanceId} (INSTANCE_ID)`,
-    `  database:     ${running.config.databasePath}`,
+    `  database:     ${running.config.databaseUrl ? redactUrl(running.config.databaseUrl) : running.config.databasePath}`,
     `  polling:      ${running.config.pollCron}`,
   ];
   if (simulator) {
@@ -88,3 +88,10 @@ main().catch((err) => {
   console.error('o365-health could not start:', err instanceof Error ? err.message : err);
   process.exit(1);
 });
+
+/** A database URL as printed at start-up: without its password. */
+function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}

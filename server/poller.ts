@@ -180,26 +180,60 @@ export class Poller {
   }
 
   /**
-   * Starts a sync of every due tenant that is not already syncing, at most `concurrency` at once
-   * (shared with syncs still running from earlier cycles), and resolves with the outcomes of every
-   * due tenant's sync.
+   * Syncs the due tenants this instance can claim, at most `concurrency` at once (shared with
+   * syncs still running from earlier cycles), and resolves with their outcomes. Tenants are
+   * claimed one at a time as sync slots free up, each with a lease in the database, so instances
+   * sharing a database divide a cycle between them by how fast each works, and no tenant is
+   * synced by two at once (docs/scale-out.md §2). Syncs already running here when the cycle
+   * starts (a first sync, a slow one from an earlier tick) are joined, not started twice; the
+   * schedule itself never waits for a cycle (the cron tick does not await this).
    */
   async runCycle(): Promise<SyncOutcome[]> {
     if (this.#stopped) return [];
-    const due = await this.#o.sync.due(this.#o.now());
-    // A tenant still syncing (a first sync, or a slow one from an earlier tick) is joined, not
-    // started twice; the schedule itself never waits for it (the cron tick does not await this).
-    const outcomes = await Promise.all(
-      due.map((tenantId) => this.#inFlight.get(tenantId) ?? this.#track(tenantId, () => this.#slots.run(() => this.#syncUnlessStopped(tenantId)))),
-    );
+    const joined = [...this.#inFlight.values()];
+    const outcomes: SyncOutcome[] = [];
+    let exhausted = false;
+    const worker = async () => {
+      while (!exhausted && !this.#stopped) {
+        const outcome = await this.#slots.run(async () => {
+          if (exhausted || this.#stopped) return null;
+          const [tenantId] = await this.#o.sync.claim(this.#o.now(), 1);
+          if (tenantId === undefined) {
+            exhausted = true;
+            return null;
+          }
+          // This instance's own lease lapsed while its sync still runs: that sync goes on.
+          return this.#inFlight.get(tenantId) ?? this.#track(tenantId, () => this.#sync(tenantId));
+        });
+        if (outcome) outcomes.push(outcome);
+      }
+    };
+    await Promise.all(Array.from({ length: this.#o.concurrency }, worker));
+    for (const outcome of await Promise.all(joined)) if (!outcomes.some((o) => o.tenantId === outcome.tenantId)) outcomes.push(outcome);
     const failed = outcomes.filter((o) => o.status !== 'ok').length;
-    if (due.length) this.#o.log(`poll cycle: ${due.length} tenant(s), ${due.length - failed} synced, ${failed} not`);
+    if (outcomes.length) this.#o.log(`poll cycle: ${outcomes.length} tenant(s), ${outcomes.length - failed} synced, ${failed} not`);
     return outcomes;
   }
 
-  /** Syncs one tenant now (the first sync after an authorization); joins a sync already running. */
+  /**
+   * Syncs one tenant now (the first sync after an authorization); joins a sync already running.
+   * It claims the tenant's lease like a cycle does: while another instance syncs the tenant, or
+   * Graph asked to wait, nothing is sent to Graph.
+   */
   syncNow(tenantId: string): Promise<SyncOutcome> {
-    return this.#inFlight.get(tenantId) ?? this.#track(tenantId, () => this.#sync(tenantId));
+    return (
+      this.#inFlight.get(tenantId) ??
+      this.#track(tenantId, async () => {
+        if (await this.#o.sync.claimOne(tenantId)) return this.#sync(tenantId);
+        const tenant = await this.#o.sync.tenant(tenantId);
+        if (!tenant) return { status: 'no-authorization', tenantId };
+        const now = this.#o.now();
+        if (tenant.throttledUntil && tenant.throttledUntil > now) {
+          return { status: 'throttled', tenantId, error: tenant.lastError ?? 'Microsoft Graph asked to wait', nextAttemptAt: tenant.throttledUntil };
+        }
+        return { status: 'failed', tenantId, error: `another instance (${tenant.leaseOwner ?? 'unknown'}) is syncing this tenant` };
+      })
+    );
   }
 
   #track(tenantId: string, work: () => Promise<SyncOutcome>): Promise<SyncOutcome> {
@@ -213,11 +247,6 @@ export class Poller {
       });
     this.#inFlight.set(tenantId, p);
     return p;
-  }
-
-  async #syncUnlessStopped(tenantId: string): Promise<SyncOutcome> {
-    if (this.#stopped) return { status: 'failed', tenantId, error: 'stopped' };
-    return this.#sync(tenantId);
   }
 
   /**
@@ -253,9 +282,19 @@ export class Poller {
   async #sync(tenantId: string): Promise<SyncOutcome> {
     const started = performance.now();
     let outcome: SyncOutcome | undefined;
+    // The lease is renewed while the sync runs (a slow Graph, retries), a third of it at a time.
+    const renewal = setInterval(
+      () => void this.#o.sync.renew(tenantId).catch(() => {}), // a failed renewal shows at the write, which checks the lease
+      Math.max(1000, Math.floor(this.#o.sync.leaseMs / 3)),
+    );
+    renewal.unref();
     try {
       return (outcome = await this.#syncOnce(tenantId));
     } finally {
+      clearInterval(renewal);
+      // A sync that wrote released the lease in its transaction; any other ending gives it up here,
+      // so another instance can take the tenant at once (a shutdown during a rolling upgrade).
+      await this.#o.sync.release(tenantId).catch(() => {});
       this.#o.metrics.syncFinished((performance.now() - started) / 1000, outcome?.status ?? 'failed');
     }
   }
@@ -299,6 +338,11 @@ export class Poller {
           },
           nextPollAt: this.nextRun(this.#o.now()),
         });
+        if (written === 'lease-lost') {
+          // This instance was paused beyond its lease and another one has the tenant now: its sync counts.
+          this.#o.log(`tenant ${tenantId}: lease lost to another instance during the sync; nothing written`);
+          return { status: 'failed', tenantId, error: 'the lease passed to another instance during the sync; nothing was written' };
+        }
         if (!written) continue;
         return { status: 'ok', tenantId, requests: client.stats.requests, issues: issues.length, full, messages: posts.outcome };
       } catch (err) {
@@ -358,7 +402,7 @@ export class Poller {
     const waitMs = Math.min(err.retryAfterMs, this.#o.maxRetryAfterMs);
     const next = new Date(now.getTime() + waitMs);
     const message = `Microsoft Graph is throttling this tenant (${err.status}) and asked to wait ${Math.ceil(err.retryAfterMs / 1000)} s; the next attempt is at ${next.toISOString()}.`;
-    await this.#o.sync.recordAttempt(tenantId, { lastError: message, nextPollAt: next });
+    await this.#o.sync.recordAttempt(tenantId, { lastError: message, nextPollAt: next, throttledUntil: next });
     this.#o.log(`tenant ${tenantId}: throttled by Graph, next try ${next.toISOString()}`);
     return { status: 'throttled', tenantId, error: message, nextAttemptAt: next };
   }

@@ -8,10 +8,14 @@ import type { AddressInfo } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { createApiHotPath, createApp, type AppDeps } from './app.js';
 import { createLineLogger, type LineLogger, type Log } from './log.js';
-import { ConfigError, defaultPublicUrl, ownOrigins, type Config } from './config.js';
+import { assertServerConfig, defaultPublicUrl, ownOrigins, type Config } from './config.js';
 import { createCore, type Core } from './core/index.js';
 import { loadOrCreateSecretKey, SecretBox } from './crypto.js';
 import { openDatabase, type OpenDatabase } from './db/index.js';
+import { openPostgres, type OpenPostgres } from './db/postgres.js';
+import { createSqliteStore, type Store } from './store/index.js';
+import { createPostgresStore } from './store/pg/index.js';
+import { listenForChanges } from './store/pg/listen.js';
 import { acquireInstanceLock } from './instance-lock.js';
 import { IdentityClient } from './microsoft/identity.js';
 import { DeliveryWorker } from './notify/worker.js';
@@ -41,7 +45,10 @@ export interface RunningServer {
   url: string;
   /** The configuration in force (with the real port and PUBLIC_URL when port 0 was asked for). */
   config: Config;
-  database: OpenDatabase;
+  /** The SQLite database (throws on a server running on PostgreSQL: use {@link store}). */
+  readonly database: OpenDatabase;
+  /** The store every operation goes through, whichever engine. */
+  store: Store;
   box: SecretBox;
   /** The domain operations (what the routes, the poller and simulator mode call). */
   core: Core;
@@ -62,28 +69,32 @@ function listen(host: string, port: number, handler: Handler): Promise<{ server:
   });
 }
 
-/**
- * The PostgreSQL store holds the keys operations so far (the keys CLI uses them): the server
- * refuses DATABASE_URL rather than quietly using the SQLite file instead.
- * @throws ConfigError when DATABASE_URL is set.
- */
-export function assertServableStore(config: Pick<Config, 'databaseUrl'>): void {
+/** The database a server runs on: the SQLite file at DATABASE_PATH, or PostgreSQL at DATABASE_URL. */
+type OpenedStore =
+  | { engine: 'sqlite'; database: OpenDatabase; store: Store; close(): Promise<void> }
+  | { engine: 'postgres'; postgres: OpenPostgres; store: Store; close(): Promise<void> };
+
+async function openStore(config: Config, log: Log): Promise<OpenedStore> {
   if (config.databaseUrl) {
-    throw new ConfigError('Invalid configuration:\n  DATABASE_URL: the server does not run on PostgreSQL yet (only `npm run keys` does); unset it to use the SQLite file at DATABASE_PATH');
+    const postgres = await openPostgres(config.databaseUrl, { applicationName: `o365-health ${config.instanceId}`.slice(0, 63), log: (line) => log(line) });
+    return { engine: 'postgres', postgres, store: createPostgresStore(postgres.db), close: () => postgres.close() };
   }
+  const database = openDatabase(config.databasePath);
+  return { engine: 'sqlite', database, store: createSqliteStore(database.db), close: async () => database.close() };
 }
 
 /** Opens everything and starts listening. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  assertServableStore(options.config);
+  assertServerConfig(options.config);
   // Each line names the instance, so the logs of several instances on one database can be told apart.
   const log: Log = options.log ?? createLineLogger(process.stdout, process.stderr, `[${options.config.instanceId}] `);
   const now = options.now ?? (() => new Date());
-  // One process per SQLite file (see instance-lock.ts); taken before anything is opened.
-  const lock = options.config.databasePath === ':memory:' ? null : acquireInstanceLock(options.config.databasePath);
-  let database: OpenDatabase;
+  // One process per SQLite file (see instance-lock.ts); taken before anything is opened. Instances
+  // on PostgreSQL share the database and divide the work through leases instead.
+  const lock = options.config.databaseUrl || options.config.databasePath === ':memory:' ? null : acquireInstanceLock(options.config.databasePath);
+  let opened: OpenedStore;
   try {
-    database = openDatabase(options.config.databasePath);
+    opened = await openStore(options.config, log);
   } catch (err) {
     lock?.release();
     throw err;
@@ -114,7 +125,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     loginUrl: config.loginUrl,
     redirectUri: `${config.publicUrl}/oauth/callback`,
   });
-  const core = createCore({ db: database.db, box, identity, config, now, log: (line) => log(line) });
+  const core = createCore({ store: opened.store, box, identity, config, now, log: (line) => log(line) });
+  // On PostgreSQL, what other instances write (syncs, keys, authorizations, events) reaches this
+  // one's read model, event streams and delivery worker through LISTEN (store/pg/listen.ts).
+  const listener =
+    opened.engine === 'postgres' && config.databaseUrl
+      ? listenForChanges(config.databaseUrl, (change) => core.externalChange(change), { applicationName: `o365-health ${config.instanceId}`.slice(0, 56), log: (line) => log(line) })
+      : null;
+  await listener?.ready;
   const poller = new Poller({
     sync: core.sync,
     identity,
@@ -142,6 +160,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     return hit.then((answer) => answer ?? app.fetch(req, env));
   };
   await core.prune();
+  // Leases a previous run of this instance left (a crash, `kill -9`) would hold its tenants until they lapse.
+  const freed = await core.sync.releaseStale();
+  if (freed) log(`polling: released ${freed} tenant lease(s) left by an earlier run`);
   // Issues and Message center posts Microsoft no longer lists are kept RETENTION_DAYS after
   // their last change, then go.
   const pruneRetained = async () => {
@@ -176,7 +197,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   return {
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     config,
-    database,
+    get database(): OpenDatabase {
+      if (opened.engine !== 'sqlite') throw new Error('This server runs on PostgreSQL (DATABASE_URL): use its store');
+      return opened.database;
+    },
+    store: opened.store,
     box,
     core,
     poller,
@@ -193,7 +218,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         });
         await Promise.all([stopped, notifier.stop()]);
         await core.keys.flush();
-        database.close();
+        await listener?.close();
+        await opened.close();
         lock?.release();
         (log as Partial<LineLogger>).flush?.();
       })();

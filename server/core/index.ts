@@ -6,12 +6,13 @@
  * answers; only the `peek…` reads of the hot path are synchronous, and they answer from memory.
  * Nothing outside `store/` writes SQL.
  */
-import type { Config } from '../config.js';
+import { defaultInstanceId, type Config } from '../config.js';
 import type { SecretBox } from '../crypto.js';
 import type { Db } from '../db/index.js';
 import { pollIntervalMs } from '../freshness.js';
 import type { IdentityClient } from '../microsoft/identity.js';
 import { createSqliteStore, type Store } from '../store/index.js';
+import type { StoreChange } from '../store/pg/listen.js';
 import { createAuthorizationsCore, type AuthorizationsCore } from './authorizations.js';
 import { createChannelsCore, type ChannelsCore } from './channels.js';
 import { createHistoryCore, type HistoryCore } from './history.js';
@@ -34,7 +35,7 @@ export interface CoreDeps {
   db?: Db;
   box: SecretBox;
   identity: IdentityClient;
-  config: Pick<Config, 'allowedOrigins' | 'publicUrl' | 'pollCron'> & Partial<Pick<Config, 'allowPrivateTargets' | 'smtpUrl' | 'smtpFrom'>>;
+  config: Pick<Config, 'allowedOrigins' | 'publicUrl' | 'pollCron'> & Partial<Pick<Config, 'allowPrivateTargets' | 'smtpUrl' | 'smtpFrom' | 'instanceId' | 'leaseMs'>>;
   now?: () => Date;
   log?: (line: string) => void;
 }
@@ -66,6 +67,11 @@ export interface Core {
   onTenantActivated(listener: (tenantId: string) => void): void;
   /** Start-up housekeeping: OAuth requests that expired more than a day ago. */
   prune(): Promise<void>;
+  /**
+   * Another instance on the same database changed something (PostgreSQL notifications): the
+   * read model drops it, and event listeners (streams, the delivery worker) wake.
+   */
+  externalChange(change: StoreChange): void;
 }
 
 export function createCore(deps: CoreDeps): Core {
@@ -88,7 +94,14 @@ export function createCore(deps: CoreDeps): Core {
   const intervalMs = pollIntervalMs(deps.config.pollCron, now());
   const tenants = createTenantsCore({ store, now, pollIntervalMs: intervalMs, model });
   const events = createEventsCore({ store, tenants, now, log });
-  const sync = createSyncCore({ store, box: deps.box, now, eventsRecorded: (ids) => events.recorded(ids) });
+  const sync = createSyncCore({
+    store,
+    box: deps.box,
+    now,
+    eventsRecorded: (ids) => events.recorded(ids),
+    owner: deps.config.instanceId ?? defaultInstanceId(),
+    ...(deps.config.leaseMs ? { leaseMs: deps.config.leaseMs } : {}),
+  });
   return {
     keys: createKeysCore({ store, now, log, model }),
     // Every write tells the read model what it changed (read-model.ts).
@@ -120,5 +133,21 @@ export function createCore(deps: CoreDeps): Core {
     ping: () => store.ping(),
     onTenantActivated: (listener) => void listeners.push(listener),
     prune: async () => void (await store.pruneOAuthRequests(now())),
+    externalChange(change) {
+      switch (change.kind) {
+        case 'tenant':
+          return model.tenantChanged(change.tenantId);
+        case 'keys':
+          return model.keysChanged();
+        case 'authorizations':
+          return model.authorizationsChanged();
+        case 'events':
+          return events.recorded(change.ids);
+        case 'everything':
+          model.everythingChanged();
+          // Events may have been recorded unheard: listeners read the outbox from their position.
+          return events.recorded(['*']);
+      }
+    },
   };
 }

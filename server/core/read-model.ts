@@ -7,8 +7,9 @@
  * - each tenant's last successful sync time (a sync that writes updates it);
  * - serialised health bodies with their ETags, keyed by everything that shapes the bytes.
  *
- * The core's own writes tell the model what changed. Writes by another process on the same
- * database (the keys CLI revoking a key) are seen through SQLite's `PRAGMA data_version`, which
+ * The core's own writes tell the model what changed. On PostgreSQL, other instances' writes arrive
+ * as notifications (store/pg/listen.ts) that the core passes on. On SQLite, writes by another
+ * process on the same database (the keys CLI revoking a key) are seen through `PRAGMA data_version`, which
  * changes whenever another connection commits: reads check it (one prepared statement, at most
  * once per {@link EXTERNAL_CHECK_MS}) and, when it moved, everything is dropped — so a key revoked
  * by the CLI stops working within a millisecond.
@@ -32,6 +33,8 @@ export interface ReadModel {
   keysChanged(): void;
   authorizationsChanged(): void;
   tenantChanged(tenantId: string): void;
+  /** Anything may have changed (another instance's writes that were not heard): drops everything. */
+  everythingChanged(): void;
   /**
    * A map owned by the model, cleared with the changes named by `dependsOn` (a `tenants` map is
    * keyed by tenant id and loses that tenant's entry when it changes; an `anyTenant` map is
@@ -69,6 +72,12 @@ export function createReadModel(externalWriteVersion?: () => number): ReadModel 
     generation++;
     groups[group].forEach((map) => map.clear());
   };
+  const clearAll = () => {
+    clear('keys');
+    clear('authorizations');
+    clear('tenants');
+    clear('anyTenant');
+  };
   return {
     checkExternalWrites() {
       if (!externalWriteVersion) return;
@@ -78,11 +87,9 @@ export function createReadModel(externalWriteVersion?: () => number): ReadModel 
       const now = externalWriteVersion();
       if (now === seen) return;
       seen = now;
-      clear('keys');
-      clear('authorizations');
-      clear('tenants');
-      clear('anyTenant');
+      clearAll();
     },
+    everythingChanged: () => clearAll(),
     keysChanged: () => clear('keys'),
     authorizationsChanged: () => clear('authorizations'),
     // Maps that depend on tenants are keyed by tenant id: only that tenant's entry goes.

@@ -6,10 +6,8 @@
  * instead of racing on `CREATE TABLE`. The one that wins applies the migrations; the others wait,
  * then find nothing left to do.
  *
- * How the core comes to run over both stores, and how instances share the work, is in
- * `docs/scale-out.md`; {@link claimDueTenants} is the lease claim it describes.
+ * How the core runs over both stores, and how instances share the work, is in `docs/scale-out.md`.
  */
-import { and, asc, inArray, isNull, lte, or } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { fileURLToPath } from 'node:url';
@@ -91,53 +89,4 @@ async function migrateLocked(pool: pg.Pool): Promise<void> {
     // A connection whose unlock failed may still hold the lock: destroy it rather than pool it.
     client.release(broken || undefined);
   }
-}
-
-export interface ClaimOptions {
-  /** The claiming instance (`INSTANCE_ID`), written to `lease_owner`. */
-  owner: string;
-  /** The caller's clock: due means `next_poll_at <= now`, a lease is free when it ended by `now`. */
-  now: Date;
-  /** How long the lease lasts; a sync renews it while it runs, and a dead instance's lapses. */
-  leaseMs: number;
-  /** At most this many tenants per claim (the instance's free sync slots). */
-  limit: number;
-}
-
-/**
- * Claims up to `limit` due tenants for `owner` inside `tx`: due, not leased by a live lease, not
- * throttled by Graph. `FOR UPDATE SKIP LOCKED` makes concurrent claimers on other instances skip
- * the rows this transaction holds instead of waiting for them or taking them too, and the lease
- * written before commit keeps them from claiming the same rows after it. Returns the tenant ids.
- *
- * A sketch of the poller's claim (docs/scale-out.md): it moves into the store once the core runs
- * over both engines.
- */
-export async function claimDueTenants(tx: PgDb | PgTx, o: ClaimOptions): Promise<string[]> {
-  const { tenants } = schema;
-  const due = await tx
-    .select({ tenantId: tenants.tenantId })
-    .from(tenants)
-    .where(
-      and(
-        lte(tenants.nextPollAt, o.now),
-        or(isNull(tenants.leaseUntil), lte(tenants.leaseUntil, o.now)),
-        or(isNull(tenants.throttledUntil), lte(tenants.throttledUntil, o.now)),
-      ),
-    )
-    .orderBy(asc(tenants.nextPollAt), asc(tenants.tenantId))
-    .limit(o.limit)
-    .for('update', { skipLocked: true });
-  if (due.length === 0) return [];
-  const claimed = await tx
-    .update(tenants)
-    .set({ leaseOwner: o.owner, leaseUntil: new Date(o.now.getTime() + o.leaseMs) })
-    .where(
-      inArray(
-        tenants.tenantId,
-        due.map((row) => row.tenantId),
-      ),
-    )
-    .returning({ tenantId: tenants.tenantId });
-  return claimed.map((row) => row.tenantId);
 }

@@ -50,7 +50,6 @@ const createdAt = () => at('created_at').notNull().default(sql`now()`);
 
 /** Columns of this schema that SQLite's does not have yet, by table (SQL names). */
 export const PG_ONLY_COLUMNS: Readonly<Record<string, readonly string[]>> = {
-  tenants: ['lease_owner', 'lease_until', 'throttled_until'],
   issues: ['folded_search'],
   messages: ['folded_search', 'folded_category', 'folded_services', 'folded_tags'],
 };

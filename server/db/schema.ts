@@ -133,6 +133,16 @@ export const tenants = sqliteTable(
     lastMessagesSyncAt: integer('last_messages_sync_at', { mode: 'timestamp_ms' }),
     /** Last full (unfiltered) read of Message center posts. */
     lastFullMessagesSyncAt: integer('last_full_messages_sync_at', { mode: 'timestamp_ms' }),
+    /**
+     * The instance (`INSTANCE_ID`) syncing this tenant while {@link leaseUntil} is in the future.
+     * One process owns a SQLite file, so here the lease only keeps that process's cycles and
+     * immediate syncs from overlapping; on PostgreSQL it shares the polling between instances.
+     */
+    leaseOwner: text('lease_owner'),
+    /** End of the current lease; past or null means the tenant may be claimed when due. */
+    leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
+    /** Graph asked to wait (`Retry-After`) until then; nothing calls Graph for the tenant before. */
+    throttledUntil: integer('throttled_until', { mode: 'timestamp_ms' }),
   },
   (t) => [index('tenants_next_poll_idx').on(t.nextPollAt)],
 );

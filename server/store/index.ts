@@ -22,6 +22,7 @@ import * as channels from './channels.js';
 import * as events from './events.js';
 import * as history from './history.js';
 import * as keys from './keys.js';
+import * as leases from './leases.js';
 import * as messages from './messages.js';
 import * as overview from './overview.js';
 import * as sync from './sync.js';
@@ -66,6 +67,12 @@ const operations = {
   earliestDueAt: sync.earliestDueAt,
   getTenantRow: sync.getTenantRow,
   pruneRetainedIssues: sync.pruneRetainedIssues,
+  // Tenant leases: one instance syncs a tenant at a time.
+  claimDueTenants: leases.claimDueTenants,
+  claimTenant: leases.claimTenant,
+  renewTenantLease: leases.renewTenantLease,
+  releaseTenantLease: leases.releaseTenantLease,
+  releaseLeases: leases.releaseLeases,
   // Reads of tenants, their health and issues.
   orgAuthorizationRefs: tenants.orgAuthorizationRefs,
   tenantLastSyncAt: (db: Db, tenantId: string) => tenants.tenantLastSyncAt(db, tenantId),
@@ -160,7 +167,19 @@ export type AuthorizationsStore = Pick<
  */
 export type SyncStore = Pick<
   Store,
-  'applySync' | 'recordSyncSuccess' | 'requireReauthorization' | 'recordSyncAttempt' | 'dueTenantIds' | 'earliestDueAt' | 'getTenantRow' | 'pruneRetainedIssues'
+  | 'applySync'
+  | 'recordSyncSuccess'
+  | 'requireReauthorization'
+  | 'recordSyncAttempt'
+  | 'dueTenantIds'
+  | 'earliestDueAt'
+  | 'getTenantRow'
+  | 'pruneRetainedIssues'
+  | 'claimDueTenants'
+  | 'claimTenant'
+  | 'renewTenantLease'
+  | 'releaseTenantLease'
+  | 'releaseLeases'
 >;
 
 /** The store over a better-sqlite3 database opened by `openDatabase`. */

@@ -1,7 +1,7 @@
 /**
  * Writing what a sync learned from Graph, and purging a tenant.
  */
-import { and, asc, eq, exists, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, exists, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { authorizations, issuePosts, issues, services, serviceStatusHistory, tenants } from '../db/schema.js';
 import type { IssueRecord, ServiceRecord, SyncSnapshot } from '../domain.js';
@@ -338,26 +338,80 @@ export function issueEvent(
  */
 export function recordSyncSuccess(
   db: Db,
-  p: { tenantId: string; authorizationId: string; snapshot: SyncSnapshot; now: Date; nextPollAt: Date },
-): { events: string[] } | null {
+  p: SyncSuccess,
+): SyncWritten | null {
   return db.transaction((tx) => {
+    if (p.owner !== undefined) {
+      const tenant = tx.select({ owner: tenants.leaseOwner }).from(tenants).where(eq(tenants.tenantId, p.tenantId)).get();
+      if (tenant && tenant.owner !== null && tenant.owner !== p.owner) return { events: [], leaseLost: true };
+    }
     const auth = tx.select({ id: authorizations.id }).from(authorizations).where(eq(authorizations.id, p.authorizationId)).get();
     if (!auth) return null;
     const recorded = applySyncIn(tx, p.tenantId, p.snapshot, p.now);
     tx.update(authorizations).set({ lastSuccessAt: p.now, lastError: null, updatedAt: p.now }).where(eq(authorizations.id, p.authorizationId)).run();
-    tx.update(tenants).set({ nextPollAt: p.nextPollAt }).where(eq(tenants.tenantId, p.tenantId)).run();
+    tx.update(tenants).set(syncFinished(p.nextPollAt, p.owner !== undefined)).where(eq(tenants.tenantId, p.tenantId)).run();
     return { events: recorded };
   });
+}
+
+/** What {@link recordSyncSuccess} is told. */
+export interface SyncSuccess {
+  tenantId: string;
+  authorizationId: string;
+  snapshot: SyncSnapshot;
+  now: Date;
+  nextPollAt: Date;
+  /**
+   * The instance holding the tenant's lease (leases.ts): nothing is written while another instance
+   * holds it, and the write releases it. Absent for a write outside the poller's leases.
+   */
+  owner?: string;
+}
+
+/**
+ * A written sync: the ids of the events recorded. `leaseLost` when nothing was written because
+ * the lease had passed to another instance (this one was paused beyond it).
+ */
+export interface SyncWritten {
+  events: string[];
+  leaseLost?: true;
+}
+
+/** What a finished sync sets on its tenant: the next poll, the throttle passed, the lease released. */
+export function syncFinished(nextPollAt: Date, leased: boolean) {
+  return { nextPollAt, throttledUntil: null, ...(leased ? { leaseOwner: null, leaseUntil: null } : {}) };
+}
+
+/** What {@link recordSyncAttempt} is told. */
+export interface SyncAttempt {
+  lastError: string;
+  nextPollAt: Date;
+  consecutiveFailures?: number;
+  /** Graph asked to wait until then (`Retry-After`): every instance holds off the tenant. */
+  throttledUntil?: Date;
+  /** The lease holder: nothing is written while another instance holds the lease; this one's is released. */
+  owner?: string;
+}
+
+/** The columns a failed attempt sets. */
+export function attemptColumns(p: SyncAttempt) {
+  return {
+    lastError: p.lastError,
+    nextPollAt: p.nextPollAt,
+    ...(p.consecutiveFailures === undefined ? {} : { consecutiveFailures: p.consecutiveFailures }),
+    ...(p.throttledUntil === undefined ? {} : { throttledUntil: p.throttledUntil }),
+    ...(p.owner === undefined ? {} : { leaseOwner: null, leaseUntil: null }),
+  };
 }
 
 /**
  * Records a sync that did not succeed: the reason shown as `lastSyncError`, the next attempt, and
  * (for failures that count towards the backoff) the new number of failures in a row.
  */
-export function recordSyncAttempt(db: Db, tenantId: string, p: { lastError: string; nextPollAt: Date; consecutiveFailures?: number }): void {
+export function recordSyncAttempt(db: Db, tenantId: string, p: SyncAttempt): void {
   db.update(tenants)
-    .set({ lastError: p.lastError, nextPollAt: p.nextPollAt, ...(p.consecutiveFailures === undefined ? {} : { consecutiveFailures: p.consecutiveFailures }) })
-    .where(eq(tenants.tenantId, tenantId))
+    .set(attemptColumns(p))
+    .where(and(eq(tenants.tenantId, tenantId), p.owner === undefined ? undefined : or(isNull(tenants.leaseOwner), eq(tenants.leaseOwner, p.owner))))
     .run();
 }
 

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { runKeysCli } from '../../server/keys.js';
 import { createReadHotPath } from '../../server/routes/hot-path.js';
-import { startStack, waitFor, type Stack } from '../support/stack.js';
+import { startStack, TEST_STORE, waitFor, type Stack } from '../support/stack.js';
 
 let stack: Stack;
 let lines: string[];
@@ -90,8 +90,13 @@ describe('the read routes on the hot path (health, tenants, issues)', () => {
     expect((await stack.api(other, path)).status).toBe(200);
     const prefix = (await stack.server.core.keys.list('org')).find((k) => other.startsWith(k.prefix))!.prefix;
     const out: string[] = [];
-    const code = await runKeysCli(['revoke', prefix], { out: (l) => out.push(l), err: (l) => out.push(l), env: { DATABASE_PATH: stack.server.config.databasePath } });
+    const { databasePath, databaseUrl } = stack.server.config;
+    const code = await runKeysCli(['revoke', prefix], { out: (l) => out.push(l), err: (l) => out.push(l), env: { DATABASE_PATH: databasePath, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) } });
     expect(code, out.join('\n')).toBe(0);
+    if (TEST_STORE === 'postgres') {
+      // PostgreSQL tells the server of the CLI's commit by a notification (store/pg/listen.ts), a moment later.
+      await waitFor(async () => (await stack.api(other, path)).status === 401, 'the revocation notification');
+    }
     expect((await stack.api(other, path)).status).toBe(401);
   });
 

@@ -11,7 +11,6 @@ import { createKeysCore } from '../../server/core/keys.js';
 import { sha256 } from '../../server/crypto.js';
 import { openPostgres } from '../../server/db/postgres.js';
 import { runKeysCli } from '../../server/keys.js';
-import { assertServableStore } from '../../server/server.js';
 import { createPostgresStore } from '../../server/store/pg/index.js';
 import { usePostgres } from '../support/postgres.js';
 
@@ -97,10 +96,5 @@ describe('npm run keys with DATABASE_URL', () => {
     }
     expect(loadConfig({ DATABASE_URL: 'postgresql://user:secret@db.example:5432/health' }).databaseUrl).toBe('postgresql://user:secret@db.example:5432/health');
     expect(loadConfig({}).databaseUrl).toBeNull();
-  });
-
-  it('the server says it does not run on PostgreSQL yet instead of using the SQLite file', () => {
-    expect(() => assertServableStore(loadConfig({ DATABASE_URL: pg().url }))).toThrow(/DATABASE_URL: the server does not run on PostgreSQL yet/);
-    expect(() => assertServableStore(loadConfig({}))).not.toThrow();
   });
 });

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as sqliteSchema from '../../server/db/schema.js';
 import * as pgSchema from '../../server/db/schema.pg.js';
-import { claimDueTenants, openPostgres, PG_MIGRATIONS_FOLDER, PG_MIGRATIONS_TABLE, type OpenPostgres } from '../../server/db/postgres.js';
+import { openPostgres, PG_MIGRATIONS_FOLDER, PG_MIGRATIONS_TABLE, type OpenPostgres } from '../../server/db/postgres.js';
+import { claimDueTenantsIn as claimDueTenants } from '../../server/store/pg/leases.js';
 import { usePostgres } from '../support/postgres.js';
 
 const server = usePostgres();
@@ -193,7 +194,7 @@ describe('PostgreSQL store', () => {
       expect(getPgTableConfig(config).columns.map((c) => c.name)).toEqual(expect.arrayContaining([...columns]));
     }
     // Checked by tsc (npm run typecheck): the rows the core handles have the same types on both stores.
-    expectTypeOf<Omit<typeof pgSchema.tenants.$inferSelect, 'leaseOwner' | 'leaseUntil' | 'throttledUntil'>>().toEqualTypeOf<typeof sqliteSchema.tenants.$inferSelect>();
+    expectTypeOf<typeof pgSchema.tenants.$inferSelect>().toEqualTypeOf<typeof sqliteSchema.tenants.$inferSelect>();
     expectTypeOf<typeof pgSchema.orgs.$inferSelect>().toEqualTypeOf<typeof sqliteSchema.orgs.$inferSelect>();
     expectTypeOf<typeof pgSchema.apiKeys.$inferSelect>().toEqualTypeOf<typeof sqliteSchema.apiKeys.$inferSelect>();
     expectTypeOf<typeof pgSchema.authorizations.$inferSelect>().toEqualTypeOf<typeof sqliteSchema.authorizations.$inferSelect>();
@@ -226,7 +227,22 @@ describe('PostgreSQL store', () => {
         { tenantId: 'later', nextPollAt: new Date(now.getTime() + 10 * leaseMs) },
         { tenantId: 'throttled', nextPollAt: now, throttledUntil: new Date(now.getTime() + 30_000) },
         { tenantId: 'leased', nextPollAt: now, leaseOwner: 'other', leaseUntil: new Date(now.getTime() + 30_000) },
+        // Due, but no active authorization can read it.
+        { tenantId: 'unreadable', nextPollAt: now },
       ]);
+      await open.db.insert(pgSchema.orgs).values({ id: 'org', name: 'org' });
+      const rows = await open.db.select({ tenantId: pgSchema.tenants.tenantId }).from(pgSchema.tenants);
+      await open.db.insert(pgSchema.authorizations).values(
+        rows.map((row) => ({
+          id: `auth-${row.tenantId}`,
+          orgId: 'org',
+          tenantId: row.tenantId,
+          label: row.tenantId,
+          status: row.tenantId === 'unreadable' ? ('reauth_required' as const) : ('active' as const),
+          createdBy: 'test',
+          updatedAt: now,
+        })),
+      );
     }
 
     it('a claim while another transaction holds its claimed rows gets other rows, not the same ones and without waiting', async () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../server/config.js';
+import { assertServerConfig, ConfigError, loadConfig } from '../../server/config.js';
 import { loadOrCreateSecretKey, SecretBox } from '../../server/crypto.js';
 import { waitFor } from '../support/stack.js';
 
@@ -38,9 +38,16 @@ describe('configuration', () => {
       microsoft: null,
       databaseUrl: null,
       instanceId: `${hostname()}:${process.pid}`,
+      leaseMs: 120_000,
     });
     expect(loadConfig({ INSTANCE_ID: ' web-1 ' }).instanceId).toBe('web-1');
     expect(loadConfig({ DATABASE_URL: 'postgres://health@db.example:5432/health' }).databaseUrl).toBe('postgres://health@db.example:5432/health');
+    // Instances on one database must share the key that seals the tokens: a key file per machine would not.
+    expect(() => assertServerConfig(loadConfig({ DATABASE_URL: 'postgres://health@db.example:5432/health' }))).toThrow(/SECRET_KEY: required with DATABASE_URL/);
+    expect(() => assertServerConfig(loadConfig({ DATABASE_URL: 'postgres://health@db.example:5432/health', SECRET_KEY: 'ab'.repeat(32) }))).not.toThrow();
+    expect(() => assertServerConfig(loadConfig({}))).not.toThrow();
+    expect(loadConfig({ LEASE_SECONDS: '30' }).leaseMs).toBe(30_000);
+    expect(() => loadConfig({ LEASE_SECONDS: '2' })).toThrow(/LEASE_SECONDS: must be at least 5 seconds/);
   });
 
   it('accepts six-field croner patterns, origin lists, http loopback Microsoft URLs and a hex key', () => {

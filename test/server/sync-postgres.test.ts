@@ -396,7 +396,7 @@ describe('the poller on PostgreSQL', () => {
     expect(await authorizationsCore.complete(Object.fromEntries(callback.searchParams))).toMatchObject({ kind: 'finished', status: 'active' });
 
     const poller = new Poller({
-      sync: createSyncCore({ store, box, now, eventsRecorded: (ids) => recorded.push(...ids) }),
+      sync: createSyncCore({ store, box, now, eventsRecorded: (ids) => recorded.push(...ids), owner: 'test-instance' }),
       identity,
       graphUrl: simulator.url,
       cron: '*/5 * * * *',

@@ -1,7 +1,9 @@
 /**
  * The whole product for a test: the Microsoft 365 simulator on a free port, and the real server
- * (startServer, as `npm start` runs it) on another, with a real SQLite file in a temp folder.
- * Nothing is stubbed: msal-node, Graph calls, HTTP and SQLite are the production ones.
+ * (startServer, as `npm start` runs it) on another, with a real SQLite file in a temp folder —
+ * or, with `TEST_STORE=postgres` (`npm run test:server:postgres`), a fresh database of a real
+ * PostgreSQL 15 started for the test file (test/support/postgres.ts). Nothing is stubbed:
+ * msal-node, Graph calls, HTTP, SQLite and PostgreSQL are the production ones.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,17 @@ import { loadConfig } from '../../server/config.js';
 import type { GraphClientOptions } from '../../server/microsoft/graph.js';
 import { startServer, type RunningServer, type StartServerOptions } from '../../server/server.js';
 import { walkSimulatedConsent } from '../../server/simulated-consent.js';
-import { createApiKey } from '../../server/store/keys.js';
+import { randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { randomToken, sha256 } from '../../server/crypto.js';
+import { API_KEY_PREFIX, API_KEY_PREFIX_LENGTH, createApiKey } from '../../server/store/keys.js';
+import { startPostgres, type PostgresServer } from './postgres.js';
+
+/** Which engine the stacks of this run use (`TEST_STORE=postgres`, else SQLite). */
+export const TEST_STORE: 'sqlite' | 'postgres' = process.env.TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** One PostgreSQL server per test file (a vitest fork), started on the first stack; it stops when the process exits. */
+let postgresServer: Promise<PostgresServer> | null = null;
 
 /** One entry of the simulator's request log (`GET /_simulator/requests`). */
 export interface LoggedRequest {
@@ -99,7 +111,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let offset = 0;
   const startedAt = Date.now();
   const now = options.manualClock ? () => new Date(startedAt + offset) : () => new Date(Date.now() + offset);
-  const base = loadConfig({ DATABASE_PATH: join(dir, 'o365-health.db'), PORT: '0', POLL_CRON: '*/5 * * * *', ...options.env });
+  // On PostgreSQL: a database of its own, and the SECRET_KEY every instance on a database shares.
+  const databaseUrl = TEST_STORE === 'postgres' ? await (postgresServer ??= startPostgres()).then((server) => server.createDatabase()) : null;
+  const storeEnv: Record<string, string> = databaseUrl ? { DATABASE_URL: databaseUrl, SECRET_KEY: randomBytes(32).toString('hex') } : {};
+  const base = loadConfig({ DATABASE_PATH: join(dir, 'o365-health.db'), PORT: '0', POLL_CRON: '*/5 * * * *', ...storeEnv, ...options.env });
+  // API keys are made synchronously (`stack.key`); on PostgreSQL the row is written before the next request.
+  const keyPool = databaseUrl ? new pg.Pool({ connectionString: databaseUrl, max: 2 }) : null;
+  const pendingKeys: Array<Promise<unknown>> = [];
   const config = {
     ...base,
     loginUrl: simulator.url,
@@ -131,9 +149,26 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     now,
     key(org, role = 'admin', user = `${org}-${role}`) {
-      return createApiKey(server.database.db, { orgName: org, role, userName: user }).key;
+      if (!keyPool) return createApiKey(server.database.db, { orgName: org, role, userName: user }).key;
+      // As `npm run keys` writes it (store/pg/keys.ts), with the key made here so it is known at once.
+      const key = API_KEY_PREFIX + randomToken(32);
+      const store = server.store;
+      pendingKeys.push(
+        store.findOrCreateOrg(org).then((o) =>
+          keyPool.query('insert into api_keys (id, org_id, key_hash, prefix, role, user_name) values ($1, $2, $3, $4, $5, $6)', [
+            randomUUID(),
+            o.id,
+            sha256(key),
+            key.slice(0, API_KEY_PREFIX_LENGTH),
+            role,
+            user,
+          ]),
+        ),
+      );
+      return key;
     },
-    api(key, path, init = {}) {
+    async api(key, path, init = {}) {
+      await Promise.all(pendingKeys);
       const headers = new Headers(init.headers);
       if (key) headers.set('authorization', `Bearer ${key}`);
       let body = init.body;
@@ -186,6 +221,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async close() {
       await server.close();
+      await keyPool?.end();
       await simulator.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -1,31 +1,34 @@
 /**
- * The PostgreSQL store (`DATABASE_URL=postgres://…`): the operations of {@link Store} over
- * `schema.pg.ts`, written per engine where a statement runs differently (see `dialect.ts`).
- *
- * So far it holds the org and API key operations ({@link KeysStore}: the keys CLI and API key
- * authentication) and the authorization and OAuth operations ({@link AuthorizationsStore}: the
- * consent flow, so one started on one instance completes on another), and the polling operations
- * ({@link SyncStore}: the schedule, a sync's one transaction with its events, a failed attempt, a
- * lost grant, the issue prune); the cores are typed against those parts of {@link Store}. The
- * remaining operations (reads, events, channels) follow the same pattern.
+ * The PostgreSQL store (`DATABASE_URL=postgres://…`): every operation of {@link Store} over
+ * `schema.pg.ts`, written per engine where a statement runs differently (see `dialect.ts`), so the
+ * same core runs over either engine. The parts: the org and API key operations (`keys.ts`), the
+ * authorizations and OAuth requests (`authorizations.ts`), what a sync writes and the schedule
+ * (`sync.ts`), the tenant leases that share the polling between instances (`leases.ts`), the
+ * reads of tenants, health, issues, overview, history and the Message center (`reads.ts`), and
+ * the change events, channels and deliveries (`outbox.ts`).
  */
 import type { SecretBox } from '../../crypto.js';
 import type { PgDb } from '../../db/postgres.js';
 import { tokenCacheOver } from '../authorizations.js';
-import type { AuthorizationsStore, KeysStore, Store, SyncStore } from '../index.js';
+import type { Store } from '../index.js';
 
 export type { Store };
 import * as authorizations from './authorizations.js';
 import * as keys from './keys.js';
+import * as leases from './leases.js';
 import * as sync from './sync.js';
+import { createOutboxOperations } from './outbox.js';
+import { createReadOperations } from './reads.js';
 
-/** What the PostgreSQL store holds so far. */
-export type PostgresStore = KeysStore & AuthorizationsStore & SyncStore;
+/** The PostgreSQL store: the whole of {@link Store}. */
+export type PostgresStore = Store;
 
 /** The PostgreSQL store over a database opened by `openPostgres`. */
 export function createPostgresStore(db: PgDb): PostgresStore {
   const store: PostgresStore = {
     engine: 'postgres',
+    ...createReadOperations(db),
+    ...createOutboxOperations(db),
     createOrg: (name) => keys.createOrg(db, name),
     findOrCreateOrg: (name) => keys.findOrCreateOrg(db, name),
     createApiKey: (options) => keys.createApiKey(db, options),
@@ -56,6 +59,11 @@ export function createPostgresStore(db: PgDb): PostgresStore {
     earliestDueAt: () => sync.earliestDueAt(db),
     getTenantRow: (tenantId) => sync.getTenantRow(db, tenantId),
     pruneRetainedIssues: (now, retentionDays) => sync.pruneRetainedIssues(db, now, retentionDays),
+    claimDueTenants: (claim) => leases.claimDueTenants(db, claim),
+    claimTenant: (tenantId, claim) => leases.claimTenant(db, tenantId, claim),
+    renewTenantLease: (tenantId, owner, until) => leases.renewTenantLease(db, tenantId, owner, until),
+    releaseTenantLease: (tenantId, owner) => leases.releaseTenantLease(db, tenantId, owner),
+    releaseLeases: (owner) => leases.releaseLeases(db, owner),
     tokenCache: (box: SecretBox, authorizationId: string, now: () => Date) =>
       tokenCacheOver(box, authorizationId, now, {
         load: () => authorizations.loadTokenCache(db, authorizationId),

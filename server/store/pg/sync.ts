@@ -8,12 +8,28 @@
  * PostgreSQL `count(*)` is a `bigint`, which `pg` reads as a string), booleans combine with `or`
  * (SQLite's `max()` over 0/1), and ties in the due order are broken byte-wise by tenant id.
  */
-import { and, asc, eq, exists, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, exists, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { PgDb, PgTx } from '../../db/postgres.js';
 import { authorizations, issuePosts, issues, services, serviceStatusHistory, tenants } from '../../db/schema.pg.js';
 import type { IssueRecord, SyncSnapshot } from '../../domain.js';
 import type { EventDraft } from '../events.js';
-import { checkService, chunks, isInterruption, issueEvent, issueRow, issueUnchanged, laterWatermark, postRows, serviceEvent, type IssueBefore } from '../sync.js';
+import {
+  attemptColumns,
+  checkService,
+  chunks,
+  isInterruption,
+  issueEvent,
+  issueRow,
+  issueUnchanged,
+  laterWatermark,
+  postRows,
+  serviceEvent,
+  syncFinished,
+  type IssueBefore,
+  type SyncAttempt,
+  type SyncSuccess,
+  type SyncWritten,
+} from '../sync.js';
 import { foldedIssueColumns, sqlC } from './dialect.js';
 import { recordEventsIn } from './events.js';
 import { applyMessagesIn } from './messages.js';
@@ -158,25 +174,33 @@ async function issuesBefore(tx: PgTx, tenantId: string, list: readonly IssueReco
  */
 export async function recordSyncSuccess(
   db: PgDb,
-  p: { tenantId: string; authorizationId: string; snapshot: SyncSnapshot; now: Date; nextPollAt: Date },
-): Promise<{ events: string[] } | null> {
+  p: SyncSuccess,
+): Promise<SyncWritten | null> {
   return db.transaction(async (tx) => {
+    if (p.owner !== undefined) {
+      // The tenant row locked first: a claim elsewhere waits for this commit, and sees the lease released.
+      const [tenant] = await tx.select({ owner: tenants.leaseOwner }).from(tenants).where(eq(tenants.tenantId, p.tenantId)).for('update');
+      if (tenant && tenant.owner !== null && tenant.owner !== p.owner) return { events: [], leaseLost: true };
+    }
     // Locked, so a delete of the authorization waits for this sync or comes before it, never between.
     const [auth] = await tx.select({ id: authorizations.id }).from(authorizations).where(eq(authorizations.id, p.authorizationId)).for('update');
     if (!auth) return null;
     const recorded = await applySyncIn(tx, p.tenantId, p.snapshot, p.now);
     await tx.update(authorizations).set({ lastSuccessAt: p.now, lastError: null, updatedAt: p.now }).where(eq(authorizations.id, p.authorizationId));
-    await tx.update(tenants).set({ nextPollAt: p.nextPollAt }).where(eq(tenants.tenantId, p.tenantId));
+    await tx.update(tenants).set(syncFinished(p.nextPollAt, p.owner !== undefined)).where(eq(tenants.tenantId, p.tenantId));
     return { events: recorded };
   });
 }
 
-/** Records a sync that did not succeed: the reason, the next attempt, and optionally the failures in a row. */
-export async function recordSyncAttempt(db: PgDb, tenantId: string, p: { lastError: string; nextPollAt: Date; consecutiveFailures?: number }): Promise<void> {
+/**
+ * Records a sync that did not succeed: the reason, the next attempt, optionally the failures in a
+ * row and Graph's `Retry-After`; with an owner, only while it holds the lease, which it releases.
+ */
+export async function recordSyncAttempt(db: PgDb, tenantId: string, p: SyncAttempt): Promise<void> {
   await db
     .update(tenants)
-    .set({ lastError: p.lastError, nextPollAt: p.nextPollAt, ...(p.consecutiveFailures === undefined ? {} : { consecutiveFailures: p.consecutiveFailures }) })
-    .where(eq(tenants.tenantId, tenantId));
+    .set(attemptColumns(p))
+    .where(and(eq(tenants.tenantId, tenantId), p.owner === undefined ? undefined : or(isNull(tenants.leaseOwner), eq(tenants.leaseOwner, p.owner))));
 }
 
 /** Tenants whose `nextPollAt` has passed and that hold an active authorization, earliest first. */

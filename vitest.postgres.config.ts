@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The server suite's HTTP-level files again, on PostgreSQL (`npm run test:server:postgres`):
+ * each stack (test/support/stack.ts) gets a fresh database of a real PostgreSQL 15 instead of a
+ * SQLite file. The files listed reach the server only through HTTP, the simulator and the store
+ * interface; the files that read or write the SQLite file directly, and the PostgreSQL store's own
+ * comparisons (`*-postgres.test.ts`, run by `npm run test:server`), are not repeated here.
+ */
+export default defineConfig({
+  test: {
+    include: [
+      'test/server/hot-path.test.ts',
+      'test/server/overview.test.ts',
+    ],
+    environment: 'node',
+    pool: 'forks',
+    env: { TEST_STORE: 'postgres' },
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    reporters: process.env.CI_REPORT_DIR
+      ? ['default', ['json', { outputFile: `${process.env.CI_REPORT_DIR}/vitest-postgres.json` }]]
+      : ['default'],
+  },
+});
