@@ -40,6 +40,12 @@ export interface IdentityOptions {
 export interface TokenCacheStore {
   load(): Promise<string | null>;
   save(serialized: string): Promise<void>;
+  /**
+   * Runs a token request so that no other instance runs one for the same authorization at the
+   * same time (PostgreSQL: the authorization's row lock), with `load` and `save` inside it. A
+   * rotated refresh token is then never redeemed twice. Absent where one process owns the store.
+   */
+  exclusive?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** What redeeming an authorization code yields. */
@@ -193,7 +199,11 @@ export class IdentityClient {
   }
 
   /** An access token for Graph in `tenantId`, from the cache or by refresh (`forceRefresh` skips the cache). */
-  async accessToken(p: { tenantId: string; homeAccountId: string; forceRefresh?: boolean }, store: TokenCacheStore): Promise<string> {
+  accessToken(p: { tenantId: string; homeAccountId: string; forceRefresh?: boolean }, store: TokenCacheStore): Promise<string> {
+    return store.exclusive ? store.exclusive(() => this.#accessToken(p, store)) : this.#accessToken(p, store);
+  }
+
+  async #accessToken(p: { tenantId: string; homeAccountId: string; forceRefresh?: boolean }, store: TokenCacheStore): Promise<string> {
     const app = this.#app(p.tenantId, store);
     let account: AccountInfo | null;
     try {

@@ -91,6 +91,25 @@ describe('authorizations on PostgreSQL, across instances', () => {
     expect(fromB).toEqual(expect.any(String));
     expect(fromA).toEqual(expect.any(String));
 
+    // Refreshes of one authorization on both instances at once: each holds the row lock in turn
+    // and redeems the refresh token the one before rotated, so all four get a token.
+    const refresh = (store: PostgresStore, cache = store.tokenCache(box, row!.id, () => new Date())) =>
+      identity.accessToken({ tenantId: tenant.tenantId, homeAccountId: row!.homeAccountId!, forceRefresh: true }, cache).then(
+        () => 'token',
+        (err: Error) => err.message,
+      );
+    expect(await Promise.all([refresh(a.store), refresh(b.store), refresh(a.store), refresh(b.store)])).toEqual(['token', 'token', 'token', 'token']);
+    // The same without the lock: both read the same refresh token, and Microsoft refuses the second (AADSTS70000).
+    const unlocked = (store: PostgresStore) => {
+      const { exclusive: _lock, ...cache } = store.tokenCache(box, row!.id, () => new Date());
+      return refresh(store, cache);
+    };
+    const racing = await Promise.all([unlocked(a.store), unlocked(b.store)]);
+    expect(racing).toContain('token');
+    expect(racing.find((r) => r !== 'token')).toMatch(/already used|rotated|AADSTS70000|authorize again/i);
+    // The authorization still works afterwards through the lock (the winner's rotated token is stored).
+    expect(await refresh(a.store)).toBe('token');
+
     // Deleting the last authorization of the tenant purges it, seen from the other instance.
     expect(await b.authorizations.delete('another-org', begun.authorization.id)).toBeNull();
     expect(await b.authorizations.delete(principal.orgId, begun.authorization.id)).toEqual({ purgedTenant: tenant.tenantId });

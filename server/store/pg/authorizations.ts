@@ -182,11 +182,27 @@ export async function discardPendingAuthorization(db: PgDb, id: string): Promise
   return result.rowCount === 1;
 }
 
-export async function loadTokenCache(db: PgDb, authorizationId: string): Promise<string | null> {
+export async function loadTokenCache(db: PgDb | PgTx, authorizationId: string): Promise<string | null> {
   const [row] = await db.select({ c: authorizations.tokenCache }).from(authorizations).where(eq(authorizations.id, authorizationId));
   return row?.c ?? null;
 }
 
-export async function saveTokenCache(db: PgDb, authorizationId: string, sealed: string, now: Date): Promise<void> {
+export async function saveTokenCache(db: PgDb | PgTx, authorizationId: string, sealed: string, now: Date): Promise<void> {
   await db.update(authorizations).set({ tokenCache: sealed, updatedAt: now }).where(eq(authorizations.id, authorizationId));
+}
+
+/**
+ * Runs `work` (a token request through msal) holding the authorization's row lock
+ * (`SELECT … FOR UPDATE`), with the token cache read and written inside that transaction
+ * (docs/scale-out.md §3): two instances that need a token for one authorization at once take
+ * turns, and the second finds the refresh token the first rotated instead of redeeming the old
+ * one (which Microsoft answers with AADSTS70000, and would mark the authorization for
+ * re-authorization). The lock is held for one token request; the tenant's lease makes waiting
+ * on it rare.
+ */
+export function withTokenLock<T>(db: PgDb, authorizationId: string, work: (tx: PgTx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.select({ id: authorizations.id }).from(authorizations).where(eq(authorizations.id, authorizationId)).for('update');
+    return work(tx);
+  });
 }

@@ -8,7 +8,7 @@
  * the change events, channels and deliveries (`outbox.ts`).
  */
 import type { SecretBox } from '../../crypto.js';
-import type { PgDb } from '../../db/postgres.js';
+import type { PgDb, PgTx } from '../../db/postgres.js';
 import { tokenCacheOver } from '../authorizations.js';
 import type { Store } from '../index.js';
 
@@ -64,11 +64,26 @@ export function createPostgresStore(db: PgDb): PostgresStore {
     renewTenantLease: (tenantId, owner, until) => leases.renewTenantLease(db, tenantId, owner, until),
     releaseTenantLease: (tenantId, owner) => leases.releaseTenantLease(db, tenantId, owner),
     releaseLeases: (owner) => leases.releaseLeases(db, owner),
-    tokenCache: (box: SecretBox, authorizationId: string, now: () => Date) =>
-      tokenCacheOver(box, authorizationId, now, {
-        load: () => authorizations.loadTokenCache(db, authorizationId),
-        save: (sealed, at) => authorizations.saveTokenCache(db, authorizationId, sealed, at),
-      }),
+    tokenCache: (box: SecretBox, authorizationId: string, now: () => Date) => {
+      // While a token request holds the row lock, the cache is read and written in its transaction.
+      let locked: PgTx | null = null;
+      const cache = tokenCacheOver(box, authorizationId, now, {
+        load: () => authorizations.loadTokenCache(locked ?? db, authorizationId),
+        save: (sealed, at) => authorizations.saveTokenCache(locked ?? db, authorizationId, sealed, at),
+      });
+      return {
+        ...cache,
+        exclusive: (work) =>
+          authorizations.withTokenLock(db, authorizationId, async (tx) => {
+            locked = tx;
+            try {
+              return await work();
+            } finally {
+              locked = null;
+            }
+          }),
+      };
+    },
   };
   return store;
 }
