@@ -12,6 +12,7 @@ export default defineConfig({
     include: [
       'test/server/hot-path.test.ts',
       'test/server/overview.test.ts',
+      'test/server/channels-api.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

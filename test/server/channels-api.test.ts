@@ -128,7 +128,7 @@ describe('channels', () => {
     expect(again.target).toBe(`${receiver.url}/…`);
     expect(JSON.stringify(listed)).not.toContain('secret-path-token');
     expect(JSON.stringify(listed)).not.toContain(secret!.slice(6));
-    const row = stack.server.database.sqlite.prepare('select target, secret from channels where id = ?').get(channel.id) as { target: string; secret: string };
+    const row = await stack.row('channels', { id: channel.id });
     expect(row.target).not.toContain('secret-path-token');
     expect(row.target).toMatch(/^v1\./);
     expect(row.secret).not.toContain(secret!.slice(6));

@@ -19,6 +19,10 @@ import pg from 'pg';
 import { randomToken, sha256 } from '../../server/crypto.js';
 import { API_KEY_PREFIX, API_KEY_PREFIX_LENGTH, createApiKey } from '../../server/store/keys.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
+import { and, eq, getTableColumns, isNull, type SQL } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import * as sqliteSchema from '../../server/db/schema.js';
+import * as pgSchema from '../../server/db/schema.pg.js';
 
 /** Which engine the stacks of this run use (`TEST_STORE=postgres`, else SQLite). */
 export const TEST_STORE: 'sqlite' | 'postgres' = process.env.TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
@@ -47,6 +51,13 @@ export interface HeldRequest {
   path: string;
   query: string;
 }
+
+/** The tables of the database, by their schema names (the same in schema.ts and schema.pg.ts). */
+export type TableName = 'orgs' | 'apiKeys' | 'authorizations' | 'oauthRequests' | 'tenants' | 'services' | 'serviceStatusHistory' | 'issues' | 'issuePosts' | 'messages' | 'events' | 'channels' | 'deliveries';
+/** A row of a table, as drizzle reads it (the same type on both engines). */
+export type Row<T extends TableName> = (typeof sqliteSchema)[T]['$inferSelect'];
+/** Columns that must equal the given values (`null` matches SQL null); every one must match. */
+export type Where<T extends TableName> = Partial<Row<T>>;
 
 export interface Stack {
   simulator: RunningSimulator;
@@ -80,6 +91,29 @@ export interface Stack {
    * opened the popup).
    */
   authorize(key: string, tenant: number, options?: { decision?: 'Accept' | 'Cancel'; returnTo?: string; label?: string; origin?: string }): Promise<{ authorizationId: string; callback: Response; authorizeUrl: string }>;
+  /**
+   * The rows of a table whose columns equal `where` (all rows without it), read straight from
+   * the database of either engine — SQLite's file through the server's connection, PostgreSQL
+   * through a pool of the test's own. Only the columns of SQLite's schema are read, so a row
+   * compares equal on both engines.
+   */
+  rows<T extends TableName>(table: T, where?: Where<T>): Promise<Array<Row<T>>>;
+  /** The one row matching `where`; throws when there is none or several. */
+  row<T extends TableName>(table: T, where: Where<T>): Promise<Row<T>>;
+  /** How many rows match `where`. */
+  count(table: TableName, where?: Where<TableName>): Promise<number>;
+  /** The tenant's row (its polling state); throws when the tenant has none. */
+  tenantRow(tenantId: string): Promise<Row<'tenants'>>;
+  /**
+   * Sets columns of the rows matching `where`, straight in the database, as another writer
+   * would; answers how many rows changed. On PostgreSQL no notification goes out: the server
+   * learns of it when it next reads the row.
+   */
+  update<T extends TableName>(table: T, where: Where<T>, set: Partial<(typeof sqliteSchema)[T]['$inferInsert']>): Promise<number>;
+  /** `update('tenants', { tenantId }, set)`. */
+  setTenant(tenantId: string, set: Partial<(typeof sqliteSchema)['tenants']['$inferInsert']>): Promise<number>;
+  /** Inserts rows straight into the database (the schema's defaults fill the rest). */
+  insert<T extends TableName>(table: T, values: Array<(typeof sqliteSchema)[T]['$inferInsert']>): Promise<void>;
   /** Restarts the server on the same database file. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -137,6 +171,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(options.stream ? { stream: options.stream } : {}),
     });
   let server = await start();
+  const pgDb = keyPool ? drizzlePg(keyPool, { schema: pgSchema }) : null;
+
+  // Engine-neutral rows: drizzle over the SQLite schema or the PostgreSQL one, by the same column keys.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type AnyTable = any;
+  const tableOf = (name: TableName): AnyTable => (pgDb ? pgSchema[name] : sqliteSchema[name]);
+  const condition = (table: AnyTable, where: Record<string, unknown> = {}): SQL | undefined => {
+    const parts = Object.entries(where).map(([key, value]) => {
+      const column = table[key];
+      if (!column) throw new Error(`No column ${key} in ${String(table)}`);
+      return value === null ? isNull(column) : eq(column, value);
+    });
+    return parts.length ? and(...parts) : undefined;
+  };
+  /** SQLite's columns, picked from the table of the engine that answers. */
+  const columnsOf = (name: TableName): AnyTable => {
+    const table = tableOf(name);
+    return Object.fromEntries(Object.keys(getTableColumns(sqliteSchema[name])).map((key) => [key, table[key]]));
+  };
 
   const stack: Stack = {
     simulator,
@@ -214,6 +267,34 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const callbackUrl = new URL(await walkSimulatedConsent(authorizeUrl, t.admins[0]!.upn, opts.decision ?? 'Accept'));
       const callback = await fetch(`${server.url}${callbackUrl.pathname}${callbackUrl.search}`, { redirect: 'manual' });
       return { authorizationId: authorization.id, callback, authorizeUrl };
+    },
+    async rows(name, where) {
+      await Promise.all(pendingKeys);
+      const table = tableOf(name);
+      if (pgDb) return (await pgDb.select(columnsOf(name)).from(table).where(condition(table, where))) as never;
+      return server.database.db.select(columnsOf(name)).from(table).where(condition(table, where)).all() as never;
+    },
+    async row(name, where) {
+      const found = await stack.rows(name, where);
+      if (found.length !== 1) throw new Error(`Expected one row of ${name} where ${JSON.stringify(where)}, found ${found.length}`);
+      return found[0]!;
+    },
+    async count(name, where) {
+      return (await stack.rows(name, where)).length;
+    },
+    tenantRow: (tenantId) => stack.row('tenants', { tenantId }),
+    async update(name, where, set) {
+      await Promise.all(pendingKeys);
+      const table = tableOf(name);
+      if (pgDb) return (await pgDb.update(table).set(set).where(condition(table, where))).rowCount ?? 0;
+      return server.database.db.update(table).set(set).where(condition(table, where)).run().changes;
+    },
+    setTenant: (tenantId, set) => stack.update('tenants', { tenantId }, set),
+    async insert(name, values) {
+      if (values.length === 0) return;
+      await Promise.all(pendingKeys);
+      if (pgDb) await pgDb.insert(tableOf(name)).values(values);
+      else server.database.db.insert(tableOf(name)).values(values).run();
     },
     async restart() {
       await server.close();
