@@ -13,6 +13,7 @@ export default defineConfig({
       'test/server/hot-path.test.ts',
       'test/server/overview.test.ts',
       'test/server/channels-api.test.ts',
+      'test/server/oauth-flow.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

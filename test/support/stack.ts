@@ -5,7 +5,7 @@
  * PostgreSQL 15 started for the test file (test/support/postgres.ts). Nothing is stubbed:
  * msal-node, Graph calls, HTTP, SQLite and PostgreSQL are the production ones.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRandom } from '../../demo/simulator/random.js';
@@ -114,6 +114,12 @@ export interface Stack {
   setTenant(tenantId: string, set: Partial<(typeof sqliteSchema)['tenants']['$inferInsert']>): Promise<number>;
   /** Inserts rows straight into the database (the schema's defaults fill the rest). */
   insert<T extends TableName>(table: T, values: Array<(typeof sqliteSchema)[T]['$inferInsert']>): Promise<void>;
+  /**
+   * Everything the database holds, as text: on SQLite the bytes of the file (after a WAL
+   * checkpoint, read as latin1); on PostgreSQL every row of every table of the public schema
+   * (`row_to_json`), as a dump of the database would show them.
+   */
+  databaseText(): Promise<string>;
   /** Restarts the server on the same database file. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -295,6 +301,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await Promise.all(pendingKeys);
       if (pgDb) await pgDb.insert(tableOf(name)).values(values);
       else server.database.db.insert(tableOf(name)).values(values).run();
+    },
+    async databaseText() {
+      await Promise.all(pendingKeys);
+      if (!keyPool) {
+        server.database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+        return readFileSync(server.config.databasePath).toString('latin1');
+      }
+      const { rows: tables } = await keyPool.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`);
+      const parts: string[] = [];
+      for (const { name } of tables) {
+        const { rows } = await keyPool.query<{ row: string }>(`select row_to_json(t)::text as row from "${name}" t`);
+        parts.push(...rows.map((r) => r.row));
+      }
+      return parts.join('\n');
     },
     async restart() {
       await server.close();
