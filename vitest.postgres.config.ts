@@ -14,6 +14,7 @@ export default defineConfig({
       'test/server/overview.test.ts',
       'test/server/channels-api.test.ts',
       'test/server/oauth-flow.test.ts',
+      'test/server/notify-ssrf.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

@@ -9,13 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChannelsCore } from '../../server/core/channels.js';
 import { SecretBox } from '../../server/crypto.js';
-import { openDatabase } from '../../server/db/index.js';
-import { findOrCreateOrg } from '../../server/store/keys.js';
-import { createSqliteStore } from '../../server/store/index.js';
 import { EXCERPT_BYTES, postToTarget } from '../../server/notify/http.js';
 import { checkTargetUrl, isBlockedAddress, resolveTarget, TargetRefusedError } from '../../server/notify/ssrf.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/receivers.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, tempStore, type Stack } from '../support/stack.js';
 
 const strict = { allowPrivateTargets: false };
 const relaxed = { allowPrivateTargets: true };
@@ -201,12 +198,12 @@ describe('channels on a server without ALLOW_PRIVATE_TARGETS', () => {
 describe('the check at delivery time', () => {
   it('refuses a target whose name resolves to a private address by the time it is sent (DNS rebinding)', async () => {
     const receiver = await startHttpReceiver();
-    const database = openDatabase(':memory:');
+    const database = await tempStore();
     try {
-      const orgId = findOrCreateOrg(database.db, 'rebind').id;
+      const orgId = (await database.store.findOrCreateOrg('rebind')).id;
       const answers = [[{ address: '52.96.0.1', family: 4 }], [{ address: '127.0.0.1', family: 4 }]];
       const core = createChannelsCore({
-        store: createSqliteStore(database.db),
+        store: database.store,
         box: new SecretBox(randomBytes(32)),
         config: { publicUrl: 'https://health.example.com', allowPrivateTargets: false },
         now: () => new Date(),
@@ -221,7 +218,7 @@ describe('the check at delivery time', () => {
       expect(receiver.requests).toHaveLength(0);
       expect(await core.deliveries(orgId, channel.id, 10)).toMatchObject([{ type: 'test', status: 'failed', attempts: 1 }]);
     } finally {
-      database.close();
+      await database.dispose();
       await receiver.close();
     }
   });

@@ -23,12 +23,19 @@ import { and, eq, getTableColumns, isNull, type SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import * as sqliteSchema from '../../server/db/schema.js';
 import * as pgSchema from '../../server/db/schema.pg.js';
+import { openDatabase, type Db } from '../../server/db/index.js';
+import { openPostgres } from '../../server/db/postgres.js';
+import { createSqliteStore, type Store } from '../../server/store/index.js';
+import { createPostgresStore } from '../../server/store/pg/index.js';
 
 /** Which engine the stacks of this run use (`TEST_STORE=postgres`, else SQLite). */
 export const TEST_STORE: 'sqlite' | 'postgres' = process.env.TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
 /** One PostgreSQL server per test file (a vitest fork), started on the first stack; it stops when the process exits. */
 let postgresServer: Promise<PostgresServer> | null = null;
+
+/** The test file's PostgreSQL server (started on first use). */
+export const sharedPostgres = (): Promise<PostgresServer> => (postgresServer ??= startPostgres());
 
 /** One entry of the simulator's request log (`GET /_simulator/requests`). */
 export interface LoggedRequest {
@@ -59,7 +66,33 @@ export type Row<T extends TableName> = (typeof sqliteSchema)[T]['$inferSelect'];
 /** Columns that must equal the given values (`null` matches SQL null); every one must match. */
 export type Where<T extends TableName> = Partial<Row<T>>;
 
-export interface Stack {
+/**
+ * Rows read and written straight in a test's database, the same on both engines: SQLite through
+ * drizzle over `schema.ts`, PostgreSQL through drizzle node-postgres over `schema.pg.ts` on a pool
+ * of the test's own. Only the columns of SQLite's schema are read (PostgreSQL's search keys are
+ * not), so a row compares equal on both engines.
+ */
+export interface DatabaseRows {
+  /**
+   * The rows of a table whose columns equal `where` (all rows without it), in no declared
+   * order (sort them to compare lists).
+   */
+  rows<T extends TableName>(table: T, where?: Where<T>): Promise<Array<Row<T>>>;
+  /** The one row matching `where`; throws when there is none or several. */
+  row<T extends TableName>(table: T, where: Where<T>): Promise<Row<T>>;
+  /** How many rows match `where`. */
+  count(table: TableName, where?: Where<TableName>): Promise<number>;
+  /**
+   * Sets columns of the rows matching `where`, straight in the database, as another writer
+   * would; answers how many rows changed. On PostgreSQL no notification goes out: a server
+   * learns of it when it next reads the row (its read model may answer from memory until then).
+   */
+  update<T extends TableName>(table: T, where: Where<T>, set: Partial<(typeof sqliteSchema)[T]['$inferInsert']>): Promise<number>;
+  /** Inserts rows straight into the database (the schema's defaults fill the rest). */
+  insert<T extends TableName>(table: T, values: Array<(typeof sqliteSchema)[T]['$inferInsert']>): Promise<void>;
+}
+
+export interface Stack extends DatabaseRows {
   simulator: RunningSimulator;
   server: RunningServer;
   dir: string;
@@ -91,29 +124,10 @@ export interface Stack {
    * opened the popup).
    */
   authorize(key: string, tenant: number, options?: { decision?: 'Accept' | 'Cancel'; returnTo?: string; label?: string; origin?: string }): Promise<{ authorizationId: string; callback: Response; authorizeUrl: string }>;
-  /**
-   * The rows of a table whose columns equal `where` (all rows without it), read straight from
-   * the database of either engine — SQLite's file through the server's connection, PostgreSQL
-   * through a pool of the test's own. Only the columns of SQLite's schema are read, so a row
-   * compares equal on both engines.
-   */
-  rows<T extends TableName>(table: T, where?: Where<T>): Promise<Array<Row<T>>>;
-  /** The one row matching `where`; throws when there is none or several. */
-  row<T extends TableName>(table: T, where: Where<T>): Promise<Row<T>>;
-  /** How many rows match `where`. */
-  count(table: TableName, where?: Where<TableName>): Promise<number>;
   /** The tenant's row (its polling state); throws when the tenant has none. */
   tenantRow(tenantId: string): Promise<Row<'tenants'>>;
-  /**
-   * Sets columns of the rows matching `where`, straight in the database, as another writer
-   * would; answers how many rows changed. On PostgreSQL no notification goes out: the server
-   * learns of it when it next reads the row.
-   */
-  update<T extends TableName>(table: T, where: Where<T>, set: Partial<(typeof sqliteSchema)[T]['$inferInsert']>): Promise<number>;
   /** `update('tenants', { tenantId }, set)`. */
   setTenant(tenantId: string, set: Partial<(typeof sqliteSchema)['tenants']['$inferInsert']>): Promise<number>;
-  /** Inserts rows straight into the database (the schema's defaults fill the rest). */
-  insert<T extends TableName>(table: T, values: Array<(typeof sqliteSchema)[T]['$inferInsert']>): Promise<void>;
   /**
    * Everything the database holds, as text: on SQLite the bytes of the file (after a WAL
    * checkpoint, read as latin1); on PostgreSQL every row of every table of the public schema
@@ -152,7 +166,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const startedAt = Date.now();
   const now = options.manualClock ? () => new Date(startedAt + offset) : () => new Date(Date.now() + offset);
   // On PostgreSQL: a database of its own, and the SECRET_KEY every instance on a database shares.
-  const databaseUrl = TEST_STORE === 'postgres' ? await (postgresServer ??= startPostgres()).then((server) => server.createDatabase()) : null;
+  const databaseUrl = TEST_STORE === 'postgres' ? await sharedPostgres().then((server) => server.createDatabase()) : null;
   const storeEnv: Record<string, string> = databaseUrl ? { DATABASE_URL: databaseUrl, SECRET_KEY: randomBytes(32).toString('hex') } : {};
   const base = loadConfig({ DATABASE_PATH: join(dir, 'o365-health.db'), PORT: '0', POLL_CRON: '*/5 * * * *', ...storeEnv, ...options.env });
   // API keys are made synchronously (`stack.key`); on PostgreSQL the row is written before the next request.
@@ -177,25 +191,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(options.stream ? { stream: options.stream } : {}),
     });
   let server = await start();
-  const pgDb = keyPool ? drizzlePg(keyPool, { schema: pgSchema }) : null;
-
-  // Engine-neutral rows: drizzle over the SQLite schema or the PostgreSQL one, by the same column keys.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  type AnyTable = any;
-  const tableOf = (name: TableName): AnyTable => (pgDb ? pgSchema[name] : sqliteSchema[name]);
-  const condition = (table: AnyTable, where: Record<string, unknown> = {}): SQL | undefined => {
-    const parts = Object.entries(where).map(([key, value]) => {
-      const column = table[key];
-      if (!column) throw new Error(`No column ${key} in ${String(table)}`);
-      return value === null ? isNull(column) : eq(column, value);
-    });
-    return parts.length ? and(...parts) : undefined;
-  };
-  /** SQLite's columns, picked from the table of the engine that answers. */
-  const columnsOf = (name: TableName): AnyTable => {
-    const table = tableOf(name);
-    return Object.fromEntries(Object.keys(getTableColumns(sqliteSchema[name])).map((key) => [key, table[key]]));
-  };
+  const direct = databaseRows(keyPool ? { pool: keyPool } : { sqlite: () => server.database.db }, () => Promise.all(pendingKeys));
 
   const stack: Stack = {
     simulator,
@@ -274,34 +270,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const callback = await fetch(`${server.url}${callbackUrl.pathname}${callbackUrl.search}`, { redirect: 'manual' });
       return { authorizationId: authorization.id, callback, authorizeUrl };
     },
-    async rows(name, where) {
-      await Promise.all(pendingKeys);
-      const table = tableOf(name);
-      if (pgDb) return (await pgDb.select(columnsOf(name)).from(table).where(condition(table, where))) as never;
-      return server.database.db.select(columnsOf(name)).from(table).where(condition(table, where)).all() as never;
-    },
-    async row(name, where) {
-      const found = await stack.rows(name, where);
-      if (found.length !== 1) throw new Error(`Expected one row of ${name} where ${JSON.stringify(where)}, found ${found.length}`);
-      return found[0]!;
-    },
-    async count(name, where) {
-      return (await stack.rows(name, where)).length;
-    },
-    tenantRow: (tenantId) => stack.row('tenants', { tenantId }),
-    async update(name, where, set) {
-      await Promise.all(pendingKeys);
-      const table = tableOf(name);
-      if (pgDb) return (await pgDb.update(table).set(set).where(condition(table, where))).rowCount ?? 0;
-      return server.database.db.update(table).set(set).where(condition(table, where)).run().changes;
-    },
-    setTenant: (tenantId, set) => stack.update('tenants', { tenantId }, set),
-    async insert(name, values) {
-      if (values.length === 0) return;
-      await Promise.all(pendingKeys);
-      if (pgDb) await pgDb.insert(tableOf(name)).values(values);
-      else server.database.db.insert(tableOf(name)).values(values).run();
-    },
+    rows: direct.rows,
+    row: direct.row,
+    count: direct.count,
+    update: direct.update,
+    insert: direct.insert,
+    tenantRow: (tenantId) => direct.row('tenants', { tenantId }),
+    setTenant: (tenantId, set) => direct.update('tenants', { tenantId }, set),
     async databaseText() {
       await Promise.all(pendingKeys);
       if (!keyPool) {
@@ -329,6 +304,106 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   simulator.registerApp({ clientId: BUILT_IN_APP.clientId, clientSecret: BUILT_IN_APP.clientSecret, redirectUris: [`${server.config.publicUrl}/oauth/callback`] });
   return stack;
+}
+
+/**
+ * A store without a server, for tests that build the app with `createApp`: a migrated SQLite file
+ * in a temp folder, or with `TEST_STORE=postgres` a fresh migrated database of the file's
+ * PostgreSQL — with its rows reachable directly ({@link DatabaseRows}).
+ */
+export interface TempStore extends DatabaseRows {
+  engine: 'sqlite' | 'postgres';
+  store: Store;
+  /** What `loadConfig` needs to name this database (`DATABASE_PATH`, or `DATABASE_URL` and `SECRET_KEY`). */
+  env: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+export async function tempStore(): Promise<TempStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'o365-health-test-'));
+  const path = join(dir, 'test.db');
+  if (TEST_STORE === 'postgres') {
+    const url = await (await sharedPostgres()).createDatabase();
+    const open = await openPostgres(url, { max: 4 });
+    return {
+      engine: 'postgres',
+      store: createPostgresStore(open.db),
+      env: { DATABASE_PATH: path, DATABASE_URL: url, SECRET_KEY: randomBytes(32).toString('hex') },
+      ...databaseRows({ pool: open.pool }),
+      async dispose() {
+        await open.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const database = openDatabase(path);
+  return {
+    engine: 'sqlite',
+    store: createSqliteStore(database.db),
+    env: { DATABASE_PATH: path },
+    ...databaseRows({ sqlite: () => database.db }),
+    async dispose() {
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyTable = any;
+
+/**
+ * {@link DatabaseRows} over a SQLite connection (read when called: a restarted server has a new
+ * one) or a PostgreSQL pool; `before` runs before each call (the stack's pending API keys).
+ */
+export function databaseRows(on: { sqlite: () => Db } | { pool: pg.Pool }, before: () => Promise<unknown> = async () => {}): DatabaseRows {
+  const pgDb = 'pool' in on ? drizzlePg(on.pool, { schema: pgSchema }) : null;
+  const sqlite = 'sqlite' in on ? on.sqlite : () => {
+    throw new Error('not SQLite');
+  };
+  const tableOf = (name: TableName): AnyTable => (pgDb ? pgSchema[name] : sqliteSchema[name]);
+  const condition = (table: AnyTable, where: Record<string, unknown> = {}): SQL | undefined => {
+    const parts = Object.entries(where).map(([key, value]) => {
+      const column = table[key];
+      if (!column) throw new Error(`No column ${key} in this table`);
+      return value === null ? isNull(column) : eq(column, value);
+    });
+    return parts.length ? and(...parts) : undefined;
+  };
+  /** SQLite's columns, picked from the table of the engine that answers. */
+  const columnsOf = (name: TableName): AnyTable => {
+    const table = tableOf(name);
+    return Object.fromEntries(Object.keys(getTableColumns(sqliteSchema[name])).map((key) => [key, table[key]]));
+  };
+  const rows: DatabaseRows = {
+    async rows(name, where) {
+      await before();
+      const table = tableOf(name);
+      if (pgDb) return (await pgDb.select(columnsOf(name)).from(table).where(condition(table, where))) as never;
+      return sqlite().select(columnsOf(name)).from(table).where(condition(table, where)).all() as never;
+    },
+    async row(name, where) {
+      const found = await rows.rows(name, where);
+      if (found.length !== 1) throw new Error(`Expected one row of ${name} where ${JSON.stringify(where)}, found ${found.length}`);
+      return found[0]!;
+    },
+    async count(name, where) {
+      return (await rows.rows(name, where)).length;
+    },
+    async update(name, where, set) {
+      await before();
+      const table = tableOf(name);
+      if (pgDb) return (await pgDb.update(table).set(set).where(condition(table, where))).rowCount ?? 0;
+      return sqlite().update(table).set(set).where(condition(table, where)).run().changes;
+    },
+    async insert(name, values) {
+      if (values.length === 0) return;
+      await before();
+      if (pgDb) await pgDb.insert(tableOf(name)).values(values);
+      else sqlite().insert(tableOf(name)).values(values).run();
+    },
+  };
+  return rows;
 }
 
 /**

@@ -9,13 +9,16 @@ import { createCore, type Core } from '../../../server/core/index.js';
 import { SecretBox } from '../../../server/crypto.js';
 import type { Db } from '../../../server/db/index.js';
 import { IdentityClient } from '../../../server/microsoft/identity.js';
+import type { Store } from '../../../server/store/index.js';
 
-export function testCore(db: Db, config: Config, now: () => Date = () => new Date()): Core {
+/** A core over a SQLite connection, or over a store of either engine. */
+export function testCore(db: Db | Store, config: Config, now: () => Date = () => new Date()): Core {
   const identity = new IdentityClient({
     clientId: '00000000-0000-4000-8000-000000000001',
     clientSecret: 'unused',
     loginUrl: 'http://127.0.0.1:9',
     redirectUri: `${config.publicUrl}/oauth/callback`,
   });
-  return createCore({ db, box: new SecretBox(randomBytes(32)), identity, config, now });
+  const over = 'engine' in db && typeof db.ping === 'function' ? { store: db as Store } : { db: db as Db };
+  return createCore({ ...over, box: new SecretBox(randomBytes(32)), identity, config, now });
 }
