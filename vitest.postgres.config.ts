@@ -15,6 +15,7 @@ export default defineConfig({
       'test/server/channels-api.test.ts',
       'test/server/oauth-flow.test.ts',
       'test/server/notify-ssrf.test.ts',
+      'test/server/events.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

@@ -1,13 +1,11 @@
 /**
  * Change events end to end: the simulator makes real changes, the real poller syncs them into a
- * real SQLite file, and `GET /api/events` streams them over HTTP. The outbox is checked in the
+ * real SQLite file (or PostgreSQL database, `TEST_STORE=postgres`), and `GET /api/events` streams them over HTTP. The outbox is checked in the
  * database: nothing for a first sync, one event per change, nothing twice across re-reads and
  * restarts.
  */
-import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { channels, deliveries, events } from '../../server/db/schema.js';
-import { eventId, matchesFilters, recordEventsIn, type EventDraft } from '../../server/store/events.js';
+import { eventId, matchesFilters, type EventDraft } from '../../server/store/events.js';
 import type { ChangeEvent } from '../../widgets/api/types.js';
 import { openEvents, type SseReader } from '../support/sse.js';
 import { startStack, waitFor, type Stack } from '../support/stack.js';
@@ -25,8 +23,10 @@ afterEach(async () => {
 
 const MIN = 60_000;
 const contoso = () => stack.simulator.tenants[0]!.tenantId;
-const storedEvents = () => stack.server.database.db.select().from(events).all();
+/** The outbox, in stream order. */
+const storedEvents = async () => (await stack.rows('events')).sort((a, b) => a.seq - b.seq);
 const open = async (key: string, headers?: Record<string, string>) => {
+  await stack.keysWritten();
   const reader = await openEvents(`${stack.server.url}/api/events`, key, headers);
   readers.push(reader);
   return reader;
@@ -63,11 +63,11 @@ describe('the outbox', () => {
   it("records nothing for a tenant's first sync, then one event per change, and nothing for a re-read", async () => {
     const key = stack.key('acme');
     await authorized(key);
-    expect(storedEvents()).toEqual([]);
+    expect(await storedEvents()).toEqual([]);
 
     const id = await newIncident();
     await cycle();
-    const created = storedEvents();
+    const created = await storedEvents();
     expect(created.map((e) => e.type)).toEqual(['issue.created']);
     const event = JSON.parse(created[0]!.payload) as ChangeEvent;
     expect(event).toMatchObject({ id: created[0]!.id, type: 'issue.created', tenant: { tenantId: contoso(), label: null }, issue: { id, status: 'investigating', isResolved: false } });
@@ -77,28 +77,29 @@ describe('the outbox', () => {
 
     // Nothing changed: the next cycle's overlapping read finds the same state and records nothing.
     await cycle();
-    expect(storedEvents()).toHaveLength(1);
+    expect(await storedEvents()).toHaveLength(1);
 
     expect((await stack.control('PATCH', `/_simulator/tenants/${contoso()}/issues/${id}`, { status: 'serviceDegradation', post: { html: '<p>Mitigation is under way.</p>' } })).status).toBe(200);
     await cycle();
     expect((await stack.control('PATCH', `/_simulator/tenants/${contoso()}/issues/${id}`, { status: 'serviceRestored', isResolved: true })).status).toBe(200);
     await cycle();
-    const types = storedEvents().map((e) => e.type);
+    const stored = await storedEvents();
+    const types = stored.map((e) => e.type);
     expect(types.slice(0, 3)).toEqual(['issue.created', 'issue.updated', 'issue.resolved']);
-    expect(new Set(storedEvents().map((e) => e.id)).size).toBe(storedEvents().length);
+    expect(new Set(stored.map((e) => e.id)).size).toBe(stored.length);
 
     // A restart on the same database re-reads everything (a full resync) and announces nothing again.
-    const before = storedEvents().length;
+    const before = stored.length;
     await stack.restart();
     await cycle();
-    expect(storedEvents()).toHaveLength(before);
+    expect(await storedEvents()).toHaveLength(before);
   });
 
   it('records a service status change with the previous status', async () => {
     await authorized(stack.key('acme'));
     expect((await stack.control('PUT', `/_simulator/tenants/${contoso()}/services/SharePoint`, { status: 'serviceDegradation' })).status).toBe(200);
     await cycle();
-    const changed = storedEvents().filter((e) => e.type === 'service.status_changed');
+    const changed = (await storedEvents()).filter((e) => e.type === 'service.status_changed');
     expect(changed).toHaveLength(1);
     expect((JSON.parse(changed[0]!.payload) as ChangeEvent).service).toMatchObject({ id: 'SharePoint', status: 'serviceDegradation', previousStatus: 'serviceOperational' });
     // Back, then away again: each change its own event (a recurring status is not the same change).
@@ -106,7 +107,7 @@ describe('the outbox', () => {
     await cycle();
     expect((await stack.control('PUT', `/_simulator/tenants/${contoso()}/services/SharePoint`, { status: 'serviceDegradation' })).status).toBe(200);
     await cycle();
-    const all = storedEvents().filter((e) => e.type === 'service.status_changed');
+    const all = (await storedEvents()).filter((e) => e.type === 'service.status_changed');
     expect(all).toHaveLength(3);
     expect(new Set(all.map((e) => e.id)).size).toBe(3);
   });
@@ -116,20 +117,19 @@ describe('the outbox', () => {
     await stack.server.notifier.stop();
     const key = stack.key('acme');
     await authorized(key);
-    const db = stack.server.database.db;
     const org = await stack.server.core.keys.org('acme');
     const other = await stack.server.core.keys.org('globex');
     const channel = (id: string, orgId: string, filters: object, enabled = true) =>
-      db.insert(channels).values({ id, orgId, kind: 'webhook', name: id, target: 'sealed', targetMasked: 'https://example.com/…', filters: JSON.stringify(filters), enabled, updatedAt: new Date() }).run();
-    channel('all', org.id, {});
-    channel('exchange-incidents', org.id, { services: ['Exchange Online'], classifications: ['incident'] });
-    channel('teams-only', org.id, { services: ['Microsoft Teams'] });
-    channel('disabled', org.id, {}, false);
-    channel('other-org', other.id, {});
+      stack.insert('channels', [{ id, orgId, kind: 'webhook', name: id, target: 'sealed', targetMasked: 'https://example.com/…', filters: JSON.stringify(filters), enabled, updatedAt: new Date() }]);
+    await channel('all', org.id, {});
+    await channel('exchange-incidents', org.id, { services: ['Exchange Online'], classifications: ['incident'] });
+    await channel('teams-only', org.id, { services: ['Microsoft Teams'] });
+    await channel('disabled', org.id, {}, false);
+    await channel('other-org', other.id, {});
     await newIncident();
     await cycle();
-    const [event] = storedEvents();
-    const rows = db.select().from(deliveries).where(eq(deliveries.eventId, event!.id)).all();
+    const [event] = await storedEvents();
+    const rows = await stack.rows('deliveries', { eventId: event!.id });
     expect(rows.map((r) => r.channelId).sort()).toEqual(['all', 'exchange-incidents']);
     expect(rows.every((r) => r.status === 'pending' && r.attempts === 0)).toBe(true);
   });
@@ -139,7 +139,6 @@ describe('pruning', () => {
   it('drops events after 24 hours unless a delivery row still refers to them, and delivery log rows after 30 days', async () => {
     await stack.server.notifier.stop();
     await authorized(stack.key('acme'));
-    const db = stack.server.database.db;
     const org = await stack.server.core.keys.org('acme');
     const draft = (subject: string): EventDraft => ({
       type: 'issue.created',
@@ -147,21 +146,21 @@ describe('pruning', () => {
       identity: [subject],
       payload: { type: 'issue.created', occurredAt: stack.now().toISOString(), tenant: { tenantId: contoso(), displayName: null, label: null } },
     });
-    const [alone] = db.transaction((tx) => recordEventsIn(tx, [draft('alone')], stack.now()));
-    db.insert(channels).values({ id: 'ch', orgId: org.id, kind: 'webhook', name: 'ch', target: 'sealed', targetMasked: 'https://example.com/…', updatedAt: new Date() }).run();
-    const [delivered] = db.transaction((tx) => recordEventsIn(tx, [draft('delivered')], stack.now()));
-    const ids = () => storedEvents().map((e) => e.id);
+    const [alone] = await stack.recordEvents([draft('alone')], stack.now());
+    await stack.insert('channels', [{ id: 'ch', orgId: org.id, kind: 'webhook', name: 'ch', target: 'sealed', targetMasked: 'https://example.com/…', updatedAt: new Date() }]);
+    const [delivered] = await stack.recordEvents([draft('delivered')], stack.now());
+    const ids = async () => (await storedEvents()).map((e) => e.id);
 
     stack.advance(25 * 3600_000);
     expect(await stack.server.core.events.prune()).toEqual({ events: 1, deliveries: 0 });
-    expect(ids()).toEqual([delivered]);
-    expect(ids()).not.toContain(alone);
-    db.update(deliveries).set({ status: 'delivered' }).run();
+    expect(await ids()).toEqual([delivered]);
+    expect(await ids()).not.toContain(alone);
+    await stack.update('deliveries', {}, { status: 'delivered' });
     expect(await stack.server.core.events.prune()).toEqual({ events: 0, deliveries: 0 });
 
     stack.advance(30 * 24 * 3600_000);
     expect(await stack.server.core.events.prune()).toEqual({ events: 1, deliveries: 1 });
-    expect(ids()).toEqual([]);
+    expect(await ids()).toEqual([]);
   });
 });
 
@@ -222,7 +221,7 @@ describe('GET /api/events', () => {
     await expect(streams.b.next(600)).rejects.toThrow(/no event/);
     // A second failure of the same grant announces nothing more.
     await stack.server.core.sync.requireReauthorization(row.id, 'Still no consent.');
-    expect(storedEvents().filter((e) => e.type === 'authorization.reauth_required')).toHaveLength(1);
+    expect((await storedEvents()).filter((e) => e.type === 'authorization.reauth_required')).toHaveLength(1);
   });
 
   it('ends the stream of a key that is revoked, and refuses a request without a key', async () => {
@@ -249,12 +248,11 @@ describe('event ids and filters', () => {
     expect(eventId(draft('x'))).toMatch(/^evt_[A-Za-z0-9_-]{26}$/);
   });
 
-  it('records a change once however often it is recorded', () => {
-    const db = stack.server.database.db;
+  it('records a change once however often it is recorded', async () => {
     const now = new Date();
-    expect(db.transaction((tx) => recordEventsIn(tx, [draft('a')], now))).toHaveLength(1);
-    expect(db.transaction((tx) => recordEventsIn(tx, [draft('a'), draft('a')], now))).toEqual([]);
-    expect(storedEvents()).toHaveLength(1);
+    expect(await stack.recordEvents([draft('a')], now)).toHaveLength(1);
+    expect(await stack.recordEvents([draft('a'), draft('a')], now)).toEqual([]);
+    expect(await storedEvents()).toHaveLength(1);
   });
 
   it('applies each filter to the part of the event it names', () => {

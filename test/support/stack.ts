@@ -27,6 +27,8 @@ import { openDatabase, type Db } from '../../server/db/index.js';
 import { openPostgres } from '../../server/db/postgres.js';
 import { createSqliteStore, type Store } from '../../server/store/index.js';
 import { createPostgresStore } from '../../server/store/pg/index.js';
+import { recordEventsIn, type EventDraft } from '../../server/store/events.js';
+import { recordEventsIn as recordEventsInPg } from '../../server/store/pg/events.js';
 
 /** Which engine the stacks of this run use (`TEST_STORE=postgres`, else SQLite). */
 export const TEST_STORE: 'sqlite' | 'postgres' = process.env.TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
@@ -90,6 +92,12 @@ export interface DatabaseRows {
   update<T extends TableName>(table: T, where: Where<T>, set: Partial<(typeof sqliteSchema)[T]['$inferInsert']>): Promise<number>;
   /** Inserts rows straight into the database (the schema's defaults fill the rest). */
   insert<T extends TableName>(table: T, values: Array<(typeof sqliteSchema)[T]['$inferInsert']>): Promise<void>;
+  /**
+   * Records change events (and their pending deliveries) in one transaction, with the engine's
+   * own `recordEventsIn`, as a sync would — but tells no server: a delivery worker or event
+   * stream learns of them on its next check. Returns the ids newly recorded.
+   */
+  recordEvents(drafts: readonly EventDraft[], now: Date): Promise<string[]>;
 }
 
 export interface Stack extends DatabaseRows {
@@ -102,6 +110,12 @@ export interface Stack extends DatabaseRows {
   now(): Date;
   /** Creates an API key for an org (created when new). */
   key(org: string, role?: 'admin' | 'viewer', user?: string): string;
+  /**
+   * Resolves once every key made by {@link key} is in the database (at once on SQLite; on
+   * PostgreSQL the row is written asynchronously). `api` and the row helpers wait for it
+   * themselves; a test that reaches the server otherwise (its own `fetch`) calls it first.
+   */
+  keysWritten(): Promise<void>;
   /** `fetch` on the server with a bearer key. */
   api(key: string | null, path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
   /** The simulator's control API. */
@@ -222,6 +236,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       );
       return key;
     },
+    async keysWritten() {
+      await Promise.all(pendingKeys);
+    },
     async api(key, path, init = {}) {
       await Promise.all(pendingKeys);
       const headers = new Headers(init.headers);
@@ -275,6 +292,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     count: direct.count,
     update: direct.update,
     insert: direct.insert,
+    recordEvents: direct.recordEvents,
     tenantRow: (tenantId) => direct.row('tenants', { tenantId }),
     setTenant: (tenantId, set) => direct.update('tenants', { tenantId }, set),
     async databaseText() {
@@ -401,6 +419,11 @@ export function databaseRows(on: { sqlite: () => Db } | { pool: pg.Pool }, befor
       await before();
       if (pgDb) await pgDb.insert(tableOf(name)).values(values);
       else sqlite().insert(tableOf(name)).values(values).run();
+    },
+    async recordEvents(drafts, now) {
+      await before();
+      if (pgDb) return pgDb.transaction((tx) => recordEventsInPg(tx, drafts, now));
+      return sqlite().transaction((tx) => recordEventsIn(tx, drafts, now));
     },
   };
   return rows;
