@@ -16,6 +16,7 @@ export default defineConfig({
       'test/server/oauth-flow.test.ts',
       'test/server/notify-ssrf.test.ts',
       'test/server/events.test.ts',
+      'test/server/retention.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.js';
-import { startStack, waitFor, type Stack } from '../support/stack.js';
+import { startStack, waitFor, type Stack, type TableName } from '../support/stack.js';
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
@@ -51,8 +51,9 @@ async function authorizedAndSynced(s: Stack, key: string) {
   return tid;
 }
 
-const count = (s: Stack, table: string, tenantId: string) =>
-  (s.server.database.sqlite.prepare(`select count(*) as n from ${table} where tenant_id = ?`).get(tenantId) as { n: number }).n;
+const count = (s: Stack, table: TableName, tenantId: string) => s.count(table, { tenantId });
+/** Every table that holds a tenant's data. */
+const TENANT_TABLES: TableName[] = ['issues', 'issuePosts', 'services', 'serviceStatusHistory', 'tenants'];
 
 describe('issues Microsoft stops returning', () => {
   it('survive full resyncs every FULL_SYNC_MINUTES, leave the current health, and are pruned RETENTION_DAYS after their last change', async () => {
@@ -79,7 +80,7 @@ describe('issues Microsoft stops returning', () => {
 
     // Microsoft stops returning both.
     for (const id of [resolved, open]) expect((await s.control('DELETE', `/_simulator/tenants/${tid}/issues/${id}`)).status).toBe(204);
-    const firstFull = s.server.database.sqlite.prepare('select last_full_sync_at as at from tenants').get() as { at: number };
+    const firstFull = { at: (await s.tenantRow(tid)).lastFullSyncAt!.getTime() };
 
     // Just under FULL_SYNC_MINUTES (60, not the default 360) after the last full sync: incremental.
     s.advance(firstFull.at + 60 * MIN - 1 - s.now().getTime());
@@ -89,9 +90,13 @@ describe('issues Microsoft stops returning', () => {
 
     // From FULL_SYNC_MINUTES on, the next due sync is a full resync (unfiltered /issues), and an
     // hour after that one, another.
-    const row = () => s.server.database.sqlite.prepare('select last_full_sync_at as full, next_poll_at as next from tenants').get() as { full: number; next: number };
+    const row = async () => {
+      const tenant = await s.tenantRow(tid);
+      return { full: tenant.lastFullSyncAt!.getTime(), next: tenant.nextPollAt.getTime() };
+    };
     for (let i = 0; i < 2; i++) {
-      s.advance(Math.max(row().full + 60 * MIN, row().next) - s.now().getTime());
+      const { full, next } = await row();
+      s.advance(Math.max(full + 60 * MIN, next) - s.now().getTime());
       from = (await s.graphRequests(tid)).length;
       expect((await s.server.poller.runCycle())[0]).toMatchObject({ status: 'ok', full: true });
       expect(await issuesCalls(from)).toEqual(['']);
@@ -111,7 +116,7 @@ describe('issues Microsoft stops returning', () => {
 
     // The prune (it runs at start-up, then hourly) keeps them until RETENTION_DAYS (10) after
     // their last change, and keeps every issue Microsoft still lists, however old.
-    const listedBefore = (s.server.database.sqlite.prepare('select count(*) as n from issues where listed_by_microsoft = 1').get() as { n: number }).n;
+    const listedBefore = await s.count('issues', { listedByMicrosoft: true });
     expect(listedBefore).toBeGreaterThan(0);
     s.advance(lastModified + 10 * DAY - 60_000 - s.now().getTime());
     await s.restart();
@@ -119,10 +124,10 @@ describe('issues Microsoft stops returning', () => {
     s.advance(2 * 60_000);
     await s.restart();
     expect((await s.api(key, `/api/tenants/${tid}/issues/${resolved}`)).status).toBe(404);
-    expect(s.server.database.sqlite.prepare('select count(*) as n from issue_posts where issue_id = ?').get(resolved)).toEqual({ n: 0 });
+    expect(await s.count('issuePosts', { issueId: resolved })).toBe(0);
     // The open one changed last when it was created (before the patch of the other): gone too.
     expect((await s.api(key, `/api/tenants/${tid}/issues/${open}`)).status).toBe(404);
-    expect((s.server.database.sqlite.prepare('select count(*) as n from issues where listed_by_microsoft = 1').get() as { n: number }).n).toBe(listedBefore);
+    expect(await s.count('issues', { listedByMicrosoft: true })).toBe(listedBefore);
     // The hourly job is the same operation; it finds nothing more to remove now.
     expect(await s.server.core.history.pruneRetained(s.server.config.retentionDays)).toBe(0);
   });
@@ -139,12 +144,12 @@ describe('issues Microsoft stops returning', () => {
     await s.control('DELETE', `/_simulator/tenants/${tid}/issues/${id}`);
     s.advance(30 * MIN);
     expect((await s.server.poller.runCycle())[0]).toMatchObject({ status: 'ok', full: true });
-    expect(s.server.database.sqlite.prepare('select listed_by_microsoft as listed from issues where id = ?').get(id)).toEqual({ listed: 0 });
-    for (const table of ['issues', 'issue_posts', 'services', 'service_status_history', 'tenants']) expect(count(s, table, tid)).toBeGreaterThan(0);
+    expect((await s.rows('issues', { id })).map((r) => ({ listed: r.listedByMicrosoft }))).toEqual([{ listed: false }]);
+    for (const table of TENANT_TABLES) expect(await count(s, table, tid)).toBeGreaterThan(0);
 
     const [auth] = ((await (await s.api(key, '/api/authorizations')).json()) as { authorizations: Array<{ id: string }> }).authorizations;
     expect((await s.api(key, `/api/authorizations/${auth!.id}`, { method: 'DELETE' })).status).toBe(204);
-    for (const table of ['issues', 'issue_posts', 'services', 'service_status_history', 'tenants']) expect({ table, rows: count(s, table, tid) }).toEqual({ table, rows: 0 });
+    for (const table of TENANT_TABLES) expect({ table, rows: await count(s, table, tid) }).toEqual({ table, rows: 0 });
     expect((await s.api(key, `/api/tenants/${tid}/history`)).status).toBe(404);
   });
 });

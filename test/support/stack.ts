@@ -83,7 +83,7 @@ export interface DatabaseRows {
   /** The one row matching `where`; throws when there is none or several. */
   row<T extends TableName>(table: T, where: Where<T>): Promise<Row<T>>;
   /** How many rows match `where`. */
-  count(table: TableName, where?: Where<TableName>): Promise<number>;
+  count<T extends TableName>(table: T, where?: Where<T>): Promise<number>;
   /**
    * Sets columns of the rows matching `where`, straight in the database, as another writer
    * would; answers how many rows changed. On PostgreSQL no notification goes out: a server
