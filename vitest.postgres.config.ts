@@ -17,6 +17,7 @@ export default defineConfig({
       'test/server/notify-ssrf.test.ts',
       'test/server/events.test.ts',
       'test/server/retention.test.ts',
+      'test/server/deliveries.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

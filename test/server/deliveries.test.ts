@@ -8,9 +8,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_ATTEMPTS, retryDelayMs } from '../../server/core/channels.js';
-import { openDatabase } from '../../server/db/index.js';
-import { claimDueDeliveries } from '../../server/store/channels.js';
-import { recordEventsIn, type EventDraft } from '../../server/store/events.js';
+import type { EventDraft } from '../../server/store/events.js';
 import type { ChangeEvent, IssueSummary } from '../../widgets/api/types.js';
 import { startHttpReceiver, startSmtpReceiver, type HttpReceiver, type SmtpReceiver } from '../support/receivers.js';
 import { startStack, waitFor, type Stack } from '../support/stack.js';
@@ -49,7 +47,7 @@ beforeEach(async () => {
   admin = stack.key('acme');
   tenantId = stack.simulator.tenants[0]!.tenantId;
   await stack.authorize(admin, 0, { label: 'Contoso HQ' });
-  await waitFor(() => (stack.server.database.sqlite.prepare('select last_sync_at from tenants where tenant_id = ?').get(tenantId) as { last_sync_at: number | null } | undefined)?.last_sync_at, 'first sync');
+  await waitFor(async () => (await stack.rows('tenants', { tenantId }))[0]?.lastSyncAt, 'first sync');
 });
 afterEach(() => stack.close());
 
@@ -81,7 +79,7 @@ function issue(over: Partial<IssueSummary> = {}): IssueSummary & { latestPost: {
 }
 
 /** Records an event as the sync does (in a transaction) and returns its id. */
-function record(type: EventDraft['type'] = 'issue.created', over: Partial<IssueSummary> = {}, tenant = tenantId): string {
+async function record(type: EventDraft['type'] = 'issue.created', over: Partial<IssueSummary> = {}, tenant = tenantId): Promise<string> {
   const subject = issue(over);
   const draft: EventDraft = {
     type,
@@ -89,7 +87,7 @@ function record(type: EventDraft['type'] = 'issue.created', over: Partial<IssueS
     identity: [subject.id, subject.status, ++counter],
     payload: { type, occurredAt: stack.now().toISOString(), tenant: { tenantId: tenant, displayName: 'Contoso Ltd', label: null }, issue: subject },
   };
-  const ids = stack.server.database.db.transaction((tx) => recordEventsIn(tx, [draft], stack.now()));
+  const ids = await stack.recordEvents([draft], stack.now());
   expect(ids).toHaveLength(1);
   return ids[0]!;
 }
@@ -145,7 +143,7 @@ describe('retries', () => {
     expect(stack.server.notifier.owner).toBe(stack.server.config.instanceId);
     const hook = await channel('webhook', '/flaky');
     receiver.answer((_req, i) => (i === 0 ? { status: 500, body: 'upstream broke' } : { status: 200 }));
-    const id = record();
+    const id = await record();
     await run();
     expect(at('/flaky')).toHaveLength(1);
     expect(await log(hook.id)).toMatchObject([{ eventId: id, attempts: 1, status: 'pending', responseStatus: 500, error: 'HTTP 500: upstream broke' }]);
@@ -168,7 +166,7 @@ describe('retries', () => {
   it('waits as long as Retry-After asks when that is longer than the backoff', async () => {
     await channel('slack', '/busy');
     receiver.answer((_req, i) => (i === 0 ? { status: 429, headers: { 'retry-after': '120' } } : { status: 200 }));
-    record();
+    await record();
     await run();
     stack.advance(MIN);
     await run();
@@ -181,7 +179,7 @@ describe('retries', () => {
   it('gives up after 8 attempts over about an hour', async () => {
     const hook = await channel('teams', '/down');
     receiver.answer(() => ({ status: 503 }));
-    record();
+    await record();
     let waited = 0;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       await run();
@@ -202,7 +200,7 @@ describe('retries', () => {
   it('fails a 400 at once, and retries a target that is down', async () => {
     const rejected = await channel('slack', '/rejects');
     receiver.answer(() => ({ status: 400, body: 'invalid_payload' }));
-    record();
+    await record();
     await run();
     stack.advance(2 * 60 * MIN);
     await run();
@@ -214,7 +212,7 @@ describe('retries', () => {
     await closed.close();
     const res = await stack.api(admin, '/api/channels', { method: 'POST', json: { kind: 'webhook', name: 'Gone away', target: `${closed.url}/x` } });
     const { channel: down } = (await res.json()) as { channel: { id: string } };
-    record();
+    await record();
     await run();
     const [entry] = await log(down.id);
     expect(entry).toMatchObject({ attempts: 1, status: 'pending', responseStatus: null });
@@ -224,13 +222,13 @@ describe('retries', () => {
   it('disables a channel whose target answers 410 Gone, and says why', async () => {
     const hook = await channel('webhook', '/gone');
     receiver.answer(() => ({ status: 410, body: 'this hook was deleted' }));
-    record();
+    await record();
     await run();
     const state = await channelState(hook.id);
     expect(state.enabled).toBe(false);
     expect(state.lastError).toMatch(/Disabled: the target answered 410 Gone/);
     expect(await log(hook.id)).toMatchObject([{ attempts: 1, status: 'failed', responseStatus: 410 }]);
-    record();
+    await record();
     stack.advance(2 * 60 * MIN);
     await run();
     expect(at('/gone')).toHaveLength(1);
@@ -243,7 +241,7 @@ describe('exactly once per channel', () => {
     const hook = await channel('webhook', '/once');
     const other = await channel('slack', '/once-slack');
     // Recorded, not yet sent (the worker is not woken); then the server stops.
-    const id = record();
+    const id = await record();
     await stack.restart();
     await waitFor(() => at('/once').length === 1 && at('/once-slack').length === 1, 'deliveries after the restart');
     await stack.restart();
@@ -256,18 +254,20 @@ describe('exactly once per channel', () => {
     expect(await log(other.id)).toMatchObject([{ eventId: id, status: 'delivered', attempts: 1 }]);
   });
 
-  it('leases a delivery to one worker at a time, across connections to the same file', async () => {
+  it('leases a delivery to one worker at a time, across connections to the same database', async () => {
+    // The claimants are the two connections below; the server's own worker stays out (on
+    // PostgreSQL the events' notification would wake it and it would claim them first).
+    await stack.server.notifier.stop();
     await channel('webhook', '/lease');
-    for (let i = 0; i < 3; i++) record();
-    const path = stack.server.config.databasePath;
-    const a = openDatabase(path);
-    const b = openDatabase(path);
+    for (let i = 0; i < 3; i++) await record();
+    const a = await stack.connect();
+    const b = await stack.connect();
     try {
       const now = stack.now();
       const leaseUntil = new Date(now.getTime() + MIN);
-      const first = claimDueDeliveries(a.db, { now, owner: 'a', leaseUntil, limit: 2 });
-      const second = claimDueDeliveries(b.db, { now, owner: 'b', leaseUntil, limit: 10 });
-      const third = claimDueDeliveries(a.db, { now, owner: 'c', leaseUntil, limit: 10 });
+      const first = await a.store.claimDueDeliveries({ now, owner: 'a', leaseUntil, limit: 2 });
+      const second = await b.store.claimDueDeliveries({ now, owner: 'b', leaseUntil, limit: 10 });
+      const third = await a.store.claimDueDeliveries({ now, owner: 'c', leaseUntil, limit: 10 });
       expect(first).toHaveLength(2);
       expect(second).toHaveLength(1);
       expect(third).toHaveLength(0);
@@ -275,10 +275,10 @@ describe('exactly once per channel', () => {
       expect(new Set(keys).size).toBe(3);
       // An expired lease (its worker died) is taken over.
       const later = new Date(leaseUntil.getTime() + 1);
-      expect(claimDueDeliveries(b.db, { now: later, owner: 'b', leaseUntil: new Date(later.getTime() + MIN), limit: 10 })).toHaveLength(3);
+      expect(await b.store.claimDueDeliveries({ now: later, owner: 'b', leaseUntil: new Date(later.getTime() + MIN), limit: 10 })).toHaveLength(3);
     } finally {
-      a.close();
-      b.close();
+      await a.close();
+      await b.close();
     }
   });
 });
@@ -294,7 +294,7 @@ describe('filters', () => {
       await channel('slack', '/resolved', { events: ['issue.resolved'] }),
       await channel('slack', '/fabrikam', { tenants: [fabrikam] }),
     ];
-    const id = record('issue.created');
+    const id = await record('issue.created');
     await run();
     expect(receiver.requests.map((r) => r.path).sort()).toEqual(['/all', '/exchange']);
     for (const c of wanted) expect((await log(c.id)).map((d) => d.eventId)).toEqual([id]);
@@ -305,7 +305,7 @@ describe('filters', () => {
     const outsider = stack.key('outsider');
     const res = await stack.api(outsider, '/api/channels', { method: 'POST', json: { kind: 'slack', name: 'Theirs', target: `${receiver.url}/theirs` } });
     expect(res.status).toBe(201);
-    record();
+    await record();
     await run();
     expect(at('/theirs')).toHaveLength(0);
   });
@@ -314,7 +314,7 @@ describe('filters', () => {
 describe('renderings of an incident', () => {
   it('Teams: an Adaptive Card with severity colour and word, service, title, status, impact, the post as text and both links', async () => {
     await channel('teams', '/teams');
-    record();
+    await record();
     await run();
     const card = JSON.parse(at('/teams')[0]!.body);
     expect(card.type).toBe('message');
@@ -335,7 +335,7 @@ describe('renderings of an incident', () => {
 
   it('Slack: text and Block Kit blocks, with markup escaped', async () => {
     await channel('slack', '/slack');
-    record('issue.updated', { latestPost: { createdDateTime: null, postType: 'regular', html: '<p>Tell &lt;!channel&gt; &amp; co</p>' } } as Partial<IssueSummary>);
+    await record('issue.updated', { latestPost: { createdDateTime: null, postType: 'regular', html: '<p>Tell &lt;!channel&gt; &amp; co</p>' } } as Partial<IssueSummary>);
     await run();
     const message = JSON.parse(at('/slack')[0]!.body);
     expect(message.text).toBe('🔴 Incident EX900001: Users can not send mail (updated, Contoso HQ)');
@@ -352,8 +352,8 @@ describe('renderings of an incident', () => {
   it("e-mail: one mail per event, plain text and sanitised HTML, threaded by the issue's id", async () => {
     await channel('email', 'oncall@example.com');
     const before = smtp.mails.length;
-    const first = record('issue.created');
-    const second = record('issue.updated', { status: 'serviceDegradation', latestPost: { createdDateTime: null, postType: 'regular', html: '<p>Fix is rolling out.<script>alert(1)</script><img src=x onerror=alert(2)></p>' } } as Partial<IssueSummary>);
+    const first = await record('issue.created');
+    const second = await record('issue.updated', { status: 'serviceDegradation', latestPost: { createdDateTime: null, postType: 'regular', html: '<p>Fix is rolling out.<script>alert(1)</script><img src=x onerror=alert(2)></p>' } } as Partial<IssueSummary>);
     await run();
     const mails = smtp.mails.slice(before);
     expect(mails).toHaveLength(2);

@@ -94,8 +94,10 @@ export interface DatabaseRows {
   insert<T extends TableName>(table: T, values: Array<(typeof sqliteSchema)[T]['$inferInsert']>): Promise<void>;
   /**
    * Records change events (and their pending deliveries) in one transaction, with the engine's
-   * own `recordEventsIn`, as a sync would — but tells no server: a delivery worker or event
-   * stream learns of them on its next check. Returns the ids newly recorded.
+   * own `recordEventsIn`, as a sync would, but without telling the server's core: on SQLite a
+   * delivery worker or event stream learns of them on its next check; on PostgreSQL the `events`
+   * trigger notifies every server on the database (as for another instance's events), so its
+   * delivery worker wakes at once. Returns the ids newly recorded.
    */
   recordEvents(drafts: readonly EventDraft[], now: Date): Promise<string[]>;
 }
@@ -148,6 +150,11 @@ export interface Stack extends DatabaseRows {
    * (`row_to_json`), as a dump of the database would show them.
    */
   databaseText(): Promise<string>;
+  /**
+   * Another connection to the stack's database with a store over it, as a second process would
+   * open one (SQLite: the file again; PostgreSQL: a pool of its own). Close it after use.
+   */
+  connect(): Promise<{ store: Store; close(): Promise<void> }>;
   /** Restarts the server on the same database file. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -308,6 +315,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         parts.push(...rows.map((r) => r.row));
       }
       return parts.join('\n');
+    },
+    async connect() {
+      await Promise.all(pendingKeys);
+      if (databaseUrl) {
+        const open = await openPostgres(databaseUrl, { max: 2 });
+        return { store: createPostgresStore(open.db), close: () => open.close() };
+      }
+      const database = openDatabase(server.config.databasePath);
+      return { store: createSqliteStore(database.db), close: async () => database.close() };
     },
     async restart() {
       await server.close();
