@@ -18,6 +18,7 @@ export default defineConfig({
       'test/server/events.test.ts',
       'test/server/retention.test.ts',
       'test/server/deliveries.test.ts',
+      'test/server/bad-days.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

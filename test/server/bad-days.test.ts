@@ -1,13 +1,11 @@
 /**
- * Bad days: a throttled tenant, a database that cannot write, a second server on the same file,
- * hostile request bodies and paths. The real server against the simulator over HTTP, on a real
- * SQLite file; cycles are driven by hand and held Graph answers are released by the test.
+ * Bad days: a throttled tenant, a slow one, hostile request bodies and paths. The real server
+ * against the simulator over HTTP, on a real SQLite file (or PostgreSQL database,
+ * `TEST_STORE=postgres`); cycles are driven by hand and held Graph answers are released by the
+ * test. The bad days of the SQLite file itself (a file that cannot write, a second server on the
+ * same file) are in bad-days-sqlite.test.ts.
  */
-import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { authorizations, tenants } from '../../server/db/schema.js';
-import { InstanceLockError } from '../../server/instance-lock.js';
-import { startServer } from '../../server/server.js';
 import { walkSimulatedConsent } from '../../server/simulated-consent.js';
 import { startStack, waitFor, type Stack } from '../support/stack.js';
 
@@ -162,49 +160,6 @@ describe('Retry-After', () => {
   });
 });
 
-describe('a database that cannot write', () => {
-  it('keeps every read working and answers writes 503 with the JSON error shape, storing nothing', async () => {
-    const viewer = stack.key('org', 'viewer');
-    const admin = stack.key('org', 'admin');
-    const { tid } = await authorizedAndSynced(admin, 0);
-    // Both keys are used now; two minutes later their next use wants a lastUsedAt write.
-    expect((await stack.api(viewer, '/api/tenants')).status).toBe(200);
-    stack.advance(2 * MIN);
-    const rowsBefore = stack.server.database.db.select().from(authorizations).all().length;
-    // SQLite refuses every write on this connection from now on (SQLITE_READONLY), as on a
-    // read-only mount.
-    stack.server.database.sqlite.pragma('query_only = ON');
-    try {
-      for (const path of ['/api/tenants', `/api/tenants/${tid}/health`, `/api/tenants/${tid}/issues`]) {
-        expect((await stack.api(viewer, path)).status, path).toBe(200);
-      }
-      expect((await stack.api(admin, '/api/authorizations')).status).toBe(200);
-      const write = await stack.api(admin, '/api/authorizations', { method: 'POST', json: { label: 'fabrikam.com' } });
-      expect(write.status).toBe(503);
-      const body = (await write.json()) as { error: { code: string; message: string } };
-      expect(body.error.code).toBe('service_unavailable');
-      expect(body.error.message).toMatch(/cannot write/);
-      expect(JSON.stringify(body)).not.toMatch(/SQLITE|at .*\.ts/);
-    } finally {
-      stack.server.database.sqlite.pragma('query_only = OFF');
-    }
-    expect(stack.server.database.db.select().from(authorizations).all()).toHaveLength(rowsBefore);
-  });
-});
-
-describe('one server per SQLite file', () => {
-  it('refuses a second server on the same database and names the way to several instances', async () => {
-    const second = startServer({ config: stack.server.config, log: () => {}, polling: false });
-    await expect(second).rejects.toBeInstanceOf(InstanceLockError);
-    await expect(second).rejects.toThrow(/already using the database[\s\S]*PostgreSQL database \(DATABASE_URL\)[\s\S]*Running several instances/);
-    // The first server is untouched, and once it stops the file is free again.
-    const key = stack.key('org');
-    expect((await stack.api(key, '/api/tenants')).status).toBe(200);
-    await stack.restart();
-    expect((await stack.api(key, '/api/tenants')).status).toBe(200);
-  });
-});
-
 describe('hostile input', () => {
   it('answers a JSON body that is not sent as application/json with 415 and adds nothing', async () => {
     const key = stack.key('org');
@@ -214,6 +169,7 @@ describe('hostile input', () => {
       ['a form', { 'content-type': 'application/x-www-form-urlencoded' }, 'label=fabrikam.com'],
       ['no content type', {}, json],
     ];
+    await stack.keysWritten();
     for (const [what, headers, body] of cases) {
       const res = await fetch(`${stack.server.url}/api/authorizations`, {
         method: 'POST',
@@ -286,7 +242,7 @@ describe('why a tenant is stale', () => {
     await stack.control('DELETE', `/_simulator/tenants/${tid}/faults`);
     stack.advance(31 * MIN);
     expect((await stack.server.poller.runCycle())[0]).toMatchObject({ status: 'ok' });
-    expect(stack.server.database.db.select().from(tenants).where(eq(tenants.tenantId, tid)).get()!.lastError).toBeNull();
+    expect((await stack.tenantRow(tid)).lastError).toBeNull();
   });
 });
 
