@@ -19,6 +19,7 @@ export default defineConfig({
       'test/server/retention.test.ts',
       'test/server/deliveries.test.ts',
       'test/server/bad-days.test.ts',
+      'test/server/polling.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

@@ -4,9 +4,7 @@
  * "Mid-request" moments are made with the simulator's `hold`/`hang` faults and ended by the test;
  * exact times come from a manual server clock, never from the wall clock.
  */
-import { count, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { authorizations, issues, services, tenants } from '../../server/db/schema.js';
 import { seededRandom, startStack, waitFor, type Stack, type StackOptions } from '../support/stack.js';
 
 let stack: Stack;
@@ -31,7 +29,12 @@ type TenantJson = { tenantId: string; stale: boolean; lastSyncAt: string | null;
 type TenantsBody = { tenants: TenantJson[] };
 const tenantsOf = async (key: string) => ((await (await stack.api(key, '/api/tenants')).json()) as TenantsBody).tenants;
 const tenantOf = async (key: string, tenantId: string) => (await tenantsOf(key)).find((t) => t.tenantId === tenantId)!;
-const tenantRow = (tenantId: string) => stack.server.database.db.select().from(tenants).where(eq(tenants.tenantId, tenantId)).get();
+/** The tenant's row straight from the database (undefined when it has none). */
+const tenantRow = async (tenantId: string) => (await stack.rows('tenants', { tenantId }))[0];
+/** Every tenant row. */
+const allTenantRows = () => stack.rows('tenants');
+/** The (first) authorization row, for tests with one. */
+const firstAuthorization = async () => (await stack.rows('authorizations'))[0]!;
 type AuthorizationJson = { id: string; status: string; lastError: string | null };
 const authorizationsOf = async (key: string) =>
   ((await (await stack.api(key, '/api/authorizations')).json()) as { authorizations: AuthorizationJson[] }).authorizations;
@@ -43,7 +46,7 @@ async function authorizedAndSynced(key: string, tenant = 0) {
 }
 
 function storedIssueCount(tenantId: string) {
-  return stack.server.database.db.select({ n: count() }).from(issues).where(eq(issues.tenantId, tenantId)).get()!.n;
+  return stack.count('issues', { tenantId });
 }
 
 describe('visibility and deletion', () => {
@@ -76,8 +79,8 @@ describe('visibility and deletion', () => {
 
     // Org B deletes the last authorization: polling stops and the data is gone.
     expect((await stack.api(b, `/api/authorizations/${authB}`, { method: 'DELETE' })).status).toBe(204);
-    expect(storedIssueCount(tid)).toBe(0);
-    expect(stack.server.database.db.select().from(tenants).all()).toEqual([]);
+    expect(await storedIssueCount(tid)).toBe(0);
+    expect(await allTenantRows()).toEqual([]);
     const after = (await stack.graphRequests(tid)).length;
     stack.advance(6 * MIN);
     expect(await stack.server.poller.runCycle()).toEqual([]);
@@ -97,7 +100,7 @@ describe('deletion during a sync', () => {
     // The sync's first Graph request is waiting in the simulator: delete now, then let Graph answer.
     expect((await stack.held(tid)).map((h) => h.path)).toEqual([OVERVIEWS]);
     expect((await stack.api(key, `/api/authorizations/${auth}`, { method: 'DELETE' })).status).toBe(204);
-    expect(stack.server.database.db.select().from(tenants).all()).toEqual([]);
+    expect(await allTenantRows()).toEqual([]);
     expect(await stack.release(tid)).toBe(1);
     expect(await cycle).toEqual([{ status: 'no-authorization', tenantId: tid }]);
     // Graph did answer the whole sync; the server kept none of it.
@@ -105,9 +108,9 @@ describe('deletion during a sync', () => {
       [OVERVIEWS, 200],
       [ISSUES, 200],
     ]);
-    expect(storedIssueCount(tid)).toBe(0);
-    expect(stack.server.database.db.select().from(tenants).all()).toEqual([]);
-    expect(stack.server.database.db.select({ n: count() }).from(services).get()!.n).toBe(0);
+    expect(await storedIssueCount(tid)).toBe(0);
+    expect(await allTenantRows()).toEqual([]);
+    expect(await stack.count('services')).toBe(0);
   });
 });
 
@@ -170,7 +173,7 @@ describe('polling', () => {
     const key = stack.key('org');
     const tid = contoso().tenantId;
     await authorizedAndSynced(key);
-    const issuesBefore = storedIssueCount(tid);
+    const issuesBefore = await storedIssueCount(tid);
     await stack.control('POST', `/_simulator/tenants/${tid}/faults`, { kind: 'error', count: 2, status: 500 });
     stack.advance(6 * MIN);
     expect((await stack.server.poller.runCycle())[0]!.status).toBe('ok');
@@ -179,12 +182,12 @@ describe('polling', () => {
     stack.advance(6 * MIN);
     const [failed] = await stack.server.poller.runCycle();
     expect(failed).toMatchObject({ status: 'failed', tenantId: tid });
-    const row = stack.server.database.db.select().from(tenants).where(eq(tenants.tenantId, tid)).get()!;
+    const row = (await tenantRow(tid))!;
     expect(row.consecutiveFailures).toBe(1);
     expect(row.lastError).toMatch(/503/);
-    expect(storedIssueCount(tid)).toBe(issuesBefore);
+    expect(await storedIssueCount(tid)).toBe(issuesBefore);
     // The authorization is fine: a Graph outage is not a consent problem.
-    expect(stack.server.database.db.select().from(authorizations).get()!.status).toBe('active');
+    expect((await firstAuthorization()).status).toBe('active');
     stack.advance(11 * MIN);
     const health = (await (await stack.api(key, `/api/tenants/${tid}/health`)).json()) as { stale: boolean; services: unknown[] };
     expect(health.stale).toBe(true);
@@ -228,14 +231,14 @@ describe('polling', () => {
       [OVERVIEWS, 0],
     ]);
     expect((await tenantOf(key, tid)).lastSyncError).toMatch(/did not answer.*timeout/i);
-    expect(tenantRow(tid)!.consecutiveFailures).toBe(1);
-    expect(stack.server.database.db.select().from(authorizations).get()!.status).toBe('active');
+    expect((await tenantRow(tid))!.consecutiveFailures).toBe(1);
+    expect((await firstAuthorization()).status).toBe('active');
 
     // The faults are used up: the next cycle syncs and clears the error.
     stack.advance(6 * MIN);
     expect(await stack.server.poller.runCycle()).toEqual([expect.objectContaining({ status: 'ok', tenantId: tid })]);
     expect((await tenantOf(key, tid)).lastSyncError).toBeNull();
-    expect(tenantRow(tid)!.consecutiveFailures).toBe(0);
+    expect((await tenantRow(tid))!.consecutiveFailures).toBe(0);
   });
 
   it('refreshes expired tokens without bothering anyone', async () => {
@@ -248,7 +251,7 @@ describe('polling', () => {
     const [outcome] = await stack.server.poller.runCycle();
     expect(outcome!.status).toBe('ok');
     expect((await stack.graphRequests(tid)).slice(before)[0]!.status).toBe(401);
-    expect(stack.server.database.db.select().from(authorizations).get()!.status).toBe('active');
+    expect((await firstAuthorization()).status).toBe('active');
   });
 
   it('marks a revoked authorization reauth_required, fails over to another, and goes stale when none is left', async () => {
@@ -262,7 +265,7 @@ describe('polling', () => {
     const authB = (await stack.authorize(b, 0)).authorizationId;
     stack.advance(6 * MIN);
     await stack.server.poller.runCycle();
-    const rows = Object.fromEntries(stack.server.database.db.select().from(authorizations).all().map((r) => [r.id, r]));
+    const rows = Object.fromEntries((await stack.rows('authorizations')).map((r) => [r.id, r]));
     expect(rows[authA]!.status).toBe('reauth_required');
     expect(rows[authA]!.lastError).toMatch(/consent|authorize/i);
     expect(rows[authB]!.status).toBe('active');
@@ -276,7 +279,7 @@ describe('polling', () => {
     await stack.control('POST', `/_simulator/tenants/${tid}/faults`, { kind: 'expire-tokens' });
     stack.advance(6 * MIN);
     expect((await stack.server.poller.runCycle())[0]!.status).toBe('no-authorization');
-    expect(stack.server.database.db.select().from(authorizations).where(eq(authorizations.id, authB)).get()!.status).toBe('reauth_required');
+    expect((await stack.row('authorizations', { id: authB })).status).toBe('reauth_required');
     stack.advance(11 * MIN);
     const health = (await (await stack.api(a, `/api/tenants/${tid}/health`)).json()) as { stale: boolean; services: unknown[] };
     expect(health.stale).toBe(true);
@@ -294,14 +297,14 @@ describe('restart', () => {
     const key = stack.key('org');
     const tid = contoso().tenantId;
     await authorizedAndSynced(key);
-    const counts = () => ({
-      issues: storedIssueCount(tid),
-      services: stack.server.database.db.select({ n: count() }).from(services).where(eq(services.tenantId, tid)).get()!.n,
+    const counts = async () => ({
+      issues: await storedIssueCount(tid),
+      services: await stack.count('services', { tenantId: tid }),
     });
-    const before = counts();
+    const before = await counts();
     await stack.control('POST', `/_simulator/tenants/${tid}/faults`, { kind: 'hold', count: 1 });
     stack.advance(6 * MIN);
-    const rowBefore = tenantRow(tid)!;
+    const rowBefore = (await tenantRow(tid))!;
     const cycle = stack.server.poller.runCycle();
     expect((await stack.held(tid)).map((h) => h.path)).toEqual([OVERVIEWS]);
     // Stopped while Graph has not answered: the sync ends as "stopped", not as a failure.
@@ -309,16 +312,16 @@ describe('restart', () => {
     expect(await cycle).toEqual([{ status: 'failed', tenantId: tid, error: 'stopped' }]);
     // The held request's client went away with the old server.
     await waitFor(async () => ((await (await fetch(`${stack.simulator.url}/_simulator/held?tenantId=${tid}`)).json()) as { held: unknown[] }).held.length === 0, 'the simulator to see the aborted request go');
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
     // Nothing of the interrupted sync was written: no failure counted, still due at the same time.
-    const row = tenantRow(tid)!;
+    const row = (await tenantRow(tid))!;
     expect(row).toMatchObject({ consecutiveFailures: 0, lastError: null, nextPollAt: rowBefore.nextPollAt, lastSyncAt: rowBefore.lastSyncAt, issuesWatermark: rowBefore.issuesWatermark });
 
     // The restarted server picks the tenant up at once (it is still due) with an incremental sync.
     const [outcome] = await stack.server.poller.runCycle();
     expect(outcome).toMatchObject({ status: 'ok', tenantId: tid, full: false, requests: 2 });
-    expect(counts()).toEqual(before);
-    expect(stack.server.database.db.select().from(authorizations).get()!.status).toBe('active');
+    expect(await counts()).toEqual(before);
+    expect((await firstAuthorization()).status).toBe('active');
   });
 
   it('answers every read the same after a restart on the same database', async () => {
@@ -382,7 +385,7 @@ describe('failure backoff', () => {
       const next = new Date(at + wait);
       expect(outcome, `failure ${i + 1}`).toMatchObject({ status: 'failed', tenantId: tid, nextAttemptAt: next });
       expect(await graphCalls()).toBe(calls + 1);
-      expect(tenantRow(tid)).toMatchObject({ consecutiveFailures: i + 1, nextPollAt: next });
+      expect(await tenantRow(tid)).toMatchObject({ consecutiveFailures: i + 1, nextPollAt: next });
       const shown = await tenantOf(key, tid);
       expect(shown).toMatchObject({ nextSyncAt: next.toISOString(), lastSyncAt, lastSyncError: expect.stringMatching(/503/) });
       expect(wait).toBeLessThanOrEqual(30 * MIN);
@@ -399,7 +402,7 @@ describe('failure backoff', () => {
     const at = stack.now().getTime();
     expect(await stack.server.poller.runCycle()).toEqual([expect.objectContaining({ status: 'ok', tenantId: tid })]);
     const nextTick = new Date(Math.floor(at / SEC) * SEC + SEC);
-    expect(tenantRow(tid)).toMatchObject({ consecutiveFailures: 0, lastError: null, nextPollAt: nextTick });
+    expect(await tenantRow(tid)).toMatchObject({ consecutiveFailures: 0, lastError: null, nextPollAt: nextTick });
     expect(await tenantOf(key, tid)).toMatchObject({ nextSyncAt: nextTick.toISOString(), lastSyncError: null, lastSyncAt: new Date(at).toISOString() });
   });
 });
@@ -438,7 +441,7 @@ describe('failure isolation', () => {
       expect(after[tid]!.lastSyncAt).toBe(before[tid]!.lastSyncAt);
       expect(after[tid]!.lastSyncError).not.toBeNull();
     }
-    expect(tenantRow(healthy)!.consecutiveFailures).toBe(0);
+    expect((await tenantRow(healthy))!.consecutiveFailures).toBe(0);
 
     // Faults over: all three sync at the next tick.
     await stack.control('DELETE', `/_simulator/tenants/${erroring}/faults`);
@@ -455,7 +458,7 @@ describe('full resync', () => {
     const tid = contoso().tenantId;
     const firstSyncAt = stack.now().getTime(); // the first sync after consent is a full one
     await authorizedAndSynced(key);
-    expect(tenantRow(tid)!.lastFullSyncAt!.getTime()).toBe(firstSyncAt);
+    expect((await tenantRow(tid))!.lastFullSyncAt!.getTime()).toBe(firstSyncAt);
     const issuesCall = async (from: number) => (await stack.graphRequests(tid)).slice(from).filter((r) => r.path === ISSUES);
 
     const created = await stack.control('POST', `/_simulator/tenants/${tid}/issues`, {
@@ -481,16 +484,16 @@ describe('full resync', () => {
 
     // The next tick is 6 hours or more after the last full sync: it reads every issue, and the
     // dropped one is marked as no longer listed by Microsoft (RETENTION_DAYS keeps it).
-    const nextTick = tenantRow(tid)!.nextPollAt.getTime();
+    const nextTick = (await tenantRow(tid))!.nextPollAt.getTime();
     expect(nextTick).toBeGreaterThanOrEqual(firstSyncAt + 6 * 60 * MIN);
     stack.advance(nextTick - stack.now().getTime());
     from = (await stack.graphRequests(tid)).length;
     expect((await stack.server.poller.runCycle())[0]).toMatchObject({ status: 'ok', full: true });
     expect((await issuesCall(from)).map((r) => r.query)).toEqual(['']);
-    expect(tenantRow(tid)!.lastFullSyncAt!.getTime()).toBe(nextTick);
+    expect((await tenantRow(tid))!.lastFullSyncAt!.getTime()).toBe(nextTick);
     expect((await stack.api(key, `/api/tenants/${tid}/issues/${id}`)).status).toBe(200);
-    const stored = stack.server.database.sqlite.prepare('select listed_by_microsoft as listed from issues where tenant_id = ? and id = ?').get(tid, id);
-    expect(stored).toEqual({ listed: 0 });
+    const stored = (await stack.rows('issues', { tenantId: tid, id })).map((r) => ({ listed: r.listedByMicrosoft }));
+    expect(stored).toEqual([{ listed: false }]);
   });
 });
 
