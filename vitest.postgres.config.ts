@@ -20,6 +20,7 @@ export default defineConfig({
       'test/server/deliveries.test.ts',
       'test/server/bad-days.test.ts',
       'test/server/polling.test.ts',
+      'test/server/metrics.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

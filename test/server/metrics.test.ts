@@ -12,17 +12,16 @@ import { loadConfig } from '../../server/config.js';
 import type { Core } from '../../server/core/index.js';
 import type { IssueRecord } from '../../server/domain.js';
 import { sameToken } from '../../server/routes/metrics.js';
-import { applySync, findOrCreateOrg } from '../../server/store/index.js';
-import { startStack, waitFor } from '../support/stack.js';
+import { startStack, tempStore, waitFor, type TempStore } from '../support/stack.js';
 import { testCore } from './support/core.js';
-import { addAuthorization, tempDatabase, type TempDatabase } from './support/db.js';
+import { addAuthorizationRow } from './support/db.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 const T1 = '7c7c7c7c-0000-4000-8000-000000000001';
 const T2 = '7c7c7c7c-0000-4000-8000-000000000002';
 const SYNCED = new Date('2024-05-01T10:00:00Z');
 
-let store: TempDatabase;
+let store: TempStore;
 let core: Core;
 let app: ReturnType<typeof createApp>;
 
@@ -37,12 +36,11 @@ const family = (families: MetricFamily[], name: string) => families.find((f) => 
 const samples = (families: MetricFamily[], name: string) =>
   ((family(families, name)?.metrics ?? []) as Sample[]).map((m) => ({ labels: m.labels ?? {}, value: Number(m.value) }));
 
-beforeAll(() => {
-  store = tempDatabase();
-  const org = findOrCreateOrg(store.db, 'acme');
-  addAuthorization(store.db, { orgId: org.id, label: 'one', tenantId: T1, status: 'active' });
-  applySync(
-    store.db,
+beforeAll(async () => {
+  store = await tempStore();
+  const org = await store.store.findOrCreateOrg('acme');
+  await addAuthorizationRow(store, { orgId: org.id, label: 'one', tenantId: T1, status: 'active' });
+  await store.store.applySync(
     T1,
     {
       services: [
@@ -62,17 +60,17 @@ beforeAll(() => {
     SYNCED,
   );
   // A second tenant, known but never synced: no last-sync sample, zero active issues.
-  store.sqlite.prepare('insert into tenants (tenant_id, next_poll_at) values (?, ?)').run(T2, SYNCED.getTime());
-  const config = loadConfig({ DATABASE_PATH: store.path, METRICS_TOKEN: TOKEN });
-  core = testCore(store.db, config);
+  await store.insert('tenants', [{ tenantId: T2, nextPollAt: SYNCED }]);
+  const config = loadConfig({ ...store.env, METRICS_TOKEN: TOKEN });
+  core = testCore(store.store, config);
   app = createApp({ config, core, log: () => {} });
 });
 afterAll(() => store.dispose());
 
 describe('GET /metrics', () => {
   it('is a 404 unless METRICS_TOKEN is set', async () => {
-    const config = loadConfig({ DATABASE_PATH: store.path });
-    const off = createApp({ config, core: testCore(store.db, config), log: () => {} });
+    const config = loadConfig(store.env);
+    const off = createApp({ config, core: testCore(store.store, config), log: () => {} });
     const res = await scrape(off);
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
@@ -125,8 +123,8 @@ describe('GET /metrics', () => {
   });
 
   it('keeps a registry per app: counters of one server never show in another', async () => {
-    const config = loadConfig({ DATABASE_PATH: store.path, METRICS_TOKEN: TOKEN });
-    const otherCore = testCore(store.db, config);
+    const config = loadConfig({ ...store.env, METRICS_TOKEN: TOKEN });
+    const otherCore = testCore(store.store, config);
     const other = createApp({ config, core: otherCore, log: () => {} });
     otherCore.metrics.graphResponse(200);
     otherCore.metrics.notification('webhook', 'delivered');

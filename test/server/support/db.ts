@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Db, type OpenDatabase } from '../../../server/db/index.js';
 import { authorizations, type AuthorizationStatus } from '../../../server/db/schema.js';
+import type { DatabaseRows } from '../../support/stack.js';
 
 export interface TempDatabase extends OpenDatabase {
   dir: string;
@@ -45,5 +46,16 @@ export function addAuthorization(
   db.insert(authorizations)
     .values({ id, orgId: p.orgId, createdBy: 'test', label: p.label, tenantId: p.tenantId, status: p.status, createdAt: at, updatedAt: at })
     .run();
+  return id;
+}
+
+/** {@link addAuthorization} on a database of either engine (test/support/stack.ts `DatabaseRows`). */
+export async function addAuthorizationRow(
+  rows: Pick<DatabaseRows, 'insert'>,
+  p: { orgId: string; label: string; tenantId: string | null; status: AuthorizationStatus; createdAt?: Date },
+): Promise<string> {
+  const id = randomUUID();
+  const at = p.createdAt ?? new Date();
+  await rows.insert('authorizations', [{ id, orgId: p.orgId, createdBy: 'test', label: p.label, tenantId: p.tenantId, status: p.status, createdAt: at, updatedAt: at }]);
   return id;
 }
