@@ -21,6 +21,7 @@ export default defineConfig({
       'test/server/bad-days.test.ts',
       'test/server/polling.test.ts',
       'test/server/metrics.test.ts',
+      'test/server/messages.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

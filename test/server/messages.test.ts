@@ -3,7 +3,8 @@
  *
  * - From Microsoft's payloads: the Graph client reads `test/fixtures/graph` served by a loopback
  *   HTTP server posing as Graph (all pages, `$filter` on `lastModifiedDateTime`), the real store
- *   writes them to a real SQLite file migrated by `openDatabase`, and the API (`createApp`) serves
+ *   writes them to a real SQLite file migrated by `openDatabase` (or, with `TEST_STORE=postgres`,
+ *   a fresh PostgreSQL database: `tempStore`), and the API (`createApp`) serves
  *   them: shapes, sanitised bodies, filters, search, cursors, 400s, ETags, visibility.
  * - From the simulator through the real poller (`startStack`): the first sync reads every post,
  *   quiet cycles cost two Graph requests and three when posts are due (every 30 minutes, from the
@@ -12,22 +13,19 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import type { Core } from '../../server/core/index.js';
-import { messages as messagesTable, tenants } from '../../server/db/schema.js';
 import type { MessageRecord } from '../../server/domain.js';
 import { GraphClient } from '../../server/microsoft/graph.js';
 import { readMessage } from '../../server/microsoft/normalize.js';
-import { applySync, createApiKey, findOrCreateOrg } from '../../server/store/index.js';
 import { BUILT_IN_APP } from '../../demo/simulator/index.js';
 import type { MessageDetail, MessagesResponse } from '../../widgets/api/types.js';
 import { graphFixture } from '../support/fixtures.js';
-import { startStack, waitFor, type Stack } from '../support/stack.js';
+import { startStack, tempStore, waitFor, type Stack, type TempStore } from '../support/stack.js';
 import { testCore } from './support/core.js';
-import { addAuthorization, tempDatabase, type TempDatabase } from './support/db.js';
+import { addAuthorizationRow } from './support/db.js';
 
 const MESSAGES = '/v1.0/admin/serviceAnnouncement/messages';
 const MIN = 60_000;
@@ -76,7 +74,7 @@ let changedPosts: unknown[] = [];
 /** The first page of the unfiltered list; the second page is {@link HOSTILE}. */
 let firstPage: unknown[] = [];
 
-let store: TempDatabase;
+let store: TempStore;
 let app: ReturnType<typeof createApp>;
 let core: Core;
 let clock = new Date('2021-01-10T00:00:00Z');
@@ -104,7 +102,7 @@ const list = async (key: string, query = '', tenant = T1) => {
 
 /** Writes what a sync read (no services or issues; only the posts matter here). */
 const syncPosts = (tenantId: string, items: MessageRecord[], full: boolean, at = clock) =>
-  applySync(store.db, tenantId, { services: [], issues: [], fullIssueSync: false, messages: { items, full } }, at);
+  store.store.applySync(tenantId, { services: [], issues: [], fullIssueSync: false, messages: { items, full } }, at);
 
 beforeAll(async () => {
   graph = createServer((req, res) => {
@@ -117,20 +115,20 @@ beforeAll(async () => {
   graphBase = `http://127.0.0.1:${(graph.address() as AddressInfo).port}`;
   firstPage = (graphFixture('serviceannouncement-list-messages.json') as { value: unknown[] }).value;
 
-  store = tempDatabase();
-  const config = loadConfig({ DATABASE_PATH: store.path });
-  core = testCore(store.db, config, () => clock);
+  store = await tempStore();
+  const config = loadConfig(store.env);
+  core = testCore(store.store, config, () => clock);
   app = createApp({ config, core, log: () => {} });
-  const acme = findOrCreateOrg(store.db, 'acme');
-  const globex = findOrCreateOrg(store.db, 'globex');
-  keys.acme = createApiKey(store.db, { orgName: 'acme', role: 'viewer' }).key;
-  keys.globex = createApiKey(store.db, { orgName: 'globex', role: 'viewer' }).key;
-  addAuthorization(store.db, { orgId: acme.id, label: 'contoso.onmicrosoft.com', tenantId: T1, status: 'active' });
-  addAuthorization(store.db, { orgId: globex.id, label: 'fabrikam', tenantId: T2, status: 'active' });
-  addAuthorization(store.db, { orgId: acme.id, label: 'Northwind Traders', tenantId: T3, status: 'active' });
+  const acme = await store.store.findOrCreateOrg('acme');
+  const globex = await store.store.findOrCreateOrg('globex');
+  keys.acme = (await store.store.createApiKey({ orgName: 'acme', role: 'viewer' })).key;
+  keys.globex = (await store.store.createApiKey({ orgName: 'globex', role: 'viewer' })).key;
+  await addAuthorizationRow(store, { orgId: acme.id, label: 'contoso.onmicrosoft.com', tenantId: T1, status: 'active' });
+  await addAuthorizationRow(store, { orgId: globex.id, label: 'fabrikam', tenantId: T2, status: 'active' });
+  await addAuthorizationRow(store, { orgId: acme.id, label: 'Northwind Traders', tenantId: T3, status: 'active' });
 });
 afterAll(async () => {
-  store.dispose();
+  await store.dispose();
   await new Promise<void>((r) => graph.close(() => r()));
 });
 
@@ -146,7 +144,7 @@ describe('Message center posts from Microsoft’s payloads', () => {
     // The single-post fixture reads the same way.
     expect(readMessage(graphFixture('serviceupdatemessage-get.json'))).toMatchObject({ id: 'MC172851', category: 'stayInformed', tags: ['Updated message'] });
 
-    syncPosts(T1, read, true);
+    await syncPosts(T1, read, true);
     const page = await list(keys.acme);
     expect(page.nextCursor).toBeNull();
     expect(page.messages.map((m) => m.id)).toEqual(['MC999001', 'MC172851']);
@@ -177,40 +175,40 @@ describe('Message center posts from Microsoft’s payloads', () => {
     expect(html).toContain('href="https://learn.microsoft.com/x"');
     for (const bad of ['<script', 'evil.example', 'onclick', 'onerror', 'javascript:', '<iframe', 'document.cookie']) expect(html, bad).not.toContain(bad);
     // The stored row holds the sanitised body too: nothing hostile is kept to leak later.
-    const row = store.db.select({ html: messagesTable.html }).from(messagesTable).where(eq(messagesTable.id, 'MC999001')).get()!;
+    const row = await store.row('messages', { tenantId: T1, id: 'MC999001' });
     expect(row.html).toBe(html);
   });
 
   it('reads incrementally with $filter=lastModifiedDateTime ge …, updates what changed and advances the watermark', async () => {
-    const watermark = store.db.select({ w: tenants.messagesWatermark }).from(tenants).where(eq(tenants.tenantId, T1)).get()!.w;
+    const watermark = (await store.row('tenants', { tenantId: T1 })).messagesWatermark;
     expect(watermark).toBe('2021-01-09T12:00:00.000Z');
     changedPosts = [{ ...graphFixture('serviceupdatemessage-get.json') as object, title: '(Updated) Changes to PowerPoint and Word, rollout restarted', lastModifiedDateTime: '2021-01-09T13:00:00Z' }];
     graphSeen.length = 0;
     const changed = await graphClient().messages(watermark);
     expect(graphSeen).toEqual([`${MESSAGES}?$filter=lastModifiedDateTime%20ge%202021-01-09T12%3A00%3A00.000Z`]);
     clock = new Date('2021-01-10T00:30:00Z');
-    syncPosts(T1, changed, false);
+    await syncPosts(T1, changed, false);
     const page = await list(keys.acme);
     expect(page.messages.map((m) => [m.id, m.title])).toEqual([
       ['MC172851', '(Updated) Changes to PowerPoint and Word, rollout restarted'],
       ['MC999001', HOSTILE.title],
     ]);
-    const row = store.db.select().from(tenants).where(eq(tenants.tenantId, T1)).get()!;
+    const row = await store.row('tenants', { tenantId: T1 });
     expect(row.messagesWatermark).toBe('2021-01-09T13:00:00.000Z');
     expect(row.lastMessagesSyncAt).toEqual(clock);
     // The full read before stays the last full one.
     expect(row.lastFullMessagesSyncAt).toEqual(new Date('2021-01-10T00:00:00Z'));
     // An older copy never moves the watermark back.
-    syncPosts(T1, [], false);
-    expect(store.db.select({ w: tenants.messagesWatermark }).from(tenants).where(eq(tenants.tenantId, T1)).get()!.w).toBe('2021-01-09T13:00:00.000Z');
+    await syncPosts(T1, [], false);
+    expect((await store.row('tenants', { tenantId: T1 })).messagesWatermark).toBe('2021-01-09T13:00:00.000Z');
   });
 
   it('keeps a post a full read no longer lists (still served) and prunes it RETENTION_DAYS after its last change', async () => {
     firstPage = [];
     const read = await graphClient().messages(null);
     expect(read.map((m) => m.id)).toEqual(['MC999001']);
-    syncPosts(T1, read, true);
-    const listed = store.db.select({ id: messagesTable.id, listed: messagesTable.listedByMicrosoft }).from(messagesTable).where(eq(messagesTable.tenantId, T1)).all();
+    await syncPosts(T1, read, true);
+    const listed = (await store.rows('messages', { tenantId: T1 })).map((m) => ({ id: m.id, listed: m.listedByMicrosoft }));
     expect(listed.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
       { id: 'MC172851', listed: false },
       { id: 'MC999001', listed: true },
@@ -252,7 +250,9 @@ describe('GET /api/tenants/:tenant/messages: filters, search, cursors, validatio
   ];
   const ids = async (query: string, key = keys.acme) => (await list(key, query, T3)).messages.map((m) => m.id);
 
-  beforeAll(() => syncPosts(T3, posts, true));
+  beforeAll(async () => {
+    await syncPosts(T3, posts, true);
+  });
 
   it('filters by category, service, tag, major and actionRequired, case-insensitively, newest change first then id', async () => {
     expect(await ids('')).toEqual(['MC800005', 'MC800006', 'MC800004', 'MC800003', 'MC800002', 'MC800001']);
@@ -374,7 +374,7 @@ describe('Message center sync through the poller, against the simulator', () => 
     } while (cursor);
     return out;
   };
-  const tenantRow = (s: Stack, tenantId: string) => s.server.database.db.select().from(tenants).where(eq(tenants.tenantId, tenantId)).get()!;
+  const tenantRow = (s: Stack, tenantId: string) => s.tenantRow(tenantId);
 
   it('reads every post on the first sync, then costs 2 Graph requests in a quiet cycle and 3 when posts are due, reading them from the watermark', async () => {
     stack = await startStack({ manualClock: true });
@@ -389,7 +389,7 @@ describe('Message center sync through the poller, against the simulator', () => 
     const served = await allPosts(s, key, tid);
     expect(served.map((m) => m.id)).toEqual(graphPosts.map((p) => p.id));
     expect(served.map((m) => m.title)).toEqual(graphPosts.map((p) => p.title));
-    const watermark = tenantRow(s, tid).messagesWatermark!;
+    const watermark = (await tenantRow(s, tid)).messagesWatermark!;
     expect(watermark).toBe(graphPosts.map((p) => new Date(p.lastModifiedDateTime).toISOString()).sort().at(-1));
 
     // Quiet cycles: health and issues only, until 30 minutes have passed since the posts were read.
@@ -417,7 +417,7 @@ describe('Message center sync through the poller, against the simulator', () => 
     expect(updated.messages[0]).toMatchObject({ id: target.id, isMajorChange: true, actionRequiredByDateTime: '2031-01-31T00:00:00.000Z' });
     expect(updated.messages[0]!.title).toMatch(/^\(Updated\) /);
     expect(updated.messages[0]!.tags).toContain('Updated message');
-    expect(tenantRow(s, tid).messagesWatermark! > watermark).toBe(true);
+    expect((await tenantRow(s, tid)).messagesWatermark! > watermark).toBe(true);
 
     // And quiet again for the next half hour.
     s.advance(6 * MIN);
@@ -503,7 +503,7 @@ describe('Message center sync through the poller, against the simulator', () => 
     const before = (await s.graphRequests(tid)).length;
     expect((await s.server.poller.runCycle())[0]).toMatchObject({ status: 'ok', full: true, messages: { full: true } });
     expect((await s.graphRequests(tid)).slice(before).filter((r) => r.path === MESSAGES).map((r) => r.query)).toEqual(['']);
-    const row = s.server.database.db.select().from(messagesTable).where(eq(messagesTable.id, gone)).get()!;
+    const row = await s.row('messages', { tenantId: tid, id: gone });
     expect(row.listedByMicrosoft).toBe(false);
     expect((await s.api(key, `/api/tenants/${tid}/messages/${gone}`)).status).toBe(200);
     // RETENTION_DAYS after its last change the prune (at start-up, then hourly) removes it.
