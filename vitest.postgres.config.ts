@@ -3,9 +3,12 @@ import { defineConfig } from 'vitest/config';
 /**
  * The server suite's HTTP-level files again, on PostgreSQL (`npm run test:server:postgres`):
  * each stack (test/support/stack.ts) gets a fresh database of a real PostgreSQL 15 instead of a
- * SQLite file. The files listed reach the server only through HTTP, the simulator and the store
- * interface; the files that read or write the SQLite file directly, and the PostgreSQL store's own
- * comparisons (`*-postgres.test.ts`, run by `npm run test:server`), are not repeated here.
+ * SQLite file. The files listed reach the server through HTTP, the simulator, the store interface
+ * and the engine-neutral helpers of test/support/stack.ts (`stack.rows`/`update`/`insert`,
+ * `tempStore` for the files that build the app with `createApp`); what is about the SQLite file
+ * itself stays in SQLite-only files (bad-days-sqlite.test.ts, keys-cli.test.ts, …), and the
+ * PostgreSQL store's own comparisons (`*-postgres.test.ts`, run by `npm run test:server`) are not
+ * repeated here.
  */
 export default defineConfig({
   test: {
