@@ -25,6 +25,7 @@ export default defineConfig({
       'test/server/polling.test.ts',
       'test/server/metrics.test.ts',
       'test/server/messages.test.ts',
+      'test/server/history-api.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

@@ -1,6 +1,6 @@
 /**
  * `GET /api/tenants/:tenant/history` through `createApp` (`app.request()`), on a real SQLite file
- * written by the production `applySync` with hand-made issues and an injected clock; every
+ * (or, with `TEST_STORE=postgres`, a fresh PostgreSQL database: `tempStore`) written by the production `applySync` with hand-made issues and an injected clock; every
  * expected day and availability is worked out by hand in the comments.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,9 +8,9 @@ import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import type { HistoryResponse } from '../../server/core/history.js';
 import type { IssueRecord, ServiceRecord } from '../../server/domain.js';
-import { applySync, createApiKey, findOrCreateOrg } from '../../server/store/index.js';
+import { tempStore, type TempStore } from '../support/stack.js';
 import { testCore } from './support/core.js';
-import { addAuthorization, tempDatabase, type TempDatabase } from './support/db.js';
+import { addAuthorizationRow } from './support/db.js';
 
 const T = '5a5a5a5a-0000-4000-8000-000000000001';
 const NEVER = '5a5a5a5a-0000-4000-8000-000000000002';
@@ -18,7 +18,7 @@ const FIRST_SYNC = new Date('2024-03-10T06:00:00Z');
 const SECOND_SYNC = new Date('2024-03-10T09:00:00Z');
 const NOW = new Date('2024-03-10T12:00:00Z');
 
-let store: TempDatabase;
+let store: TempStore;
 let app: ReturnType<typeof createApp>;
 const keys = { viewer: '', other: '' };
 
@@ -43,16 +43,15 @@ function issue(p: Partial<IssueRecord> & Pick<IssueRecord, 'id' | 'service' | 'c
   } as IssueRecord;
 }
 
-beforeAll(() => {
-  store = tempDatabase();
-  const org = findOrCreateOrg(store.db, 'acme');
-  addAuthorization(store.db, { orgId: org.id, label: 'contoso.com', tenantId: T, status: 'active' });
-  addAuthorization(store.db, { orgId: org.id, label: 'never.example', tenantId: NEVER, status: 'active' });
-  keys.viewer = createApiKey(store.db, { orgName: 'acme', role: 'viewer' }).key;
-  keys.other = createApiKey(store.db, { orgName: 'globex', role: 'viewer' }).key;
+beforeAll(async () => {
+  store = await tempStore();
+  const org = await store.store.findOrCreateOrg('acme');
+  await addAuthorizationRow(store, { orgId: org.id, label: 'contoso.com', tenantId: T, status: 'active' });
+  await addAuthorizationRow(store, { orgId: org.id, label: 'never.example', tenantId: NEVER, status: 'active' });
+  keys.viewer = (await store.store.createApiKey({ orgName: 'acme', role: 'viewer' })).key;
+  keys.other = (await store.store.createApiKey({ orgName: 'globex', role: 'viewer' })).key;
   // First sync: Microsoft's backlog. Known data therefore starts 30 days earlier, 9 Feb 06:00Z.
-  applySync(
-    store.db,
+  await store.store.applySync(
     T,
     {
       services,
@@ -72,8 +71,7 @@ beforeAll(() => {
     FIRST_SYNC,
   );
   // Later, Microsoft says it is restoring the service: still open, still an interruption for history.
-  applySync(
-    store.db,
+  await store.store.applySync(
     T,
     {
       services,
@@ -82,8 +80,8 @@ beforeAll(() => {
     },
     SECOND_SYNC,
   );
-  const config = loadConfig({ DATABASE_PATH: store.path });
-  app = createApp({ config, core: testCore(store.db, config, () => NOW), log: () => {} });
+  const config = loadConfig(store.env);
+  app = createApp({ config, core: testCore(store.store, config, () => NOW), log: () => {} });
 });
 afterAll(() => store.dispose());
 
