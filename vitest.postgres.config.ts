@@ -26,6 +26,7 @@ export default defineConfig({
       'test/server/metrics.test.ts',
       'test/server/messages.test.ts',
       'test/server/history-api.test.ts',
+      'test/server/csv.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

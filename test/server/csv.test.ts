@@ -1,6 +1,7 @@
 /**
  * The CSV export of `GET /api/tenants/:tenant/issues` (DESIGN.md, "History"): the writer's RFC 4180
- * rules, then the route through `createApp` on a real SQLite file, parsed back with csv-parse (a
+ * rules, then the route through `createApp` on a real SQLite file (or, with `TEST_STORE=postgres`,
+ * a fresh PostgreSQL database: `tempStore`), parsed back with csv-parse (a
  * strict RFC 4180 parser) and compared field by field with the JSON pages of the same query.
  */
 import { parse } from 'csv-parse/sync';
@@ -9,9 +10,9 @@ import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { csvField, toCsv } from '../../server/csv.js';
 import type { IssueRecord } from '../../server/domain.js';
-import { applySync, createApiKey, findOrCreateOrg } from '../../server/store/index.js';
+import { tempStore, type TempStore } from '../support/stack.js';
 import { testCore } from './support/core.js';
-import { addAuthorization, tempDatabase, type TempDatabase } from './support/db.js';
+import { addAuthorizationRow } from './support/db.js';
 
 const HEADER = ['id', 'title', 'service', 'feature', 'featureGroup', 'classification', 'status', 'origin', 'isResolved', 'startDateTime', 'endDateTime', 'lastModifiedDateTime', 'impactDescription'];
 
@@ -37,7 +38,7 @@ describe('csv writer', () => {
 });
 
 const T = '6b6b6b6b-0000-4000-8000-000000000001';
-let store: TempDatabase;
+let store: TempStore;
 let app: ReturnType<typeof createApp>;
 let key = '';
 
@@ -66,14 +67,14 @@ function issues(): IssueRecord[] {
   });
 }
 
-beforeAll(() => {
-  store = tempDatabase();
-  const org = findOrCreateOrg(store.db, 'acme');
-  addAuthorization(store.db, { orgId: org.id, label: 'Contoso Ltd / EU', tenantId: T, status: 'active' });
-  key = createApiKey(store.db, { orgName: 'acme', role: 'viewer' }).key;
-  applySync(store.db, T, { services: [{ id: 'Exchange', name: 'Exchange Online', status: 'serviceOperational' }], issues: issues(), fullIssueSync: true }, new Date('2024-05-04T00:00:00Z'));
-  const config = loadConfig({ DATABASE_PATH: store.path });
-  app = createApp({ config, core: testCore(store.db, config, () => new Date('2024-05-04T10:00:00Z')), log: () => {} });
+beforeAll(async () => {
+  store = await tempStore();
+  const org = await store.store.findOrCreateOrg('acme');
+  await addAuthorizationRow(store, { orgId: org.id, label: 'Contoso Ltd / EU', tenantId: T, status: 'active' });
+  key = (await store.store.createApiKey({ orgName: 'acme', role: 'viewer' })).key;
+  await store.store.applySync(T, { services: [{ id: 'Exchange', name: 'Exchange Online', status: 'serviceOperational' }], issues: issues(), fullIssueSync: true }, new Date('2024-05-04T00:00:00Z'));
+  const config = loadConfig(store.env);
+  app = createApp({ config, core: testCore(store.store, config, () => new Date('2024-05-04T10:00:00Z')), log: () => {} });
 });
 afterAll(() => store.dispose());
 
