@@ -27,6 +27,7 @@ export default defineConfig({
       'test/server/messages.test.ts',
       'test/server/history-api.test.ts',
       'test/server/csv.test.ts',
+      'test/server/api.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

@@ -1,6 +1,7 @@
 /**
  * The JSON API through `createApp`: `app.request()` for most checks, and once over a real port.
- * The database is a real SQLite file seeded with `applySync` from Microsoft's example payloads.
+ * The database is a real SQLite file (or, with `TEST_STORE=postgres`, a fresh PostgreSQL database:
+ * `tempStore`) seeded with `applySync` from Microsoft's example payloads.
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,8 +16,8 @@ import { testCore } from './support/core.js';
 
 import { loadConfig } from '../../server/config.js';
 import type { IssueRecord } from '../../server/domain.js';
-import { applySync, createApiKey, findOrCreateOrg, revokeApiKey } from '../../server/store/index.js';
-import { addAuthorization, tempDatabase, type TempDatabase } from './support/db.js';
+import { tempStore, type TempStore } from '../support/stack.js';
+import { addAuthorizationRow } from './support/db.js';
 import { fixtureIssues, fixtureSnapshot, variantsOf } from './support/graph-records.js';
 
 const T1 = '84841066-274d-4ec0-a5c1-276be684bdd3'; // contoso, acme's
@@ -26,7 +27,7 @@ const PORTAL = 'https://portal.example.com';
 const SYNCED_AT = new Date('2024-05-01T10:00:00Z');
 let clock = new Date('2024-05-01T10:01:00Z');
 
-let store: TempDatabase;
+let store: TempStore;
 let root: string;
 let app: ReturnType<typeof createApp>;
 let core: Core;
@@ -46,8 +47,8 @@ function activeIssues(): IssueRecord[] {
   ];
 }
 
-beforeAll(() => {
-  store = tempDatabase();
+beforeAll(async () => {
+  store = await tempStore();
   root = mkdtempSync(join(tmpdir(), 'o365-health-root-'));
   mkdirSync(join(root, 'demo', 'portal'), { recursive: true });
   mkdirSync(join(root, 'demo', 'simulator'), { recursive: true });
@@ -57,31 +58,31 @@ beforeAll(() => {
   writeFileSync(join(root, 'demo', 'simulator', 'server.ts'), 'export const SIMULATOR_SECRET = 1;');
   writeFileSync(join(root, 'secret.txt'), 'TOP-SECRET');
 
-  const db = store.db;
-  const acme = findOrCreateOrg(db, 'acme');
-  const globex = findOrCreateOrg(db, 'globex');
-  keys.acmeAdmin = createApiKey(db, { orgName: 'acme', role: 'admin', userName: 'ann' }).key;
-  keys.acmeViewer = createApiKey(db, { orgName: 'acme', role: 'viewer' }).key;
-  keys.globexViewer = createApiKey(db, { orgName: 'globex', role: 'viewer' }).key;
-  const revoked = createApiKey(db, { orgName: 'acme', role: 'admin' });
-  revokeApiKey(db, revoked.id);
+  const db = store.store;
+  const acme = await db.findOrCreateOrg('acme');
+  const globex = await db.findOrCreateOrg('globex');
+  keys.acmeAdmin = (await db.createApiKey({ orgName: 'acme', role: 'admin', userName: 'ann' })).key;
+  keys.acmeViewer = (await db.createApiKey({ orgName: 'acme', role: 'viewer' })).key;
+  keys.globexViewer = (await db.createApiKey({ orgName: 'globex', role: 'viewer' })).key;
+  const revoked = await db.createApiKey({ orgName: 'acme', role: 'admin' });
+  await db.revokeApiKey(revoked.id);
   keys.revoked = revoked.key;
 
-  addAuthorization(db, { orgId: acme.id, label: 'contoso.onmicrosoft.com', tenantId: T1, status: 'active' });
-  addAuthorization(db, { orgId: acme.id, label: 'northwind', tenantId: T3, status: 'failed', createdAt: new Date('2024-01-01T00:00:00Z') });
-  addAuthorization(db, { orgId: acme.id, label: 'Northwind EU', tenantId: T3, status: 'reauth_required', createdAt: new Date('2024-02-01T00:00:00Z') });
-  addAuthorization(db, { orgId: acme.id, label: 'pending.example', tenantId: null, status: 'pending' });
-  globexAuthorization = addAuthorization(db, { orgId: globex.id, label: 'fabrikam', tenantId: T2, status: 'active' });
+  await addAuthorizationRow(store, { orgId: acme.id, label: 'contoso.onmicrosoft.com', tenantId: T1, status: 'active' });
+  await addAuthorizationRow(store, { orgId: acme.id, label: 'northwind', tenantId: T3, status: 'failed', createdAt: new Date('2024-01-01T00:00:00Z') });
+  await addAuthorizationRow(store, { orgId: acme.id, label: 'Northwind EU', tenantId: T3, status: 'reauth_required', createdAt: new Date('2024-02-01T00:00:00Z') });
+  await addAuthorizationRow(store, { orgId: acme.id, label: 'pending.example', tenantId: null, status: 'pending' });
+  globexAuthorization = await addAuthorizationRow(store, { orgId: globex.id, label: 'fabrikam', tenantId: T2, status: 'active' });
 
   const contoso = fixtureSnapshot();
   contoso.issues.push(...activeIssues());
-  applySync(db, T1, contoso, SYNCED_AT);
+  await db.applySync(T1, contoso, SYNCED_AT);
   const fabrikam = fixtureSnapshot();
   fabrikam.organization = { displayName: 'Fabrikam', defaultDomain: 'fabrikam.com' };
   fabrikam.issues.push(...variantsOf(fixtureIssues()[0], 'PG', 57));
-  applySync(db, T2, fabrikam, SYNCED_AT);
+  await db.applySync(T2, fabrikam, SYNCED_AT);
 
-  const config = loadConfig({ PUBLIC_URL: 'http://127.0.0.1:8787', ALLOWED_ORIGINS: PORTAL, DATABASE_PATH: store.path });
+  const config = loadConfig({ PUBLIC_URL: 'http://127.0.0.1:8787', ALLOWED_ORIGINS: PORTAL, ...store.env });
   core = testCore(db, config, () => clock);
   app = createApp({
     config,
@@ -91,8 +92,8 @@ beforeAll(() => {
   });
 });
 
-afterAll(() => {
-  store.dispose();
+afterAll(async () => {
+  await store.dispose();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -510,17 +511,14 @@ describe('HTTP behaviour', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true });
 
-    const other = tempDatabase();
+    const other = await tempStore();
     const errors: unknown[] = [];
     const brokenConfig = loadConfig({});
-    const broken = createApp({ config: brokenConfig, core: testCore(other.db, brokenConfig), log: (_line, err) => err && errors.push(err) });
-    other.close();
-    try {
-      await expectError(await broken.request('/healthz'), 503, 'service_unavailable');
-      expect(errors).toHaveLength(1);
-    } finally {
-      other.dispose();
-    }
+    const broken = createApp({ config: brokenConfig, core: testCore(other.store, brokenConfig), log: (_line, err) => err && errors.push(err) });
+    // Its connection closed: the database no longer answers.
+    await other.dispose();
+    await expectError(await broken.request('/healthz'), 503, 'service_unavailable');
+    expect(errors).toHaveLength(1);
   });
 
   it('logs one line per request, without keys or query strings', async () => {
@@ -651,14 +649,15 @@ describe('typed client (hc)', () => {
 });
 
 describe('secrets at rest', () => {
-  it('no API key appears in the database files', () => {
-    store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    const bytes = store.fileBytes();
+  it('no API key appears in the database (its files, or every row)', async () => {
+    const bytes = await store.databaseText();
     expect(bytes.length).toBeGreaterThan(0);
+    // The check reads the real data: the stored prefix of every key is there.
+    for (const key of Object.values(keys)) expect(bytes).toContain(key.slice(0, 12));
     for (const key of Object.values(keys)) {
-      expect(bytes.includes(Buffer.from(key))).toBe(false);
+      expect(bytes.includes(key)).toBe(false);
       // Not even the secret part past the stored prefix.
-      expect(bytes.includes(Buffer.from(key.slice(12)))).toBe(false);
+      expect(bytes.includes(key.slice(12))).toBe(false);
     }
   });
 });

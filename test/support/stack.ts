@@ -5,7 +5,7 @@
  * PostgreSQL 15 started for the test file (test/support/postgres.ts). Nothing is stubbed:
  * msal-node, Graph calls, HTTP, SQLite and PostgreSQL are the production ones.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRandom } from '../../demo/simulator/random.js';
@@ -308,13 +308,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         server.database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
         return readFileSync(server.config.databasePath).toString('latin1');
       }
-      const { rows: tables } = await keyPool.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`);
-      const parts: string[] = [];
-      for (const { name } of tables) {
-        const { rows } = await keyPool.query<{ row: string }>(`select row_to_json(t)::text as row from "${name}" t`);
-        parts.push(...rows.map((r) => r.row));
-      }
-      return parts.join('\n');
+      return postgresText(keyPool);
     },
     async connect() {
       await Promise.all(pendingKeys);
@@ -350,6 +344,13 @@ export interface TempStore extends DatabaseRows {
   store: Store;
   /** What `loadConfig` needs to name this database (`DATABASE_PATH`, or `DATABASE_URL` and `SECRET_KEY`). */
   env: Record<string, string>;
+  /**
+   * Everything the database holds, as text: on SQLite every byte of its files (main file, WAL
+   * and shared memory, after a checkpoint, read as latin1); on PostgreSQL every row of every
+   * table (`row_to_json`).
+   */
+  databaseText(): Promise<string>;
+  /** Closes the connection (and removes the SQLite file's folder); the store then fails every call. */
   dispose(): Promise<void>;
 }
 
@@ -364,6 +365,7 @@ export async function tempStore(): Promise<TempStore> {
       store: createPostgresStore(open.db),
       env: { DATABASE_PATH: path, DATABASE_URL: url, SECRET_KEY: randomBytes(32).toString('hex') },
       ...databaseRows({ pool: open.pool }),
+      databaseText: () => postgresText(open.pool),
       async dispose() {
         await open.close();
         rmSync(dir, { recursive: true, force: true });
@@ -376,11 +378,29 @@ export async function tempStore(): Promise<TempStore> {
     store: createSqliteStore(database.db),
     env: { DATABASE_PATH: path },
     ...databaseRows({ sqlite: () => database.db }),
+    async databaseText() {
+      database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      return readdirSync(dir)
+        .filter((f) => f.startsWith('test.db'))
+        .map((f) => readFileSync(join(dir, f)).toString('latin1'))
+        .join('');
+    },
     async dispose() {
       database.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Every row of every table of a PostgreSQL database's public schema, as JSON text, one a line. */
+async function postgresText(pool: pg.Pool): Promise<string> {
+  const { rows: tables } = await pool.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`);
+  const parts: string[] = [];
+  for (const { name } of tables) {
+    const { rows } = await pool.query<{ row: string }>(`select row_to_json(t)::text as row from "${name}" t`);
+    parts.push(...rows.map((r) => r.row));
+  }
+  return parts.join('\n');
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
