@@ -28,6 +28,7 @@ export default defineConfig({
       'test/server/history-api.test.ts',
       'test/server/csv.test.ts',
       'test/server/api.test.ts',
+      'test/server/core-authorizations.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

@@ -1,6 +1,7 @@
 /**
  * The consent flow's state machine in the core, without the server's HTTP layer: `begin` and
- * `complete` called directly, Microsoft played by the simulator over HTTP, a real SQLite file.
+ * `complete` called directly, Microsoft played by the simulator over HTTP, a real SQLite file (or,
+ * with `TEST_STORE=postgres`, a fresh PostgreSQL database: `tempStore`).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,12 +10,12 @@ import { createCore, type Core } from '../../server/core/index.js';
 import { SecretBox } from '../../server/crypto.js';
 import { IdentityClient } from '../../server/microsoft/identity.js';
 import { walkSimulatedConsent } from '../../server/simulated-consent.js';
-import { tempDatabase, type TempDatabase } from './support/db.js';
+import { tempStore, type TempStore } from '../support/stack.js';
 
 const PUBLIC_URL = 'http://127.0.0.1:8787';
 const PORTAL = 'https://portal.example.com';
 let simulator: RunningSimulator;
-let database: TempDatabase;
+let database: TempStore;
 let core: Core;
 let offset = 0;
 const activated: string[] = [];
@@ -22,10 +23,10 @@ const activated: string[] = [];
 beforeAll(async () => {
   simulator = await startSimulator({ log: false, seed: 11 });
   simulator.registerApp({ clientId: BUILT_IN_APP.clientId, clientSecret: BUILT_IN_APP.clientSecret, redirectUris: [`${PUBLIC_URL}/oauth/callback`] });
-  database = tempDatabase();
+  database = await tempStore();
   const identity = new IdentityClient({ clientId: BUILT_IN_APP.clientId, clientSecret: BUILT_IN_APP.clientSecret, loginUrl: simulator.url, redirectUri: `${PUBLIC_URL}/oauth/callback` });
   core = createCore({
-    db: database.db,
+    store: database.store,
     box: new SecretBox(randomBytes(32)),
     identity,
     config: { publicUrl: PUBLIC_URL, allowedOrigins: [PUBLIC_URL, PORTAL], pollCron: '*/5 * * * *' },
@@ -34,7 +35,7 @@ beforeAll(async () => {
   core.onTenantActivated((tenantId) => activated.push(tenantId));
 });
 afterAll(async () => {
-  database.dispose();
+  await database.dispose();
   await simulator.close();
 });
 
