@@ -160,6 +160,37 @@ describe('Retry-After', () => {
   });
 });
 
+describe('a database that refuses writes', () => {
+  it('keeps every read working, the list of authorizations too (its expiry of abandoned sign-ins waits)', async () => {
+    const viewer = stack.key('org', 'viewer');
+    const admin = stack.key('org', 'admin');
+    const { tid } = await authorizedAndSynced(admin, 0);
+    // A sign-in that is never completed: listing the authorizations past its 10 minutes wants to
+    // mark it failed, a write.
+    expect((await stack.api(admin, '/api/authorizations', { method: 'POST', json: { label: 'abandoned.example' } })).status).toBe(201);
+    stack.advance(11 * MIN);
+    const rowsBefore = (await stack.rows('authorizations')).map((r) => ({ id: r.id, status: r.status })).sort((a, b) => a.id.localeCompare(b.id));
+    expect(rowsBefore.map((r) => r.status).sort()).toEqual(['active', 'pending']);
+    const refused = await stack.refuseWrites();
+    try {
+      for (const path of ['/api/tenants', `/api/tenants/${tid}/health`, `/api/tenants/${tid}/issues`]) {
+        expect((await stack.api(viewer, path)).status, path).toBe(200);
+      }
+      const listed = await stack.api(admin, '/api/authorizations');
+      expect(listed.status).toBe(200);
+      const { authorizations } = (await listed.json()) as { authorizations: AuthorizationJson[] };
+      expect(authorizations.map((a) => a.status).sort()).toEqual(['active', 'pending']);
+    } finally {
+      await refused.restore();
+    }
+    const rowsAfter = (await stack.rows('authorizations')).map((r) => ({ id: r.id, status: r.status })).sort((a, b) => a.id.localeCompare(b.id));
+    expect(rowsAfter).toEqual(rowsBefore);
+    // Writable again: the expiry is applied at the next list.
+    const later = (await (await stack.api(admin, '/api/authorizations')).json()) as { authorizations: AuthorizationJson[] };
+    expect(later.authorizations.map((a) => a.status).sort()).toEqual(['active', 'failed']);
+  });
+});
+
 describe('hostile input', () => {
   it('answers a JSON body that is not sent as application/json with 415 and adds nothing', async () => {
     const key = stack.key('org');

@@ -155,6 +155,13 @@ export interface Stack extends DatabaseRows {
    * open one (SQLite: the file again; PostgreSQL: a pool of its own). Close it after use.
    */
   connect(): Promise<{ store: Store; close(): Promise<void> }>;
+  /**
+   * Makes the database refuse every write of the server from now on, as a read-only mount or a
+   * full disk would, until `restore`: on SQLite `PRAGMA query_only` on the server's connection
+   * (SQLITE_READONLY); on PostgreSQL a trigger on every table that refuses each write statement
+   * with SQLSTATE 25006 (`read_only_sql_transaction`), the error of a read-only database.
+   */
+  refuseWrites(): Promise<{ restore(): Promise<void> }>;
   /** Restarts the server on the same database file. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -318,6 +325,28 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }
       const database = openDatabase(server.config.databasePath);
       return { store: createSqliteStore(database.db), close: async () => database.close() };
+    },
+    async refuseWrites() {
+      await Promise.all(pendingKeys);
+      if (!keyPool) {
+        server.database.sqlite.pragma('query_only = ON');
+        return { restore: async () => void server.database.sqlite.pragma('query_only = OFF') };
+      }
+      // Every table refuses every write statement with SQLSTATE 25006, as a read-only database
+      // (default_transaction_read_only, a hot standby) answers — at once for every connection.
+      const { rows: tables } = await keyPool.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`);
+      const quote = (id: string) => `"${id.replace(/"/g, '""')}"`;
+      await keyPool.query(`create or replace function o365_test_refuse_writes() returns trigger language plpgsql as $$
+        begin raise exception 'cannot execute % in a read-only transaction', tg_op using errcode = 'read_only_sql_transaction'; end $$`);
+      for (const { name } of tables) {
+        await keyPool.query(`create trigger o365_test_refuse_writes before insert or update or delete or truncate on ${quote(name)} for each statement execute function o365_test_refuse_writes()`);
+      }
+      return {
+        async restore() {
+          for (const { name } of tables) await keyPool.query(`drop trigger o365_test_refuse_writes on ${quote(name)}`);
+          await keyPool.query('drop function o365_test_refuse_writes()');
+        },
+      };
     },
     async restart() {
       await server.close();
