@@ -55,10 +55,24 @@ export function errorResponse(c: Context, status: ContentfulStatusCode, code: st
  */
 const UNAVAILABLE_SQLITE_CODES = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN|BUSY|LOCKED|PROTOCOL|NOLFS)/;
 
-/** True for a database error that a retry later may not meet (see {@link UNAVAILABLE_SQLITE_CODES}). */
+/**
+ * The same on PostgreSQL, by SQLSTATE: a read-only transaction, database or hot standby (25006),
+ * insufficient resources (class 53: disk full, out of memory, too many connections), a lost or
+ * refused connection (class 08), a server shutting down or starting (57P01–57P03); and the
+ * driver's own errors when the server cannot be reached at all.
+ */
+const UNAVAILABLE_PG_CODES = /^(25006|53[0-9A-Z]{3}|08[0-9A-Z]{3}|57P0[123]|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)$/;
+
+/**
+ * True for a database error that a retry later may not meet (see {@link UNAVAILABLE_SQLITE_CODES}
+ * and {@link UNAVAILABLE_PG_CODES}), also when drizzle wrapped the driver's error (its `cause`).
+ */
 export function isStorageUnavailable(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && UNAVAILABLE_SQLITE_CODES.test(code);
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNAVAILABLE_SQLITE_CODES.test(code) || UNAVAILABLE_PG_CODES.test(code))) return true;
+  }
+  return false;
 }
 
 /** `app.onError` handler: known errors keep their status; anything else is a logged 500. */

@@ -191,6 +191,37 @@ describe('a database that refuses writes', () => {
   });
 });
 
+describe('a database that cannot write', () => {
+  it('keeps every read working and answers writes 503 with the JSON error shape, storing nothing', async () => {
+    const viewer = stack.key('org', 'viewer');
+    const admin = stack.key('org', 'admin');
+    const { tid } = await authorizedAndSynced(admin, 0);
+    // Both keys are used now; two minutes later their next use wants a lastUsedAt write.
+    expect((await stack.api(viewer, '/api/tenants')).status).toBe(200);
+    stack.advance(2 * MIN);
+    const rowsBefore = (await stack.rows('authorizations')).length;
+    // Every write is refused from now on: SQLITE_READONLY on SQLite, SQLSTATE 25006 on PostgreSQL,
+    // as on a read-only mount or a hot standby.
+    const refused = await stack.refuseWrites();
+    try {
+      for (const path of ['/api/tenants', `/api/tenants/${tid}/health`, `/api/tenants/${tid}/issues`]) {
+        expect((await stack.api(viewer, path)).status, path).toBe(200);
+      }
+      expect((await stack.api(admin, '/api/authorizations')).status).toBe(200);
+      const write = await stack.api(admin, '/api/authorizations', { method: 'POST', json: { label: 'fabrikam.com' } });
+      expect(write.status).toBe(503);
+      expect(write.headers.get('retry-after')).toBe('60');
+      const body = (await write.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('service_unavailable');
+      expect(body.error.message).toMatch(/cannot write/);
+      expect(JSON.stringify(body)).not.toMatch(/SQLITE|25006|read-only transaction|at .*\.ts/);
+    } finally {
+      await refused.restore();
+    }
+    expect(await stack.rows('authorizations')).toHaveLength(rowsBefore);
+  });
+});
+
 describe('hostile input', () => {
   it('answers a JSON body that is not sent as application/json with 415 and adds nothing', async () => {
     const key = stack.key('org');

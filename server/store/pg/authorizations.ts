@@ -21,7 +21,7 @@ import {
   type ConsumedRequest,
   type TenantSyncState,
 } from '../authorizations.js';
-import { isPgWriteUnavailable, sqlC } from './dialect.js';
+import { sqlC } from './dialect.js';
 import { recordEventsIn } from './events.js';
 
 export async function listAuthorizations(db: PgDb, orgId: string, now: Date = new Date()): Promise<AuthorizationRow[]> {
@@ -36,7 +36,7 @@ export async function listAuthorizations(db: PgDb, orgId: string, now: Date = ne
       .where(and(eq(authorizations.orgId, orgId), eq(authorizations.status, 'pending'), inArray(authorizations.id, abandoned)));
   } catch (err) {
     // A read must not fail because the database cannot write now; the expiry is applied later.
-    if (!isStorageUnavailable(err) && !isPgWriteUnavailable(err)) throw err;
+    if (!isStorageUnavailable(err)) throw err;
   }
   return db.select().from(authorizations).where(eq(authorizations.orgId, orgId)).orderBy(asc(authorizations.createdAt));
 }

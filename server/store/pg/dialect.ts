@@ -11,8 +11,8 @@
  * - text cannot hold U+0000, so a request's value with one is compared as SQLite would
  *   ({@link textEq}, {@link textCompare});
  * - `greatest()` for SQLite's scalar `max()` of two values ({@link laterOf});
- * - "the database cannot write now" is a SQLSTATE, not a `SQLITE_*` code
- *   ({@link isPgWriteUnavailable}).
+ * - "the database cannot write now" is a SQLSTATE, not a `SQLITE_*` code (`isStorageUnavailable`
+ *   in server/errors.ts reads both).
  */
 import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { foldForSearch } from '../../db/functions.js';
@@ -117,24 +117,3 @@ export function textCompare(column: AnyColumn | SQL, op: '<' | '<=' | '>' | '>='
 
 // ---------------------------------------------------------------------------------------------
 // Refused writes
-
-/**
- * SQLSTATEs that mean "the database cannot take a write now" rather than a bug, as
- * `isStorageUnavailable` (server/errors.ts) reads SQLite's `SQLITE_READONLY`, `SQLITE_FULL`, …:
- * a read-only transaction, database or hot standby (25006 `read_only_sql_transaction`), and
- * insufficient resources (class 53: `disk_full` 53100, `out_of_memory` 53200,
- * `too_many_connections` 53300, …).
- */
-const UNAVAILABLE_SQLSTATES = /^(25006|53[0-9A-Z]{3})$/;
-
-/**
- * True for an error of a refused write on PostgreSQL, also when drizzle wrapped the driver's
- * error (`DrizzleQueryError`, the `pg` error as its `cause`).
- */
-export function isPgWriteUnavailable(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && UNAVAILABLE_SQLSTATES.test(code)) return true;
-  }
-  return false;
-}
