@@ -16,6 +16,7 @@ import { startServer, type RunningServer, type StartServerOptions } from '../../
 import { walkSimulatedConsent } from '../../server/simulated-consent.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { afterAll } from 'vitest';
 import { randomToken, sha256 } from '../../server/crypto.js';
 import { API_KEY_PREFIX, API_KEY_PREFIX_LENGTH, createApiKey } from '../../server/store/keys.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
@@ -33,11 +34,22 @@ import { recordEventsIn as recordEventsInPg } from '../../server/store/pg/events
 /** Which engine the stacks of this run use (`TEST_STORE=postgres`, else SQLite). */
 export const TEST_STORE: 'sqlite' | 'postgres' = process.env.TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
-/** One PostgreSQL server per test file (a vitest fork), started on the first stack; it stops when the process exits. */
+/** One PostgreSQL server per test file, started on the first stack; it stops after the file's tests. */
 let postgresServer: Promise<PostgresServer> | null = null;
 
 /** The test file's PostgreSQL server (started on first use). */
 export const sharedPostgres = (): Promise<PostgresServer> => (postgresServer ??= startPostgres());
+
+// Registered in each test file that imports this module (vitest runs every file with its own
+// modules): the server goes with the file. A vitest worker is ended without its 'exit' event, so
+// the server's own exit handler alone left one server running per file.
+if (process.env.VITEST) {
+  afterAll(async () => {
+    const started = postgresServer;
+    postgresServer = null;
+    await (await started?.catch(() => null))?.stop();
+  });
+}
 
 /** One entry of the simulator's request log (`GET /_simulator/requests`). */
 export interface LoggedRequest {
