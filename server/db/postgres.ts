@@ -60,6 +60,9 @@ export async function openPostgres(url: string, options: OpenPostgresOptions = {
     connectionString: url,
     ...(options.max !== undefined ? { max: options.max } : {}),
     application_name: options.applicationName ?? 'o365-health',
+    // pg closes a connection idle for 10 s by default; the poller's bursts then pay for a new
+    // backend (and its cold plan and catalog caches) again and again during a long cycle.
+    idleTimeoutMillis: 120_000,
   });
   // An idle connection that breaks emits 'error' on the pool; unhandled, it would end the process.
   pool.on('error', (err) => (options.log ?? console.error)(`postgres: idle connection error: ${err.message}`));
