@@ -8,7 +8,7 @@
  * PostgreSQL `count(*)` is a `bigint`, which `pg` reads as a string), booleans combine with `or`
  * (SQLite's `max()` over 0/1), and ties in the due order are broken byte-wise by tenant id.
  */
-import { and, asc, eq, exists, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, exists, getTableColumns, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { PgDb, PgTx } from '../../db/postgres.js';
 import { authorizations, issuePosts, issues, services, serviceStatusHistory, tenants } from '../../db/schema.pg.js';
 import type { IssueRecord, SyncSnapshot } from '../../domain.js';
@@ -57,26 +57,37 @@ async function applySyncIn(tx: PgTx, tenantId: string, snapshot: SyncSnapshot, n
   // Services.
   const existing = new Map((await tx.select().from(services).where(eq(services.tenantId, tenantId))).map((s) => [s.serviceId, s]));
   const seen = new Set<string>();
+  // Written a statement per kind, not per service (one round trip each); rows keep the snapshot's order.
+  const historyRows: Array<typeof serviceStatusHistory.$inferInsert> = [];
+  const changedServices = new Map<string, typeof services.$inferInsert>();
+  const announced: Array<{ service: (typeof snapshot.services)[number]; previous: string }> = [];
   for (const service of snapshot.services) {
     checkService(service);
     seen.add(service.id);
     const before = existing.get(service.id);
     if (!before || before.status !== service.status) {
-      await tx.insert(serviceStatusHistory).values({ tenantId, serviceId: service.id, status: service.status, previousStatus: before?.status ?? null, changedAt: now });
+      historyRows.push({ tenantId, serviceId: service.id, status: service.status, previousStatus: before?.status ?? null, changedAt: now });
     }
-    if (announce && before && before.status !== service.status) {
-      const [counted] = await tx
-        .select({ n: sql<number>`count(*)::int` })
-        .from(serviceStatusHistory)
-        .where(and(eq(serviceStatusHistory.tenantId, tenantId), eq(serviceStatusHistory.serviceId, service.id)));
-      drafts.push(serviceEvent(tenantRef, service, before.status, counted!.n, now));
-    }
+    if (announce && before && before.status !== service.status) announced.push({ service, previous: before.status });
     if (!before || before.status !== service.status || before.name !== service.name) {
-      await tx
-        .insert(services)
-        .values({ tenantId, serviceId: service.id, name: service.name, status: service.status, updatedAt: now })
-        .onConflictDoUpdate({ target: [services.tenantId, services.serviceId], set: { name: service.name, status: service.status, updatedAt: now } });
+      // A service listed twice is written as its last listing says.
+      changedServices.delete(service.id);
+      changedServices.set(service.id, { tenantId, serviceId: service.id, name: service.name, status: service.status, updatedAt: now });
     }
+  }
+  for (const part of chunks(historyRows)) await tx.insert(serviceStatusHistory).values(part);
+  for (const { service, previous } of announced) {
+    const [counted] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(serviceStatusHistory)
+      .where(and(eq(serviceStatusHistory.tenantId, tenantId), eq(serviceStatusHistory.serviceId, service.id)));
+    drafts.push(serviceEvent(tenantRef, service, previous, counted!.n, now));
+  }
+  for (const part of chunks([...changedServices.values()])) {
+    await tx
+      .insert(services)
+      .values(part)
+      .onConflictDoUpdate({ target: [services.tenantId, services.serviceId], set: { name: sql`excluded.name`, status: sql`excluded.status`, updatedAt: sql`excluded.updated_at` } });
   }
   for (const part of chunks([...existing.keys()].filter((id) => !seen.has(id)))) {
     await tx.delete(services).where(and(eq(services.tenantId, tenantId), inArray(services.serviceId, part)));
@@ -87,6 +98,9 @@ async function applySyncIn(tx: PgTx, tenantId: string, snapshot: SyncSnapshot, n
   const snapshotIds = new Set<string>();
   const before = await issuesBefore(tx, tenantId, snapshot.issues);
   const unchanged: string[] = [];
+  // The changed issues are written together: one upsert, one delete of their posts, one insert of
+  // the new posts (a statement per kind, not per issue). An issue listed twice counts as its last listing.
+  const changed = new Map<string, { row: ReturnType<typeof issueRow>; posts: ReturnType<typeof postRows> }>();
   for (const issue of snapshot.issues) {
     const row = issueRow(tenantId, issue);
     snapshotIds.add(row.id);
@@ -96,24 +110,33 @@ async function applySyncIn(tx: PgTx, tenantId: string, snapshot: SyncSnapshot, n
       unchanged.push(row.id);
       continue;
     }
-    const { tenantId: _t, id: _i, ...changes } = row;
-    const listed = { listedByMicrosoft: true, lastListedAt: now };
-    await tx
-      .insert(issues)
-      .values({ ...row, ...foldedIssueColumns(row), ...listed, interruptionSeen: isInterruption(row.status) })
-      .onConflictDoUpdate({
-        target: [issues.tenantId, issues.id],
-        // An interruption once seen stays seen: the issue's later statuses do not undo it.
-        set: { ...changes, ...foldedIssueColumns(row), ...listed, interruptionSeen: sql`${issues.interruptionSeen} or excluded.interruption_seen` },
-      });
-    await tx.delete(issuePosts).where(and(eq(issuePosts.tenantId, tenantId), eq(issuePosts.issueId, row.id)));
     const posts = postRows(tenantId, row.id, issue);
-    for (const part of chunks(posts)) await tx.insert(issuePosts).values(part);
+    changed.delete(row.id);
+    changed.set(row.id, { row, posts });
     if (announce) {
       const draft = issueEvent(tenantRef, row, posts, stored, now);
       if (draft) drafts.push(draft);
     }
   }
+  const listed = { listedByMicrosoft: true, lastListedAt: now };
+  const changedIds = [...changed.keys()];
+  for (const part of chunks([...changed.values()])) {
+    const values = part.map(({ row }) => ({ ...row, ...foldedIssueColumns(row), ...listed, interruptionSeen: isInterruption(row.status) }));
+    await tx
+      .insert(issues)
+      .values(values)
+      .onConflictDoUpdate({
+        target: [issues.tenantId, issues.id],
+        // What the row says, column by column (`excluded`: the row proposed for insertion); an
+        // interruption once seen stays seen (the issue's later statuses do not undo it).
+        set: {
+          ...excludedColumns(Object.keys(values[0]!).filter((key) => key !== 'tenantId' && key !== 'id' && key !== 'interruptionSeen')),
+          interruptionSeen: sql`${issues.interruptionSeen} or excluded.interruption_seen`,
+        },
+      });
+  }
+  for (const part of chunks(changedIds)) await tx.delete(issuePosts).where(and(eq(issuePosts.tenantId, tenantId), inArray(issuePosts.issueId, part)));
+  for (const part of chunks([...changed.values()].flatMap(({ posts }) => posts))) await tx.insert(issuePosts).values(part);
   for (const part of chunks(unchanged)) {
     await tx.update(issues).set({ lastListedAt: now }).where(and(eq(issues.tenantId, tenantId), inArray(issues.id, part)));
   }
@@ -144,6 +167,12 @@ async function applySyncIn(tx: PgTx, tenantId: string, snapshot: SyncSnapshot, n
     .where(eq(tenants.tenantId, tenantId));
   if (snapshot.messages) await applyMessagesIn(tx, tenantId, snapshot.messages.items, snapshot.messages.full, now);
   return recordEventsIn(tx, drafts, now);
+}
+
+/** `{ column: excluded.column }` for the issue columns named (by property): an upsert setting what was proposed. */
+function excludedColumns(keys: readonly string[]): Record<string, SQL> {
+  const columns = getTableColumns(issues) as Record<string, { name: string }>;
+  return Object.fromEntries(keys.map((key) => [key, sql.raw(`excluded."${columns[key]!.name}"`)]));
 }
 
 /** Status, resolution, last change, listing and post count of the stored copies of `list`'s issues. */
