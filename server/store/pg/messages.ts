@@ -5,7 +5,7 @@
  * and the retention prune, answering exactly what SQLite answers. The filters and `q` read those
  * folded keys where SQLite folds in the query (`fold()` over `json_each` of the JSON lists).
  */
-import { and, asc, desc, eq, inArray, isNotNull, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { PgDb, PgTx } from '../../db/postgres.js';
 import { foldForSearch } from '../../db/functions.js';
 import { messages, tenants } from '../../db/schema.pg.js';
@@ -24,17 +24,27 @@ import { afterCursor } from './tenants.js';
 export async function applyMessagesIn(tx: PgTx, tenantId: string, items: readonly MessageRecord[], full: boolean, now: Date): Promise<void> {
   let watermark: string | null = null;
   const seen = new Set<string>();
+  // One upsert per chunk of posts, not per post; a post listed twice is written as its last listing says.
+  const rows = new Map<string, Record<string, unknown> & { id: string }>();
+  const listed = { listedByMicrosoft: true, lastListedAt: now };
   for (const item of items) {
     const row = messageRow(tenantId, item);
     seen.add(row.id);
     if (watermark === null || row.lastModifiedDateTime > watermark) watermark = row.lastModifiedDateTime;
-    const { tenantId: _t, id: _i, ...changes } = row;
-    const listed = { listedByMicrosoft: true, lastListedAt: now };
-    const folded = foldedMessageColumns(row);
+    rows.delete(row.id);
+    rows.set(row.id, { ...row, ...foldedMessageColumns(row), ...listed });
+  }
+  for (const part of chunks([...rows.values()])) {
+    const columns = getTableColumns(messages) as Record<string, { name: string }>;
+    const set = Object.fromEntries(
+      Object.keys(part[0]!)
+        .filter((key) => key !== 'tenantId' && key !== 'id')
+        .map((key) => [key, sql.raw(`excluded."${columns[key]!.name}"`)]),
+    );
     await tx
       .insert(messages)
-      .values({ ...row, ...folded, ...listed })
-      .onConflictDoUpdate({ target: [messages.tenantId, messages.id], set: { ...changes, ...folded, ...listed } });
+      .values(part as Array<typeof messages.$inferInsert>)
+      .onConflictDoUpdate({ target: [messages.tenantId, messages.id], set });
   }
   if (full) {
     const stored = (await tx.select({ id: messages.id }).from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.listedByMicrosoft, true))))
