@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- http|poll ...] [--tenants 1000,10000] [--duration 10] [--warmup 3]
- *  [--connections 50] [--setup-concurrency 16] [--full-cycle] [--out bench/results.json]`
+ * `npm run bench [-- http|poll|scale-out ...] [--tenants 1000,10000] [--duration 10] [--warmup 3]
+ *  [--connections 50] [--setup-concurrency 16] [--full-cycle] [--instances 1,2,3] [--out bench/results.json]`
  *
  * 1. HTTP: throughput and latency of the read routes (health, tenants, issues; API key) on the real server,
  *    next to a bare Hono app serving the same bytes, and the same route with `If-None-Match`
@@ -10,6 +10,10 @@
  *    flow first. The simulator (with `extraTenants: N`) runs in a third process, so the server's
  *    RSS and CPU are its own; Graph requests are counted both from the cycle's outcomes and by the
  *    simulator.
+ *
+ * 3. Scale-out (only when named: about an hour at 10 000 tenants): one poll cycle over N
+ *    simulated tenants on 1, 2 and 3 server processes sharing one PostgreSQL 15, and on SQLite,
+ *    and the takeover after `kill -9` of one instance; procedure in bench/targets/scale-out.ts.
  *
  * Prints tables and writes everything measured to bench/results.json. Loopback (127.0.0.1) only;
  * every load is bounded by a duration or a count, and every child has a watchdog.
@@ -30,6 +34,7 @@ import type { SimulatorCounts } from './targets/poll-simulator.js';
 import { runHistoryBench, type HistoryBenchResult } from './targets/history.js';
 import { runOverviewBench } from './targets/overview.js';
 import { runEventLatencyBench } from './targets/events-latency.js';
+import { runScaleOutBench, scaleOutTable, type ScaleOutBenchResult } from './targets/scale-out.js';
 
 const usage = `usage: npm run bench -- [http] [poll] [--tenants 1000,10000] [--duration S] [--warmup S] [--connections N]
                          [--rounds N] [--profile] [--setup auto|oauth|direct] [--setup-concurrency N] [--full-cycle] [--out FILE]
@@ -42,15 +47,21 @@ const usage = `usage: npm run bench -- [http] [poll] [--tenants 1000,10000] [--d
   overview GET /api/overview for an org with --overview-tenants tenants (default 1000; bench/targets/overview.ts)
   events   from a change in the simulator to the webhook delivery and to an open widget's update, over --changes
            changes (default 20; bench/targets/events-latency.ts)
+  scale-out  one poll cycle over --tenants simulated tenants (default 10000) on --instances server processes
+           (default 1,2,3) sharing one PostgreSQL 15, and on one instance on SQLite (unless --no-sqlite): cycle time,
+           Graph requests per tenant, tenants synced twice, takeover after kill -9 of one instance
+           (--lease-seconds 120, --kill-at 0.25, --period-minutes 20, --startup-seconds 25;
+           bench/targets/scale-out.ts). Not part of the default run (about an hour at 10 000 tenants)
          setup: oauth = every tenant through POST /api/authorizations + consent pages + /oauth/callback
                 over HTTP; direct = the same server functions called in a worker process
                 (see bench/targets/poll-setup-worker.ts); auto = oauth up to 2000 tenants, direct above
-  (no part named: all of them)`;
+  (no part named: all of them but scale-out)`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    tenants: { type: 'string', default: '1000,10000' },
+    /** Default: 1000,10000 for poll, 10000 for scale-out. */
+    tenants: { type: 'string' },
     'overview-tenants': { type: 'string', default: '1000' },
     changes: { type: 'string', default: '20' },
     duration: { type: 'string', default: '10' },
@@ -62,6 +73,12 @@ const { values, positionals } = parseArgs({
     rounds: { type: 'string', default: '2' },
     profile: { type: 'boolean', default: false },
     setup: { type: 'string', default: 'auto' },
+    instances: { type: 'string', default: '1,2,3' },
+    'no-sqlite': { type: 'boolean', default: false },
+    'lease-seconds': { type: 'string', default: '120' },
+    'kill-at': { type: 'string', default: '0.25' },
+    'period-minutes': { type: 'string', default: '20' },
+    'startup-seconds': { type: 'string', default: '25' },
     out: { type: 'string', default: fileURLToPath(new URL('./results.json', import.meta.url)) },
     help: { type: 'boolean', short: 'h' },
   },
@@ -72,7 +89,7 @@ if (values.help) {
 }
 const parts = positionals.length ? positionals : ['http', 'poll', 'history', 'overview', 'events'];
 for (const p of parts) {
-  if (!['http', 'poll', 'history', 'overview', 'events'].includes(p)) {
+  if (!['http', 'poll', 'history', 'overview', 'events', 'scale-out'].includes(p)) {
     console.error(`unknown part '${p}'\n${usage}`);
     process.exit(2);
   }
@@ -85,8 +102,9 @@ const int = (name: string, value: string, min: number, max: number) => {
   }
   return n;
 };
+const tenantList = (fallback: string) => (values.tenants ?? fallback).split(',').map((v) => int('tenants', v.trim(), 1, 100_000));
 const opts = {
-  tenants: values.tenants.split(',').map((v) => int('tenants', v.trim(), 1, 100_000)),
+  tenants: tenantList('1000,10000'),
   duration: int('duration', values.duration, 1, 120),
   warmup: int('warmup', values.warmup, 0, 60),
   connections: int('connections', values.connections, 1, 1000),
@@ -104,8 +122,26 @@ if (!['auto', 'oauth', 'direct'].includes(opts.setup)) {
 /** `auto`: the full OAuth flow over HTTP up to this many tenants, the `direct` shortcut above (time budget). */
 const OAUTH_SETUP_MAX = 2000;
 
-/** Whole-run guard: even if something hangs, the benchmark ends. */
-const RUN_LIMIT_MS = 30 * 60_000;
+const scaleOutOpts = {
+  tenants: tenantList('10000'),
+  instances: values.instances.split(',').filter((v) => v.trim() !== '').map((v) => int('instances', v.trim(), 1, 8)),
+  sqlite: !values['no-sqlite'],
+  leaseSeconds: int('lease-seconds', values['lease-seconds'], 5, 3600),
+  periodMinutes: int('period-minutes', values['period-minutes'], 1, 30),
+  killAt: Number(values['kill-at']),
+  startupSeconds: int('startup-seconds', values['startup-seconds'], 5, 300),
+};
+if (60 % scaleOutOpts.periodMinutes !== 0) {
+  console.error(`--period-minutes must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20 or 30), got ${scaleOutOpts.periodMinutes}`);
+  process.exit(2);
+}
+if (!(scaleOutOpts.killAt > 0 && scaleOutOpts.killAt < 1)) {
+  console.error(`--kill-at must be a fraction between 0 and 1, got '${values['kill-at']}'`);
+  process.exit(2);
+}
+
+/** Whole-run guard: even if something hangs, the benchmark ends (the scale-out part adds its own allowance). */
+const RUN_LIMIT_MS = 30 * 60_000 + (parts.includes('scale-out') ? scaleOutOpts.tenants.length * 120 * 60_000 : 0);
 setTimeout(() => {
   console.error(`benchmark: still running after ${RUN_LIMIT_MS / 60_000} minutes; giving up`);
   process.exit(3);
@@ -625,6 +661,37 @@ if (parts.includes('events')) {
   console.log(`\nChange events: ${events.changes} changes, from the start of the poll cycle that sees each (signatures verified: ${events.signaturesVerified})\n`);
   console.log(table(['until', 'median ms', 'max ms', 'min ms'], [row('sync written (cycle ends)', events.syncMs), row('webhook received', events.webhookMs), row('widget shows it', events.widgetMs)]));
   if (events.widgetNote) notes.push(`events: ${events.widgetNote}`);
+}
+
+if (parts.includes('scale-out')) {
+  const runs: Array<ScaleOutBenchResult | { tenants: number; error: string }> = [];
+  for (const n of scaleOutOpts.tenants) {
+    log(`scale-out: ${n} tenants, ${scaleOutOpts.instances.join(', ')} instance(s) on PostgreSQL${scaleOutOpts.sqlite ? ', 1 on SQLite' : ''}`);
+    try {
+      runs.push(await runScaleOutBench({ ...scaleOutOpts, tenants: n, setupConcurrency: opts.setupConcurrency, log }));
+    } catch (err) {
+      const message = (err as Error).message.split('\n')[0]!;
+      log(`scale-out ${n}: FAILED: ${message}`);
+      runs.push({ tenants: n, error: message });
+      notes.push(`scale-out over ${n} tenants did not complete: ${message}`);
+    }
+  }
+  results.scaleOut = runs;
+  for (const r of runs) {
+    if ('error' in r) continue;
+    console.log(`\nScale-out: ${r.tenants} tenants, one poll cycle per row (${r.wallSeconds} s including setup)`);
+    console.log(`setup: ${Object.entries(r.setup).map(([store, s]) => `${store} ${(s as { seconds: number }).seconds} s`).join(', ')}; PostgreSQL: ${r.postgresSettings}`);
+    console.log(`procedure: ${r.procedure}\n`);
+    console.log(scaleOutTable(r));
+    for (const f of r.failures) notes.push(`scale-out: ${f}`);
+    const { start, end } = r.code;
+    if (start.commit !== end.commit || start.uncommitted.length || end.uncommitted.length) {
+      notes.push(`scale-out: the server code changed or was not committed during the run (${start.commit} → ${end.commit}; uncommitted: ${[...new Set([...start.uncommitted, ...end.uncommitted])].join(', ') || 'none'}): configurations may have run different code.`);
+    }
+  }
+  notes.push(
+    'scale-out: every process (simulator, PostgreSQL, each instance) shares the same cores, so more instances add no CPU here; the figures show the sharing (no tenant synced twice, 2 Graph requests per tenant) and its overhead, not the speed-up on separate machines.',
+  );
 }
 
 results.loadAverageAtEnd = loadavg().map((l) => round(l, 2));
