@@ -14,7 +14,7 @@ import type { MessageDetailRecord, MessageRecord } from '../domain.js';
 import { renderPostBody } from '../sanitize.js';
 import type { MessageDetail, MessageSummary } from '../../widgets/api/types.js';
 import { InvalidRecordError, laterWatermark, type Tx } from './sync.js';
-import { decodeIssueCursor, encodeIssueCursor, pageOf, type IssueCursor } from './tenants.js';
+import { columnsOf, decodeIssueCursor, encodeIssueCursor, pageOf, type IssueCursor } from './tenants.js';
 
 /** A post in a list, and one post with its sanitised body and details: the API's shapes (widgets/api/types.ts). */
 export type { MessageDetail, MessageSummary };
@@ -135,19 +135,22 @@ export function applyMessagesIn(tx: Tx, tenantId: string, items: readonly Messag
     .run();
 }
 
-const summaryColumns = {
-  id: messages.id,
-  title: messages.title,
-  category: messages.category,
-  severity: messages.severity,
-  isMajorChange: messages.isMajorChange,
-  services: messages.services,
-  tags: messages.tags,
-  startDateTime: messages.startDateTime,
-  endDateTime: messages.endDateTime,
-  lastModifiedDateTime: messages.lastModifiedDateTime,
-  actionRequiredByDateTime: messages.actionRequiredByDateTime,
-};
+/** The post fields the list serves, by property name (both engines select these). */
+export const MESSAGE_SUMMARY_KEYS = [
+  'id',
+  'title',
+  'category',
+  'severity',
+  'isMajorChange',
+  'services',
+  'tags',
+  'startDateTime',
+  'endDateTime',
+  'lastModifiedDateTime',
+  'actionRequiredByDateTime',
+] as const;
+
+const summaryColumns = columnsOf(messages, MESSAGE_SUMMARY_KEYS);
 
 /** A stored JSON list of names read back (its strings; nothing when it is not one). */
 export function parseList(json: string): string[] {

@@ -53,21 +53,29 @@ export interface TenantHealth {
 /** Better first: an org that holds an active authorization sees the tenant as active. */
 const STATUS_RANK: Record<AuthorizationStatus, number> = { active: 0, reauth_required: 1, failed: 2, pending: 3 };
 
-const summaryColumns = {
-  id: issues.id,
-  title: issues.title,
-  service: issues.service,
-  feature: issues.feature,
-  featureGroup: issues.featureGroup,
-  classification: issues.classification,
-  status: issues.status,
-  origin: issues.origin,
-  isResolved: issues.isResolved,
-  startDateTime: issues.startDateTime,
-  endDateTime: issues.endDateTime,
-  lastModifiedDateTime: issues.lastModifiedDateTime,
-  impactDescription: issues.impactDescription,
-};
+/** The issue fields the API serves, by property name (both engines select these). */
+export const ISSUE_SUMMARY_KEYS = [
+  'id',
+  'title',
+  'service',
+  'feature',
+  'featureGroup',
+  'classification',
+  'status',
+  'origin',
+  'isResolved',
+  'startDateTime',
+  'endDateTime',
+  'lastModifiedDateTime',
+  'impactDescription',
+] as const;
+
+/** `{ key: table[key] }` for each of `keys`: a select list of one engine's table. */
+export function columnsOf<T extends object, K extends keyof T>(table: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, table[key]])) as Pick<T, K>;
+}
+
+const summaryColumns = columnsOf(issues, ISSUE_SUMMARY_KEYS);
 
 export interface AuthorizationRef {
   tenantId: string;

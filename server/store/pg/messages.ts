@@ -10,9 +10,9 @@ import type { PgDb, PgTx } from '../../db/postgres.js';
 import { foldForSearch } from '../../db/functions.js';
 import { messages, tenants } from '../../db/schema.pg.js';
 import type { MessageRecord } from '../../domain.js';
-import { messageRow, parseDetails, toSummary, type MessageDetail, type MessageQuery, type MessageSummary } from '../messages.js';
+import { MESSAGE_SUMMARY_KEYS, messageRow, parseDetails, toSummary, type MessageDetail, type MessageQuery, type MessageSummary } from '../messages.js';
 import { chunks, laterWatermark } from '../sync.js';
-import { pageOf } from '../tenants.js';
+import { columnsOf, pageOf } from '../tenants.js';
 import { foldedContains, foldedIncludes, foldedMessageColumns, sqlC, textEq } from './dialect.js';
 import { afterCursor } from './tenants.js';
 
@@ -64,19 +64,7 @@ export async function applyMessagesIn(tx: PgTx, tenantId: string, items: readonl
     .where(eq(tenants.tenantId, tenantId));
 }
 
-const summaryColumns = {
-  id: messages.id,
-  title: messages.title,
-  category: messages.category,
-  severity: messages.severity,
-  isMajorChange: messages.isMajorChange,
-  services: messages.services,
-  tags: messages.tags,
-  startDateTime: messages.startDateTime,
-  endDateTime: messages.endDateTime,
-  lastModifiedDateTime: messages.lastModifiedDateTime,
-  actionRequiredByDateTime: messages.actionRequiredByDateTime,
-};
+const summaryColumns = columnsOf(messages, MESSAGE_SUMMARY_KEYS);
 
 /**
  * One page of a tenant's posts, newest `lastModifiedDateTime` first, then by id; posts Microsoft

@@ -14,25 +14,11 @@ import { and, asc, desc, eq, inArray, isNotNull, or, sql, type AnyColumn, type S
 import type { PgDb } from '../../db/postgres.js';
 import { foldForSearch } from '../../db/functions.js';
 import { authorizations, issuePosts, issues, services, tenants } from '../../db/schema.pg.js';
-import { pageOf, type AuthorizationRef, type IssueCursor, type IssueDetail, type IssueQuery, type IssueSummary, type TenantListRow } from '../tenants.js';
+import { columnsOf, ISSUE_SUMMARY_KEYS, pageOf, type AuthorizationRef, type IssueCursor, type IssueDetail, type IssueQuery, type IssueSummary, type TenantListRow } from '../tenants.js';
 import { asciiLower, foldedContains, sqlC, textCompare, textEq } from './dialect.js';
 
-/** The issue fields the API serves (`store/tenants.ts`'s summary columns). */
-export const summaryColumns = {
-  id: issues.id,
-  title: issues.title,
-  service: issues.service,
-  feature: issues.feature,
-  featureGroup: issues.featureGroup,
-  classification: issues.classification,
-  status: issues.status,
-  origin: issues.origin,
-  isResolved: issues.isResolved,
-  startDateTime: issues.startDateTime,
-  endDateTime: issues.endDateTime,
-  lastModifiedDateTime: issues.lastModifiedDateTime,
-  impactDescription: issues.impactDescription,
-};
+/** The issue fields the API serves (`store/tenants.ts`'s). */
+export const summaryColumns = columnsOf(issues, ISSUE_SUMMARY_KEYS);
 
 /** Active: unresolved and still listed by Microsoft (a dropped issue is history, not news). */
 export const activeIssue = and(eq(issues.isResolved, false), eq(issues.listedByMicrosoft, true))!;
