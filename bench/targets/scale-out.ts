@@ -46,7 +46,10 @@
  *    last of those has `last_sync_at` after the kill (written by a survivor, which claims them
  *    once the lease lapses, LEASE_SECONDS, if its cycle still runs, else at the next tick). Those
  *    tenants may show as synced twice (the killed instance had read Graph for them); any other
- *    tenant synced twice is a failure. SQLite: the first cycle and one quiet cycle, one instance.
+ *    tenant synced twice is a failure. A tenant whose refresh token the killed instance had just
+ *    redeemed (the simulator rotates refresh tokens and refuses a used one) cannot be synced by
+ *    the others: it is counted as needing re-authorization, and the cycle ends without it.
+ *    SQLite: the first cycle and one quiet cycle, one instance.
  *
  * Every instance loads the work tree's code when it is spawned: with other work going on in the
  * same tree, run the benchmark from a separate checkout of one commit (`git worktree add --detach
@@ -96,8 +99,11 @@ interface BenchDb {
   reset(dueAt: Date, quiet: boolean): Promise<void>;
   progress(since: Date): Promise<{ synced: number; lastSyncAt: number | null; leased: number; failing: number; neverSynced: number }>;
   leasedBy(owner: string): Promise<Array<{ tenantId: string; leaseUntil: number }>>;
-  /** Of `ids`: how many have synced after `after`, and the last of those writes. */
-  syncedAfter(ids: string[], after: Date): Promise<{ synced: number; lastSyncAt: number | null }>;
+  /**
+   * Of `ids`: how many have synced after `after` and the last of those writes, how many `owner`
+   * still leases, and how many no active authorization can read any more (re-authorization needed).
+   */
+  syncedAfter(ids: string[], after: Date, owner: string): Promise<{ synced: number; lastSyncAt: number | null; stillHeld: number; unreadable: number }>;
   rows(): Promise<Record<string, number>>;
   /** Process ids whose CPU counts as the database's (PostgreSQL: the postmaster's children). */
   pids(): Promise<number[]>;
@@ -129,12 +135,15 @@ function postgresDb(url: string): BenchDb {
       const rows = (await pool.query('select tenant_id, (extract(epoch from lease_until) * 1000)::float8 as until from tenants where lease_owner = $1', [owner])).rows as Array<{ tenant_id: string; until: number }>;
       return rows.map((r) => ({ tenantId: r.tenant_id, leaseUntil: Number(r.until) }));
     },
-    async syncedAfter(ids, after) {
-      const r = await one<{ n: string; last: string | null }>(
-        'select count(*) as n, (extract(epoch from max(last_sync_at)) * 1000)::float8 as last from tenants where tenant_id = any($1) and last_sync_at > $2',
-        [ids, after],
+    async syncedAfter(ids, after, owner) {
+      const r = await one<{ n: string; last: string | null; held: string; unreadable: string }>(
+        `select count(*) filter (where last_sync_at > $2) as n, (extract(epoch from max(last_sync_at) filter (where last_sync_at > $2)) * 1000)::float8 as last,
+                count(*) filter (where lease_owner = $3) as held,
+                count(*) filter (where not exists (select 1 from authorizations a where a.tenant_id = tenants.tenant_id and a.status = 'active')) as unreadable
+           from tenants where tenant_id = any($1)`,
+        [ids, after, owner],
       );
-      return { synced: Number(r.n), lastSyncAt: r.last === null ? null : Number(r.last) };
+      return { synced: Number(r.n), lastSyncAt: r.last === null ? null : Number(r.last), stillHeld: Number(r.held), unreadable: Number(r.unreadable) };
     },
     async rows() {
       const r = await one<Record<string, string>>(
@@ -298,9 +307,18 @@ export interface CycleResult extends CycleSpec {
     leasedByKilled: number;
     /** Until its last lease would lapse (lease_until − kill). */
     leaseLapseS: number | null;
+    /** Kill → none of those leases held by the killed instance any more (claimed by another, first seen by the once-a-second watch). */
+    leaseTakenS: number | null;
     /** Kill → the last of those tenants written by another instance. */
     takeoverS: number | null;
     takenOver: number;
+    /**
+     * Of those tenants, how many no active authorization could read after the takeover: the
+     * instance that took the tenant got "refresh token already used" (AADSTS70000) and marked the
+     * authorization for re-authorization — the killed instance had redeemed the rotating refresh
+     * token at the simulator but died before its transaction stored the new one.
+     */
+    needReauthorization: number;
     /** Tenants synced twice that were not held by the killed instance (must be 0). */
     syncedTwiceOutsideKilledLeases: number;
   };
@@ -378,24 +396,32 @@ async function runCycle(
           killedAtSynced: progress.synced,
           leasedByKilled: killSet.length,
           leaseLapseS: killSet.length ? round((Math.max(...killSet.map((k) => k.leaseUntil)) - killedAt) / 1000) : null,
+          leaseTakenS: killSet.length ? null : 0,
           takeoverS: null,
           takenOver: 0,
+          needReauthorization: 0,
           syncedTwiceOutsideKilledLeases: 0,
         };
       }
+      let lost = 0;
       if (killSet && takeover && takeover.takeoverS === null && killSet.length) {
         const after = await db.syncedAfter(
           killSet.map((k) => k.tenantId),
           new Date(killedAt),
+          takeover.killedInstance,
         );
         takeover.takenOver = after.synced;
+        takeover.needReauthorization = lost = after.unreadable;
+        if (takeover.leaseTakenS === null && after.stillHeld === 0) takeover.leaseTakenS = round((Date.now() - killedAt) / 1000);
         if (after.synced === killSet.length) {
           takeover.takeoverS = round((after.lastSyncAt! - killedAt) / 1000);
           o.log(`scale-out: ${label}: the killed instance's ${killSet.length} tenant(s) were synced by the others ${takeover.takeoverS} s after the kill`);
+        } else if (after.synced + after.unreadable === killSet.length && after.unreadable) {
+          o.log(`scale-out: ${label}: of the killed instance's ${killSet.length} tenant(s), ${after.unreadable} need re-authorization (taken over after ${takeover.leaseTakenS} s)`);
         }
       }
-      const takeoverDone = !killSet || !takeover || takeover.takeoverS !== null || killSet.length === 0;
-      if (progress.synced >= ctx.tenants && (spec.kind !== 'kill' || (killSet && takeoverDone))) break;
+      const takeoverDone = !killSet || !takeover || takeover.takeoverS !== null || killSet.length === 0 || takeover.takenOver + takeover.needReauthorization === killSet.length;
+      if (progress.synced + lost >= ctx.tenants && (spec.kind !== 'kill' || (killSet && takeoverDone))) break;
       if (Date.now() > deadline) break;
       // Stalled: nothing written for a minute and nothing leased (failing tenants wait for a later
       // window); a takeover still to come waits for the deadline (the next tick, if need be).
@@ -466,6 +492,8 @@ async function runCycle(
       `scale-out: ${label}: ${result.synced}/${ctx.tenants} synced, cycle ${result.cycleS} s, ${result.graphPerTenant} Graph requests/tenant, ${result.syncedTwice} synced twice` +
         `, ${wallS.toFixed(0)} s watched`,
     );
+    // The whole row, so a run stopped before its end still leaves every finished cycle in its log.
+    o.log(`scale-out: ${label}: result ${JSON.stringify(result)}`);
     return result;
   } finally {
     await stopInstances(instances);
@@ -646,7 +674,10 @@ export function scaleOutTable(r: ScaleOutBenchResult): string {
     c.takeover ? `${c.syncedTwice} (${c.takeover.syncedTwiceOutsideKilledLeases} outside the killed one's leases)` : String(c.syncedTwice),
     c.perInstance.map((p) => `${p.id} ${p.killed ? 'killed' : (p.syncs ?? '?')}`).join(', '),
     c.takeover
-      ? `${c.takeover.leasedByKilled} leased tenant(s) synced elsewhere after ${c.takeover.takeoverS ?? 'never'} s (lease lapsed after ${c.takeover.leaseLapseS ?? '–'} s)`
+      ? `${c.takeover.leasedByKilled} leased tenant(s): lease lapsed after ${c.takeover.leaseLapseS ?? '–'} s, claimed by the others after ${c.takeover.leaseTakenS ?? '–'} s, ` +
+        (c.takeover.takeoverS !== null
+          ? `all synced after ${c.takeover.takeoverS} s`
+          : `${c.takeover.takenOver} synced${c.takeover.needReauthorization ? `, ${c.takeover.needReauthorization} need re-authorization (refresh token already used, AADSTS70000)` : ''}`)
       : '',
   ]);
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
