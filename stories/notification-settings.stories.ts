@@ -1,8 +1,8 @@
 /**
  * `<o365-notification-settings>`: one story per state, answered by the fake API (stories/support/mock-api.ts,
  * whose channels come from test/widgets/support/fake-channels.ts): a signed webhook for incidents, a
- * Teams workflow whose target fails, a disabled mailbox. Adding, testing, disabling and deleting
- * work on the story's fake data until the page is reloaded.
+ * Teams workflow whose target fails, a disabled mailbox. Adding, testing, editing, disabling and
+ * deleting work on the story's fake data until the page is reloaded.
  * `parameters.o365.expectPart` names the shadow part each story must show (scripts/check-stories.ts).
  */
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
@@ -55,6 +55,15 @@ export const TestAndDeliveries: Story = {
     (await shadowQuery(canvasElement, TAG, '[part~="item"]:nth-child(2) [part~="deliveries-button"]')).click();
     await shadowQuery(canvasElement, TAG, '[part~="test-result"] [part~="status"]');
     await shadowQuery(canvasElement, TAG, '[part~="delivery"]');
+  },
+};
+
+/** The Teams channel's edit form: its name and filters ticked, ready to rename or re-filter. */
+export const Edit: Story = {
+  parameters: expectPart('edit-form'),
+  play: async ({ canvasElement }) => {
+    (await shadowQuery(canvasElement, TAG, '[part~="item"]:nth-child(2) [part~="edit-button"]')).click();
+    await shadowQuery(canvasElement, TAG, '[part~="edit-form"]');
   },
 };
 

@@ -60,6 +60,14 @@ export const notificationSettingsStyles = css`
   .actions {
     flex-wrap: wrap;
   }
+  .edit {
+    padding: 8px 12px 10px;
+    background: var(--_raised);
+    border-radius: calc(var(--_radius) / 2);
+  }
+  .edit .row {
+    margin: 4px 0 0;
+  }
   .deliveries {
     padding: 4px 12px;
     background: var(--_raised);

@@ -1,6 +1,6 @@
 import { html, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
 import { ApiError, isAbortError } from '../api/client.js';
-import { CHANNEL_KINDS, EVENT_TYPES, type Channel, type ChannelKind } from '../api/types.js';
+import { CHANNEL_KINDS, EVENT_TYPES, type Channel, type ChannelFilters, type ChannelKind } from '../api/types.js';
 import { O365Element } from '../internal/base.js';
 import { DataController } from '../internal/data.js';
 import { emit, emitError } from '../internal/events.js';
@@ -15,6 +15,14 @@ import { KIND_INFO, type DeliveryLog, type NotificationSettingsData, type O365Ch
 /** How many entries of a channel's delivery log are shown. */
 export const DELIVERIES_SHOWN = 20;
 
+/** What an edit leaves as it is, by kind (the API renames and re-filters; a new target is a new channel). */
+const EDIT_KEEPS: Record<string, string> = {
+  webhook: 'The URL and the signing secret stay as they are; for another URL, add a new channel.',
+  teams: 'The URL stays as it is; for another URL, add a new channel.',
+  slack: 'The URL stays as it is; for another URL, add a new channel.',
+  email: 'The addresses stay as they are; for other addresses, add a new channel.',
+};
+
 /** At most this many tenants' health is read for the service names the filters offer. */
 const SERVICE_TENANTS = 10;
 
@@ -25,8 +33,9 @@ const SERVICE_TENANTS = 10;
  * e-mail addresses, each with optional filters (tenants, services, classifications, event types).
  *
  * Each channel shows its kind, masked target, filters, state, last delivery and last error; it can
- * send a test event (the outcome is shown), show its recent deliveries, be disabled and enabled
- * again, and be deleted after an in-place confirmation. A new webhook's signing secret is shown
+ * send a test event (the outcome is shown), show its recent deliveries, be renamed or re-filtered
+ * in place (its target and signing secret stay as they are), be disabled and enabled again, and
+ * be deleted after an in-place confirmation. A new webhook's signing secret is shown
  * once, right after it was added, with a Copy button: the server never shows it again.
  *
  * The tenants and services offered as filters are the org's (`GET /api/tenants` and each tenant's
@@ -41,7 +50,7 @@ const SERVICE_TENANTS = 10;
  * (or `…/widgets/dark.css`); bundler users import `@o365-health/widgets/themes/light.css` (or `dark.css`).
  * Each `--o365-<element>-*` property below overrides a token for this element alone.
  *
- * @summary Add, test, disable and delete the notification channels (webhook, Teams, Slack, e-mail).
+ * @summary Add, test, edit, disable and delete the notification channels (webhook, Teams, Slack, e-mail).
  *
  * @csspart base - The card around everything.
  * @csspart header - The title line.
@@ -49,7 +58,7 @@ const SERVICE_TENANTS = 10;
  * @csspart add-form - The "Add channel" form.
  * @csspart filters - The filters of the form (a disclosure).
  * @csspart add-button - The Add button.
- * @csspart message - The outcome of the last add, enable, disable or delete.
+ * @csspart message - The outcome of the last add, edit, enable, disable or delete.
  * @csspart secret - A new webhook's signing secret, shown once.
  * @csspart copy-button - The button that copies the signing secret.
  * @csspart list - The list of channels.
@@ -60,6 +69,9 @@ const SERVICE_TENANTS = 10;
  * @csspart deliveries-button - The button that shows or hides a channel's recent deliveries.
  * @csspart deliveries - The recent deliveries of a channel.
  * @csspart delivery - One delivery.
+ * @csspart edit-button - A channel's Edit button.
+ * @csspart edit-form - The in-place form that renames and re-filters a channel.
+ * @csspart save-button - The Save button of that form.
  * @csspart toggle-button - A channel's Disable / Enable button.
  * @csspart delete-button - The trash button of a channel.
  * @csspart confirm - The in-element delete confirmation.
@@ -81,7 +93,7 @@ const SERVICE_TENANTS = 10;
  *
  * @fires {CustomEvent<NotificationSettingsLoadDetail>} o365-load - The channels loaded (also after each change).
  * @fires {CustomEvent<O365ErrorDetail>} o365-error - Loading, adding, changing, testing or deleting failed; `detail.status` is the HTTP status (0: network).
- * @fires {CustomEvent<O365ChannelChangeDetail>} o365-channel-change - A channel was added, enabled, disabled, deleted or sent a test (`detail.delivery` tells how it went).
+ * @fires {CustomEvent<O365ChannelChangeDetail>} o365-channel-change - A channel was added, edited, enabled, disabled, deleted or sent a test (`detail.delivery` tells how it went).
  */
 export class O365NotificationSettings extends O365Element {
   /** Lit's reactive properties (`attribute: false`: internal state). Declared here rather than with decorators: the decorator helper cost the bundle ~0.5 KB gzip. */
@@ -91,6 +103,7 @@ export class O365NotificationSettings extends O365Element {
     message: { attribute: false },
     secret: { attribute: false },
     confirming: { attribute: false },
+    editing: { attribute: false },
     actionError: { attribute: false },
     tests: { attribute: false },
     logs: { attribute: false },
@@ -105,6 +118,8 @@ export class O365NotificationSettings extends O365Element {
   /** A new webhook's signing secret, until dismissed (the server shows it once). */
   private secret?: { name: string; value: string; copied?: boolean };
   private confirming?: string;
+  /** The channel whose edit form is open, and what went wrong with its last save. */
+  private editing?: { id: string; problem?: string };
   /** A failed enable, disable or delete, by channel id. */
   private actionError?: { id: string; error: unknown };
   private tests = new Map<string, TestOutcome>();
@@ -149,15 +164,32 @@ export class O365NotificationSettings extends O365Element {
     </section>`;
   }
 
-  #addForm({ tenants, services }: NotificationSettingsData): TemplateResult {
-    const info = KIND_INFO[this.kind];
-    const group = (name: string, legend: string, options: readonly (readonly [value: string, text: unknown])[]) =>
-      options.length
+  /**
+   * The four filter groups, each a fieldset of checkboxes: the org's tenants and services, the
+   * classifications and event types. `checked` (an edited channel's filters) ticks its values, and
+   * a value the lists do not offer (a service no tenant reports at the moment) is offered too, so
+   * saving the form keeps it.
+   */
+  #filterGroups({ tenants, services }: NotificationSettingsData, checked: ChannelFilters = {}): TemplateResult {
+    const group = (name: keyof ChannelFilters, legend: string, offered: readonly (readonly [value: string, text: unknown])[]) => {
+      const ticked = new Set<string>(checked[name] ?? []);
+      const extra = [...ticked].filter((v) => !offered.some(([o]) => o === v));
+      const options = [...offered, ...extra.map((v) => [v, name === 'tenants' ? `${v} (not connected)` : v] as const)];
+      return options.length
         ? html`<fieldset>
             <legend>${legend}</legend>
-            ${options.map(([v, t]) => html`<label class="check"><input type="checkbox" name=${name} .value=${v} /> <span>${t}</span></label>`)}
+            ${options.map(([v, t]) => html`<label class="check"><input type="checkbox" name=${name} .value=${v} ?checked=${ticked.has(v)} /> <span>${t}</span></label>`)}
           </fieldset>`
         : nothing;
+    };
+    return html`${group('tenants', 'Tenants', tenants.map((t) => [t.tenantId, breakable(t.label)] as const))}
+    ${group('services', 'Services', services.map((s) => [s, s] as const))}
+    ${group('classifications', 'Classifications', CLASSIFICATIONS.map((c) => [c, CLASSIFICATION_TEXT[c]] as const))}
+    ${group('events', 'Events', EVENT_TYPES.filter((t) => t !== 'test').map((t) => [t, eventText(t)] as const))}`;
+  }
+
+  #addForm(value: NotificationSettingsData): TemplateResult {
+    const info = KIND_INFO[this.kind];
     return html`<section aria-labelledby="add-title">
       <h3 id="add-title">Add channel</h3>
       <form part="add-form" @submit=${this.#onAdd} novalidate>
@@ -175,10 +207,7 @@ export class O365NotificationSettings extends O365Element {
         <p id="target-hint" class="hint muted small">${info.hint}</p>
         <details part="filters" class="filters">
           <summary>Filters <span class="muted small">(optional: a group left unchecked sends all of it)</span></summary>
-          ${group('tenants', 'Tenants', tenants.map((t) => [t.tenantId, breakable(t.label)] as const))}
-          ${group('services', 'Services', services.map((s) => [s, s] as const))}
-          ${group('classifications', 'Classifications', CLASSIFICATIONS.map((c) => [c, CLASSIFICATION_TEXT[c]] as const))}
-          ${group('events', 'Events', EVENT_TYPES.filter((t) => t !== 'test').map((t) => [t, eventText(t)] as const))}
+          ${this.#filterGroups(value)}
         </details>
         <button part="add-button" class="btn primary" type="submit" ?disabled=${this.busy}>Add</button>
       </form>
@@ -206,13 +235,14 @@ export class O365NotificationSettings extends O365Element {
     </div>`;
   }
 
-  #list({ channels, tenants }: NotificationSettingsData): TemplateResult {
+  #list(value: NotificationSettingsData): TemplateResult {
+    const { channels, tenants } = value;
     return html`<section aria-labelledby="list-title">
       <h3 id="list-title" tabindex="-1">Channels</h3>
       ${channels.length
         ? html`<p class="small muted">${zone(this.data.config)}</p>
             <ul part="list" class="list">
-              ${channels.map((c) => this.#item(c, filterText(c.filters, tenants)))}
+              ${channels.map((c) => this.#item(c, filterText(c.filters, tenants), value))}
             </ul>`
         : html`<div part="empty" class="state">
             <p>No notification channel yet. Add one above to be told of new incidents and advisories in Teams, Slack, e-mail or your own webhook.</p>
@@ -221,10 +251,11 @@ export class O365NotificationSettings extends O365Element {
     </section>`;
   }
 
-  #item(c: Channel, filters: string): TemplateResult {
+  #item(c: Channel, filters: string, value: NotificationSettingsData): TemplateResult {
     const s = channelState(c);
     const cfg = this.data.config;
     const confirming = this.confirming === c.id;
+    const editing = this.editing?.id === c.id;
     const test = this.tests.get(c.id);
     const log = this.logs.get(c.id);
     const failed = this.actionError?.id === c.id && !confirming ? this.actionError.error : undefined;
@@ -243,6 +274,18 @@ export class O365NotificationSettings extends O365Element {
       </div>
       <div class="actions">
         <button part="test-button" class="btn" type="button" aria-disabled=${test?.status === 'loading'} @click=${() => this.#test(c)}>Send test</button>
+        <button
+          part="edit-button"
+          class="btn"
+          type="button"
+          id="edit-${c.id}"
+          aria-label="Edit ${c.name}"
+          aria-expanded=${editing}
+          aria-controls=${editing ? `edit-form-${c.id}` : nothing}
+          @click=${() => this.#toggleEdit(c.id)}
+        >
+          Edit
+        </button>
         <button
           part="deliveries-button"
           class="btn"
@@ -268,11 +311,34 @@ export class O365NotificationSettings extends O365Element {
           ${trashIcon}
         </button>
       </div>
+      ${editing ? this.#editForm(c, value) : nothing}
       ${test ? this.#testResult(test) : nothing}
       ${failed ? html`<p part="error" class="wide" role="alert">The channel could not be changed. ${errorText(failed)}</p>` : nothing}
       ${log ? this.#deliveries(c.id, log) : nothing}
       ${confirming ? this.#confirm(c) : nothing}
     </li>`;
+  }
+
+  #editForm(c: Channel, value: NotificationSettingsData): TemplateResult {
+    const problem = this.editing?.problem;
+    return html`<form
+      part="edit-form"
+      class="wide edit"
+      id="edit-form-${c.id}"
+      aria-label="Edit ${c.name}"
+      novalidate
+      @submit=${(e: Event) => this.#onSave(e, c)}
+      @keydown=${this.#onEditKey}
+    >
+      <label>Name <input name="name" autocomplete="off" maxlength="100" .value=${c.name} /></label>
+      <p class="hint muted small">A filter group left unchecked sends all of it. ${EDIT_KEEPS[c.kind] ?? EDIT_KEEPS.webhook}</p>
+      <div class="wide">${this.#filterGroups(value, c.filters)}</div>
+      ${problem ? html`<p part="error" class="wide" role="alert">${problem}</p>` : nothing}
+      <p class="row wide">
+        <button part="save-button" class="btn primary" type="submit" ?disabled=${this.busy}>Save</button>
+        <button class="btn" type="button" id="edit-cancel" @click=${() => this.#closeEdit()}>Cancel</button>
+      </p>
+    </form>`;
   }
 
   #testResult(t: TestOutcome): TemplateResult {
@@ -419,6 +485,52 @@ export class O365NotificationSettings extends O365Element {
     } catch (error) {
       if (isAbortError(error)) return;
       this.actionError = { id: c.id, error };
+      emitError(this, error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  #toggleEdit(id: string): void {
+    if (this.editing?.id === id) return this.#closeEdit();
+    this.actionError = undefined;
+    this.editing = { id };
+    this.#focus(`#edit-form-${CSS.escape(id)} input[name="name"]`);
+  }
+
+  /** Closes the edit form, focus back on its Edit button. */
+  #closeEdit(): void {
+    const id = this.editing?.id;
+    this.editing = undefined;
+    if (id) this.#focus(`#edit-${CSS.escape(id)}`);
+  }
+
+  #onEditKey = (e: KeyboardEvent): void => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      this.#closeEdit();
+    }
+  };
+
+  async #onSave(e: Event, c: Channel): Promise<void> {
+    e.preventDefault();
+    const data = new FormData(e.target as HTMLFormElement);
+    const name = String(data.get('name') ?? '').trim();
+    if (!name) {
+      this.editing = { id: c.id, problem: 'Enter a name for the channel.' };
+      return this.#focus(`#edit-form-${CSS.escape(c.id)} input[name="name"]`);
+    }
+    this.busy = true;
+    this.editing = { id: c.id };
+    try {
+      const { channel } = await this.data.store.client.updateChannel(c.id, { name, filters: formFilters(data) }, this.#side.signal);
+      this.#closeEdit();
+      this.#tell('healthy', `Channel “${channel.name}” saved.`);
+      this.#changed({ action: 'edit', channelId: c.id });
+    } catch (error) {
+      if (isAbortError(error)) return;
+      // The form stays open with what was entered, and says why.
+      this.editing = { id: c.id, problem: `The channel could not be saved. ${errorText(error)}` };
       emitError(this, error);
     } finally {
       this.busy = false;

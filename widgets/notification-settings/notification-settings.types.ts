@@ -54,7 +54,7 @@ export interface NotificationSettingsLoadDetail {
 
 /** Detail of `o365-channel-change`: what an admin did to a notification channel. */
 export interface O365ChannelChangeDetail {
-  action: 'add' | 'enable' | 'disable' | 'delete' | 'test';
+  action: 'add' | 'edit' | 'enable' | 'disable' | 'delete' | 'test';
   channelId: string;
   /** How the test send went (`test`). */
   delivery?: ChannelTestDelivery;

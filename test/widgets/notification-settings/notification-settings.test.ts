@@ -3,10 +3,9 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../../widgets/notification-settings/notification-settings.js';
 import type { O365NotificationSettings } from '../../../widgets/notification-settings/notification-settings.js';
 import { CHANNEL_IDS } from '../support/fake-channels.js';
-import { $, $$, FABRIKAM, mount, newSession, overflowing, part, requests, text } from '../support/helpers.js';
+import { $, $$, CONTOSO, FABRIKAM, mount, newSession, overflowing, part, requests, text } from '../support/helpers.js';
 
-async function settings(key = 'admin', apiBase?: string) {
-  const s = newSession();
+async function settings(key = 'admin', apiBase?: string, s = newSession()) {
   const { el, events, wrapper } = await mount<O365NotificationSettings>(
     html`<o365-notification-settings api-base=${apiBase ?? s.apiBase} api-key=${key} locale="en-GB" time-zone="UTC"></o365-notification-settings>`,
   );
@@ -290,6 +289,102 @@ describe('<o365-notification-settings>', () => {
       const email = item(el, 'Service desk mailbox');
       button(email, 'Deliveries').click();
       await waitUntil(() => text(email.querySelector('[part~="deliveries"]')).includes('No deliveries yet'), 'no empty log');
+    });
+
+    it('renames and re-filters a channel in place, its filters ticked, and keeps its target', async () => {
+      const { el, events, session } = await settings();
+      await part(el, 'list');
+      const edit = button(item(el, 'IT Ops on-call (Teams)'), 'Edit IT Ops on-call (Teams)');
+      expect(edit.getAttribute('aria-expanded')).to.equal('false');
+      edit.click();
+      const form = await part(el, 'edit-form');
+      expect(edit.getAttribute('aria-expanded')).to.equal('true');
+      expect(form.id).to.equal(edit.getAttribute('aria-controls'));
+      const name = form.querySelector<HTMLInputElement>('input[name="name"]')!;
+      await waitUntil(() => el.shadowRoot!.activeElement === name, 'the name field has no focus');
+      expect(name.value).to.equal('IT Ops on-call (Teams)');
+      const ticked = () => [...form.querySelectorAll<HTMLInputElement>('input[type="checkbox"]')].filter((c) => c.checked).map((c) => `${c.name}=${c.value}`);
+      // The channel's filters, ticked among everything the add form offers.
+      expect(ticked()).to.deep.equal([`tenants=${CONTOSO}`, 'services=Exchange Online', 'services=Microsoft Teams']);
+      expect(form.querySelectorAll('input[name="tenants"]')).to.have.length(2);
+      expect(text(form)).to.contain('The URL stays as it is');
+      await expect(el).to.be.accessible();
+
+      name.value = '  Mail on-call (Teams) ';
+      form.querySelector<HTMLInputElement>('input[name="services"][value="Microsoft Teams"]')!.click();
+      form.querySelector<HTMLInputElement>('input[name="classifications"][value="incident"]')!.click();
+      $(el, '[part~="save-button"]')!.click();
+      await waitUntil(() => !$(el, '[part~="edit-form"]'), 'the form did not close');
+      const patch = (await requests(session.id)).filter((r) => r.method === 'PATCH');
+      expect(patch.map((r) => [r.path, r.body])).to.deep.equal([
+        [`/api/channels/${CHANNEL_IDS.teams}`, { name: 'Mail on-call (Teams)', filters: { tenants: [CONTOSO], services: ['Exchange Online'], classifications: ['incident'] } }],
+      ]);
+      await waitUntil(() => $$(el, '.item-label').map(text).includes('Mail on-call (Teams)'), 'not renamed in the list');
+      const saved = item(el, 'Mail on-call (Teams)');
+      expect(rows(saved)).to.include({
+        Target: 'https://prod-12.westeurope.logic.azure.com/…',
+        Filters: 'Tenants: contoso.onmicrosoft.com; Services: Exchange Online; Classifications: Incident',
+      });
+      expect(text($(el, '[part~="message"]'))).to.contain('Channel “Mail on-call (Teams)” saved.');
+      expect(events.filter((e) => e.type === 'o365-channel-change').map((e) => e.detail)).to.deep.equal([{ action: 'edit', channelId: CHANNEL_IDS.teams }]);
+      await waitUntil(() => el.shadowRoot!.activeElement === $(el, `#edit-${CHANNEL_IDS.teams}`), 'focus did not return to Edit');
+
+      // Unticking every box of a group sends all of it: the webhook takes advisories again.
+      button(item(el, 'On-call paging webhook'), 'Edit On-call paging webhook').click();
+      const second = await part(el, 'edit-form');
+      expect(text(second)).to.contain('the signing secret stay');
+      second.querySelector<HTMLInputElement>('input[name="classifications"][value="incident"]')!.click();
+      $(el, '[part~="save-button"]')!.click();
+      await waitUntil(() => rows(item(el, 'On-call paging webhook')).Filters === 'Everything', 'the filter stayed');
+      expect((await requests(session.id)).filter((r) => r.method === 'PATCH').at(-1)!.body).to.deep.equal({ name: 'On-call paging webhook', filters: {} });
+    });
+
+    it('keeps a filter value the lists do not offer, asks for a name, and keeps the form open when the server refuses', async () => {
+      const s = newSession();
+      // Set through the API: a service none of the tenants reports at the moment.
+      const set = await fetch(`${s.apiBase}/api/channels/${CHANNEL_IDS.email}`, {
+        method: 'PATCH',
+        headers: { authorization: 'Bearer admin', 'content-type': 'application/json' },
+        body: JSON.stringify({ filters: { services: ['Dynamics 365 Example'], events: ['issue.created'] } }),
+      });
+      expect(set.status).to.equal(200);
+      const { el, events } = await settings('admin', undefined, s);
+      await part(el, 'list');
+      button(item(el, 'Service desk mailbox'), 'Edit Service desk mailbox').click();
+      const form = await part(el, 'edit-form');
+      const extra = form.querySelector<HTMLInputElement>('input[name="services"][value="Dynamics 365 Example"]')!;
+      expect(extra.checked).to.be.true;
+      expect(text(extra.closest('label'))).to.equal('Dynamics 365 Example');
+      expect(text(form)).to.contain('The addresses stay as they are');
+
+      const name = form.querySelector<HTMLInputElement>('input[name="name"]')!;
+      name.value = ' ';
+      $(el, '[part~="save-button"]')!.click();
+      await waitUntil(() => text(form.querySelector('[part~="error"]')).includes('Enter a name'), 'no prompt for a name');
+      expect(form.querySelector('[part~="error"]')!.getAttribute('role')).to.equal('alert');
+      await waitUntil(() => el.shadowRoot!.activeElement === name, 'the name field has no focus');
+      expect((await requests(s.id)).filter((r) => r.method === 'PATCH')).to.have.length(1);
+
+      // Another admin deletes the channel meanwhile: the save is refused, and nothing entered is lost.
+      const gone = await fetch(`${s.apiBase}/api/channels/${CHANNEL_IDS.email}`, { method: 'DELETE', headers: { authorization: 'Bearer admin' } });
+      expect(gone.status).to.equal(204);
+      name.value = 'Desk';
+      $(el, '[part~="save-button"]')!.click();
+      await waitUntil(() => text(form.querySelector('[part~="error"]')).includes('could not be saved'), 'no refusal');
+      expect(text(form.querySelector('[part~="error"]'))).to.contain('No such channel');
+      expect($(el, '[part~="edit-form"]')).to.equal(form);
+      expect(name.value).to.equal('Desk');
+      expect(extra.checked).to.be.true;
+      expect(events.find((e) => e.type === 'o365-error')!.detail.status).to.equal(404);
+      const patches = (await requests(s.id)).filter((r) => r.method === 'PATCH');
+      expect(patches.at(-1)!.body).to.deep.equal({ name: 'Desk', filters: { services: ['Dynamics 365 Example'], events: ['issue.created'] } });
+
+      // Escape closes it, focus back on Edit.
+      name.focus();
+      await sendKeys({ press: 'Escape' });
+      await el.updateComplete;
+      expect($(el, '[part~="edit-form"]')).to.be.null;
+      await waitUntil(() => el.shadowRoot!.activeElement === $(el, `#edit-${CHANNEL_IDS.email}`), 'focus did not return to Edit');
     });
 
     it('disables and enables a channel', async () => {
