@@ -26,7 +26,7 @@ const label = z
   .trim()
   .min(1, 'label must not be empty')
   .max(100, 'label must be at most 100 characters')
-  .regex(/^[^\p{C}]+$/u, 'label must contain printable characters only');
+  .regex(/^[^\p{C}]*$/u, 'label must contain printable characters only');
 
 const authorizationParam = z.object({ id: z.uuid('must be an authorization id') });
 

@@ -20,7 +20,7 @@ const name = z
   .trim()
   .min(1, 'name must not be empty')
   .max(100, 'name must be at most 100 characters')
-  .regex(/^[^\p{C}]+$/u, 'name must contain printable characters only');
+  .regex(/^[^\p{C}]*$/u, 'name must contain printable characters only');
 
 const listOf = (item: z.ZodType<string>, what: string) => z.array(item, { error: `must be a list of ${what}` }).max(50, `at most 50 ${what}`);
 

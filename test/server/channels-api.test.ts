@@ -89,7 +89,9 @@ describe('validation', () => {
   it.each([
     [{ kind: 'pager', name: 'x', target: 'https://example.com/' }, /kind must be one of webhook, teams, slack, email/],
     [{ kind: 'webhook', target: 'https://example.com/' }, /name is required/],
-    [{ kind: 'webhook', name: '  ', target: 'https://example.com/' }, /name must not be empty/],
+    // Only that it is empty (not also that its characters are not printable).
+    [{ kind: 'webhook', name: '  ', target: 'https://example.com/' }, /^Invalid body field "name": name must not be empty$/],
+    [{ kind: 'webhook', name: 'Ops\u0007', target: 'https://example.com/' }, /^Invalid body field "name": name must contain printable characters only$/],
     [{ kind: 'webhook', name: 'x' }, /target is required/],
     [{ kind: 'webhook', name: 'x', target: 'example.com/hook' }, /target: The target must be an absolute URL/],
     [{ kind: 'webhook', name: 'x', target: 'ftp://example.com/' }, /target: The target must be an http: or https: URL/],

@@ -194,6 +194,9 @@ describe('adding an authorization', () => {
       expect(res.status, JSON.stringify(json)).toBe(400);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('validation_failed');
     }
+    // A blank label is told that it is empty, and only that.
+    const blank = await stack.api(admin, '/api/authorizations', { method: 'POST', json: { label: '   ' } });
+    expect(((await blank.json()) as { error: { message: string } }).error.message).toBe('Invalid body field "label": label must not be empty');
     const notJson = await stack.api(admin, '/api/authorizations', { method: 'POST', body: '{nope', headers: { 'content-type': 'application/json' } });
     expect(notJson.status).toBe(400);
   });
