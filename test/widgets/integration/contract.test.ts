@@ -11,7 +11,7 @@
  */
 import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
-import type { Authorization, OverviewResponse, HealthResponse, HistoryResponse, IssueDetail, IssuesResponse, IssueSummary, MessageDetail, MessagesResponse, MessageSummary, TenantsResponse } from '../../../widgets/api/types.js';
+import type { Authorization, CreateChannelResponse, OverviewResponse, HealthResponse, HistoryResponse, IssueDetail, IssuesResponse, IssueSummary, MessageDetail, MessagesResponse, MessageSummary, TenantsResponse } from '../../../widgets/api/types.js';
 import type { World } from '../support/fake-api.js';
 import { newSession } from '../support/helpers.js';
 import { integrationConfig, tenantByDomain } from './support.js';
@@ -438,6 +438,86 @@ describe('contract: the fake API answers as the real server does', function () {
     const empty = await both({ method: 'POST', path: '/api/authorizations', body: { label: '  ' } });
     expect(empty.fake.status).to.equal(empty.real.status);
     expect((empty.fake.body as { error: { code: string } }).error.code).to.equal((empty.real.body as { error: { code: string } }).error.code);
+  });
+
+  it('answers the notification channels as the server does: refusals, create, list, change, deliveries, delete, unknown ids', async () => {
+    // The fake starts with no channel, as the demo org on the server does.
+    const world = await seed();
+    const seeded = await fake({ method: 'POST', path: '/_world', body: { world: { ...world, channels: [] } } });
+    expect(seeded.status).to.equal(204);
+    const label = world.tenants[0]!.label;
+    /** A channel's answer with the fields each side makes up (its id and creation time) replaced by their type. */
+    const made = (body: unknown) => JSON.parse(JSON.stringify(body), (k, v) => (k === 'id' || k === 'createdAt' ? typeof v : v)) as unknown;
+    const same = async (r: Req, expected: number) => {
+      const { real: a, fake: b } = await both(r);
+      const what = `${r.method ?? 'GET'} ${r.path} ${JSON.stringify(r.body ?? '')}${r.role ? ` as ${r.role}` : ''}`;
+      expect(a.status, `${what}: the server's status`).to.equal(expected);
+      expect(b.status, what).to.equal(a.status);
+      expect(made(b.body), what).to.deep.equal(made(a.body));
+      expect(headersOf(b), what).to.deep.equal(headersOf(a));
+      return { real: a.body, fake: b.body };
+    };
+
+    await same({ path: '/api/channels' }, 200);
+    await same({ path: '/api/channels', role: 'viewer' }, 403);
+    const refused = [
+      {},
+      { kind: 'pager', name: 'x', target: 'https://hooks.example.com/a' },
+      { kind: 'webhook', target: 'https://hooks.example.com/a' },
+      { kind: 'webhook', name: '   ', target: 'https://hooks.example.com/a' },
+      { kind: 'webhook', name: 'Hook' },
+      { kind: 'webhook', name: 'Hook', target: 'hooks.example.com/a' },
+      { kind: 'webhook', name: 'Hook', target: 'http://hooks.example.com/a' },
+      { kind: 'email', name: 'Desk', target: 'not an address' },
+      { kind: 'email', name: 'Desk', target: 'a@example.com', filters: { tenants: ['no-such-tenant.example'] } },
+      { kind: 'email', name: 'Desk', target: 'a@example.com', filters: { classifications: ['outage'] } },
+      { kind: 'email', name: 'Desk', target: 'a@example.com', filters: { events: ['test'] } },
+      { kind: 'email', name: 'Desk', target: 'a@example.com', filters: { colours: ['red'] } },
+      { kind: 'email', name: 'Desk', target: 'a@example.com', filters: [] },
+      { kind: 'email', name: 'Desk', target: 'a@example.com', filters: { events: 'all', classifications: [1], tenants: [' '], services: [''] } },
+      { kind: 'email', name: 'Desk', target: 'a@example.com', filters: { services: [''], tenants: [3], zz: 1 } },
+      { kind: 'pager', name: '', target: '', filters: { classifications: ['x'] } },
+    ];
+    for (const body of refused) await same({ method: 'POST', path: '/api/channels', body }, 400);
+
+    // An e-mail channel (no target to resolve, no secret), for the tenant by its label. Its events
+    // (authorizations needing renewal) do not happen here, so its delivery log stays empty on both.
+    const created = await same(
+      { method: 'POST', path: '/api/channels', body: { kind: 'email', name: '  Service desk ', target: 'desk@example.com,  ops@example.com', filters: { tenants: [label], events: ['authorization.reauth_required'] } } },
+      201,
+    );
+    const ids = { real: (created.real as CreateChannelResponse).channel.id, fake: (created.fake as CreateChannelResponse).channel.id };
+    try {
+      await same({ path: '/api/channels' }, 200);
+      /** The same request to each side's own channel (`:id` in the path). */
+      const own = async (r: Req, expected: number) => {
+        const [a, b] = await Promise.all([real({ ...r, path: r.path.replace(':id', ids.real) }), fake({ ...r, path: r.path.replace(':id', ids.fake) })]);
+        const what = `${r.method ?? 'GET'} ${r.path} ${JSON.stringify(r.body ?? '')}`;
+        expect(a.status, `${what}: the server's status`).to.equal(expected);
+        expect(b.status, what).to.equal(a.status);
+        expect(made(b.body), what).to.deep.equal(made(a.body));
+      };
+      await own({ method: 'PATCH', path: '/api/channels/:id', body: { name: ' Desk ', filters: { classifications: ['incident'], events: ['authorization.reauth_required'] } } }, 200);
+      await own({ method: 'PATCH', path: '/api/channels/:id', body: { enabled: false } }, 200);
+      for (const body of [{}, { enabled: 'yes' }, { name: '' }, { target: 'x@example.com' }, { filters: { tenants: ['no-such-tenant.example'] } }]) {
+        await own({ method: 'PATCH', path: '/api/channels/:id', body }, 400);
+      }
+      await own({ path: '/api/channels/:id/deliveries' }, 200);
+      await own({ path: '/api/channels/:id/deliveries?limit=5' }, 200);
+      await own({ path: '/api/channels/:id/deliveries?limit=0' }, 400);
+      await same({ path: '/api/channels' }, 200);
+      for (const [method, sub] of [['PATCH', ''], ['DELETE', ''], ['POST', '/test'], ['GET', '/deliveries']] as const) {
+        await same({ method, path: `/api/channels/not-a-channel${sub}`, ...(method === 'PATCH' ? { body: { enabled: true } } : {}) }, 400);
+        await same({ method, path: `/api/channels/0b8f2c1e-9d4a-4e6b-8c3f-5a7d9e1b2c40${sub}`, ...(method === 'PATCH' ? { body: { enabled: true } } : {}) }, 404);
+      }
+    } finally {
+      const gone = await Promise.all([real({ method: 'DELETE', path: `/api/channels/${ids.real}` }), fake({ method: 'DELETE', path: `/api/channels/${ids.fake}` })]);
+      expect(gone.map((g) => [g.status, g.body])).to.deep.equal([
+        [204, null],
+        [204, null],
+      ]);
+    }
+    await same({ path: '/api/channels' }, 200);
   });
 
   it('the fixtures carry every field the server sends (same keys, same types)', async () => {

@@ -30,6 +30,7 @@
 import type {
   Authorization,
   AuthorizationsResponse,
+  Channel,
   CreateAuthorizationResponse,
   ErrorBody,
   HealthResponse,
@@ -80,6 +81,8 @@ export interface World {
   history: Record<string, HistoryResponse>;
   /** The Message center posts of each tenant, with their bodies and details. */
   messages: Record<string, MessageDetail[]>;
+  /** The notification channels; absent: the three of fake-channels.ts when the world has tenants. */
+  channels?: Channel[];
 }
 
 export const CONTOSO = '4f2d5a86-3c1e-4b8f-9a57-0c6d3e1f2a10';

@@ -5,9 +5,11 @@
  * Channels: per world (so per session and key in the element tests, per scenario in Storybook),
  * seeded with three channels of the kinds the server knows (a world without tenants has none),
  * answered as server/routes/channels.ts does: admin keys only (403), the masked target, a
- * webhook's `whsec_…` secret once, 400 for a missing name or target, a target that is not an
- * https URL or an e-mail list that is not addresses, and a filter naming a tenant the org cannot
- * see; `PATCH` (enabling clears `lastError`), `DELETE` → 204, an unknown channel → 404. A test
+ * webhook's `whsec_…` secret once, 400 in the route's words (its zod schema's issues, the first
+ * three, then a target that is not an https URL or an e-mail list that is not addresses, and a
+ * filter naming a tenant the org cannot see); `PATCH` (enabling clears `lastError`), `DELETE` →
+ * 204, an unknown channel → 404. test/widgets/integration/contract.test.ts compares these
+ * answers with the real server's. A test
  * send is delivered (HTTP 200, or no status for e-mail) unless the channel's target is one that
  * fails (the seeded Teams channel: HTTP 500), and lands in the delivery log like the server's.
  *
@@ -105,7 +107,7 @@ const states = new WeakMap<World, ChannelState>();
 /** The channels of a world, seeded on first use. */
 function stateOf(w: World): ChannelState {
   let s = states.get(w);
-  if (!s) states.set(w, (s = { channels: w.tenants.length ? seed() : [], next: 1 }));
+  if (!s) states.set(w, (s = { channels: w.channels ? w.channels.map((c) => ({ ...c, deliveries: [] })) : w.tenants.length ? seed() : [], next: 1 }));
   return s;
 }
 
@@ -118,18 +120,63 @@ const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 /** A channel as the API shows it (without the fake's own fields). */
 const view = ({ failsWith: _f, deliveries: _d, ...c }: FakeChannel): Channel => c;
 
-/** `filters` validated as the route's zod schema and the core's tenant check do; a string is the refusal. */
+/** One zod issue as the server words it: its path (empty: the body itself) and message. */
+type Issue = [path: string, message: string];
+
+/** The server's `validation_failed` message of a body's issues (server/validation.ts: the first three). */
+const bodyRefusal = (issues: Issue[]) => invalid(`Invalid ${issues.slice(0, 3).map(([path, m]) => (path ? `body field "${path}": ${m}` : `body field: ${m}`)).join('; ')}`);
+
+const FILTER_LISTS: Record<string, { what: string; allowed?: readonly string[]; refusal?: string }> = {
+  tenants: { what: 'tenant ids or labels' },
+  services: { what: 'service names' },
+  classifications: { what: 'classifications', allowed: CLASSIFICATIONS, refusal: 'must be "incident" or "advisory"' },
+  events: { what: 'event types', allowed: FILTER_EVENTS, refusal: `must be one of ${FILTER_EVENTS.join(', ')}` },
+};
+
+/** The issues of a `name` as the route's schema finds them (required, 1–100 printable characters after trimming). */
+function nameIssues(raw: unknown): Issue[] {
+  if (typeof raw !== 'string') return [['name', 'name is required']];
+  const name = raw.trim();
+  const out: Issue[] = [];
+  if (!name) out.push(['name', 'name must not be empty']);
+  if (name.length > 100) out.push(['name', 'name must be at most 100 characters']);
+  if (/\p{C}/u.test(name)) out.push(['name', 'name must contain printable characters only']);
+  return out;
+}
+
+/** The issues of `filters` as the route's zod schema finds them (the shape; tenants are checked after). */
+function filterIssues(raw: unknown): Issue[] {
+  if (raw === undefined) return [];
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return [['filters', 'filters must be an object']];
+  const out: Issue[] = [];
+  // In the schema's order of the keys, whatever the body's.
+  for (const [key, list] of Object.entries(FILTER_LISTS)) {
+    const value = (raw as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    if (!Array.isArray(value)) {
+      out.push([`filters.${key}`, `must be a list of ${list.what}`]);
+      continue;
+    }
+    value.forEach((v, i) => {
+      const at = `filters.${key}.${i}`;
+      if (list.allowed) {
+        if (!list.allowed.includes(v)) out.push([at, list.refusal!]);
+      } else if (typeof v !== 'string') out.push([at, `Invalid input: expected string, received ${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v}`]);
+      else if (!v.trim()) out.push([at, key === 'services' ? 'a service name must not be empty' : 'Too small: expected string to have >=1 characters']);
+      else if (v.trim().length > 100) out.push([at, 'Too big: expected string to have <=100 characters']);
+    });
+    if (value.length > 50) out.push([`filters.${key}`, `at most 50 ${list.what}`]);
+  }
+  const unknown = Object.keys(raw).filter((k) => !FILTER_LISTS[k]);
+  if (unknown.length) out.push(['filters', `Unrecognized key${unknown.length > 1 ? 's' : ''}: ${unknown.map((k) => JSON.stringify(k)).join(', ')}`]);
+  return out;
+}
+
+/** Valid `filters` with tenants resolved as the core does (an id or a label, case-insensitive); a string is the refusal. */
 function checkFilters(raw: unknown, w: World): ChannelFilters | string {
   if (raw === undefined) return {};
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return 'Invalid body field "filters": filters must be an object';
   const out: Record<string, string[]> = {};
-  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-    if (!['tenants', 'services', 'classifications', 'events'].includes(key)) return `Invalid body field "filters": Unrecognized key: "${key}"`;
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !v.trim())) return `Invalid body field "filters.${key}": must be a list of names`;
-    const allowed = key === 'classifications' ? CLASSIFICATIONS : key === 'events' ? FILTER_EVENTS : null;
-    if (allowed && value.some((v) => !allowed.includes(v))) return `Invalid body field "filters.${key}": must be one of ${allowed.join(', ')}`;
-    out[key] = value.map((v: string) => v.trim());
-  }
+  for (const [key, value] of Object.entries(raw as Record<string, string[]>)) out[key] = value.map((v) => v.trim());
   if (out.tenants) {
     const ids: string[] = [];
     for (const ref of out.tenants) {
@@ -170,11 +217,17 @@ export function channelRoute(req: FakeRequest, ctx: FakeContext): FakeAnswer | u
 
   if (path === '/api/channels' && method === 'GET') return json(200, { channels: s.channels.map(view) } satisfies ChannelsResponse);
   if (path === '/api/channels' && method === 'POST') {
-    if (!KINDS.includes(body.kind as never)) return invalid(`Invalid body field "kind": kind must be one of ${KINDS.join(', ')}`);
-    const name = typeof body.name === 'string' ? body.name.trim() : '';
-    if (!name) return invalid(`Invalid body field "name": ${typeof body.name === 'string' ? 'name must not be empty' : 'name is required'}`);
+    // The route's zod schema first (every field's issues, in its order), then the core's checks.
+    const issues: Issue[] = [];
+    if (!KINDS.includes(body.kind as never)) issues.push(['kind', `kind must be one of ${KINDS.join(', ')}`]);
+    issues.push(...nameIssues(body.name));
     const rawTarget = typeof body.target === 'string' ? body.target.trim() : '';
-    if (!rawTarget) return invalid(`Invalid body field "target": ${typeof body.target === 'string' ? 'target must not be empty' : 'target is required'}`);
+    if (typeof body.target !== 'string') issues.push(['target', 'target is required']);
+    else if (!rawTarget) issues.push(['target', 'target must not be empty']);
+    else if (rawTarget.length > 2000) issues.push(['target', 'target is too long']);
+    issues.push(...filterIssues(body.filters));
+    if (issues.length) return bodyRefusal(issues);
+    const name = String(body.name).trim();
     const filters = checkFilters(body.filters, ctx.world);
     if (typeof filters === 'string') return invalid(filters);
     const checked = checkTarget(String(body.kind), rawTarget);
@@ -201,16 +254,28 @@ export function channelRoute(req: FakeRequest, ctx: FakeContext): FakeAnswer | u
   if (!m) return undefined;
   const id = decodeURIComponent(m[1]!);
   if (!UUID.test(id)) return invalid('Invalid path parameter "id": must be a channel id');
+  const sub = m[2];
+  // The body is validated before the channel is looked up, as the route's validators run first.
+  if (!sub && method === 'PATCH') {
+    const issues: Issue[] = [];
+    if (body.name !== undefined) issues.push(...nameIssues(body.name));
+    issues.push(...filterIssues(body.filters));
+    if (body.enabled !== undefined && typeof body.enabled !== 'boolean') issues.push(['enabled', 'enabled must be true or false']);
+    const unknown = Object.keys(body).filter((k) => !['name', 'filters', 'enabled'].includes(k));
+    if (unknown.length) issues.push(['', `Unrecognized key${unknown.length > 1 ? 's' : ''}: ${unknown.map((k) => JSON.stringify(k)).join(', ')}`]);
+    if (body.name === undefined && body.filters === undefined && body.enabled === undefined) issues.push(['', 'give at least one of name, filters, enabled']);
+    if (issues.length) return bodyRefusal(issues);
+  }
+  const limitRaw = sub === '/deliveries' && method === 'GET' ? req.query.get('limit') : null;
+  if (limitRaw !== null) {
+    const limit = limitRaw.trim() === '' ? 0 : Number(limitRaw);
+    const problem = Number.isNaN(limit) ? 'Invalid input: expected number, received NaN' : !Number.isInteger(limit) ? 'Invalid input: expected int, received number' : limit < 1 ? 'Too small: expected number to be >=1' : limit > 200 ? 'Too big: expected number to be <=200' : '';
+    if (problem) return invalid(`Invalid query parameter "limit": ${problem}`);
+  }
   const channel = s.channels.find((c) => c.id === id);
   if (!channel) return fail(404, 'not_found', 'No such channel in this organisation.');
-  const sub = m[2];
 
   if (!sub && method === 'PATCH') {
-    const known = ['name', 'filters', 'enabled'];
-    if (Object.keys(body).some((k) => !known.includes(k))) return invalid('Invalid body: give only name, filters, enabled');
-    if (!Object.keys(body).length) return invalid('Invalid body: give at least one of name, filters, enabled');
-    if (body.enabled !== undefined && typeof body.enabled !== 'boolean') return invalid('Invalid body field "enabled": enabled must be true or false');
-    if (body.name !== undefined && (typeof body.name !== 'string' || !body.name.trim())) return invalid('Invalid body field "name": name must not be empty');
     const filters = body.filters === undefined ? undefined : checkFilters(body.filters, ctx.world);
     if (typeof filters === 'string') return invalid(filters);
     if (typeof body.name === 'string') channel.name = body.name.trim();
@@ -236,10 +301,7 @@ export function channelRoute(req: FakeRequest, ctx: FakeContext): FakeAnswer | u
     return json(200, { delivery } satisfies TestDeliveryResponse);
   }
   if (sub === '/deliveries' && method === 'GET') {
-    const raw = req.query.get('limit');
-    const limit = raw === null ? 50 : Number(raw);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 200) return invalid('Invalid query parameter "limit": must be a whole number from 1 to 200');
-    return json(200, { deliveries: channel.deliveries.slice(0, limit) } satisfies DeliveriesResponse);
+    return json(200, { deliveries: channel.deliveries.slice(0, limitRaw === null ? 50 : Number(limitRaw)) } satisfies DeliveriesResponse);
   }
   return fail(404, 'not_found', `No route for ${method} ${path}.`);
 }

@@ -66,7 +66,16 @@ async function startServer(allowedOrigins) {
   const dir = mkdtempSync(join(tmpdir(), 'o365-health-wtr-'));
   const env = { ...process.env };
   for (const name of SCRUBBED) delete env[name];
-  Object.assign(env, { PORT: '0', DATABASE_PATH: join(dir, 'o365-health.db'), POLL_CRON: '*/2 * * * * *', ALLOWED_ORIGINS: allowedOrigins.join(',') });
+  Object.assign(env, {
+    PORT: '0',
+    DATABASE_PATH: join(dir, 'o365-health.db'),
+    POLL_CRON: '*/2 * * * * *',
+    ALLOWED_ORIGINS: allowedOrigins.join(','),
+    // E-mail channels are on (the contract test creates one, compared with the fake's); nothing
+    // listens on port 9, and the test's channel takes no event that happens here.
+    SMTP_URL: 'smtp://127.0.0.1:9',
+    SMTP_FROM: 'o365-health <alerts@example.com>',
+  });
   const child = spawn(TSX, ['server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   let exited;
