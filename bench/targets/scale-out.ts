@@ -373,6 +373,10 @@ async function runCycle(
     for (;;) {
       await sleep(1000);
       const polledAt = Date.now();
+      // An instance that ended by itself (a crash, or a signal the benchmark did not send) spoils the
+      // cycle: the others cannot finish it within the window as the configuration says.
+      const died = instances.find((i, n) => i.exited && !(spec.kind === 'kill' && killSet && n === instances.length - 1));
+      if (died) throw new Error(`${died.id} exited during the cycle (code ${died.exited!.code}, signal ${died.exited!.signal})`);
       progress = await db.progress(dueAt);
       if (polledAt < until - 1000 || (progress.lastSyncAt ?? 0) < until) inWindow = progress;
       if (progress.synced !== lastSynced) {
