@@ -106,11 +106,14 @@ describe('Retry-After between ticks', () => {
     const key = stack.key('org');
     const { tid } = await authorizedAndSynced(key, 0);
     const synced = (await tenantOf(key, tid)).lastSyncAt;
+    // A real wait (the wake-up is a timer): 6 s, just over the 5 s the Graph client waits out in place.
     await stack.control('POST', `/_simulator/tenants/${tid}/faults`, { kind: 'throttle', count: 1, retryAfter: 6 });
+    const throttledAt = Date.now();
     expect(await stack.server.poller.syncNow(tid)).toMatchObject({ status: 'throttled' });
     await waitFor(async () => (await tenantOf(key, tid)).lastSyncAt !== synced, 'the throttled tenant to sync after its Retry-After', 20_000);
+    expect(Date.now() - throttledAt, 'not before Graph said').toBeGreaterThanOrEqual(6000);
     expect((await tenantOf(key, tid)).lastSyncError).toBeNull();
-  });
+  }, 60_000);
 });
 
 describe('Retry-After', () => {
