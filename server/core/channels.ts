@@ -24,13 +24,14 @@ import {
   type ChannelFilters,
   type ChannelJson,
   type ClaimedDelivery,
+  type PerChannelCap,
   type DeliveryJson,
 } from '../store/channels.js';
 import type { Store } from '../store/index.js';
 import { bestOf, resolveAmong } from '../store/tenants.js';
 import type { ChangeEvent } from '../../widgets/api/types.js';
 
-export type { ChannelFilters, ChannelJson, ClaimedDelivery, DeliveryJson } from '../store/channels.js';
+export type { ChannelFilters, ChannelJson, ClaimedDelivery, DeliveryJson, PerChannelCap } from '../store/channels.js';
 
 /** Attempts a delivery gets before it is `failed`. */
 export const MAX_ATTEMPTS = 8;
@@ -84,7 +85,7 @@ export interface ChannelsCore {
   /** The channel's delivery log, newest first; null when the org has no such channel. */
   deliveries(orgId: string, id: string, limit: number): Promise<DeliveryJson[] | null>;
   /** Leases due deliveries to `owner` (the worker). */
-  claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
+  claim(owner: string, limit: number, leaseMs: number, perChannel?: PerChannelCap): Promise<ClaimedDelivery[]>;
   /** Makes one attempt at a claimed delivery and records how it went. */
   deliver(claimed: ClaimedDelivery, owner: string): Promise<void>;
   /** When the next pending delivery is due. */
@@ -237,9 +238,9 @@ export function createChannelsCore(deps: ChannelsDeps): ChannelsCore {
       return (await ownChannel(orgId, id)) ? store.listDeliveries(id, limit) : null;
     },
 
-    claim: (owner, limit, leaseMs) => {
+    claim: (owner, limit, leaseMs, perChannel) => {
       const at = now();
-      return store.claimDueDeliveries({ now: at, owner, leaseUntil: new Date(at.getTime() + leaseMs), limit });
+      return store.claimDueDeliveries({ now: at, owner, leaseUntil: new Date(at.getTime() + leaseMs), limit, ...(perChannel ? { perChannel } : {}) });
     },
 
     async deliver(claimed, owner) {

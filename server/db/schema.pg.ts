@@ -323,5 +323,7 @@ export const deliveries = pgTable(
     primaryKey({ columns: [t.channelId, t.eventId] }),
     index('deliveries_due_idx').on(t.status, t.nextAttemptAt),
     index('deliveries_channel_idx').on(t.channelId, t.createdAt),
+    /** A channel's due deliveries, oldest first: the claim takes a few per channel (DeliveryWorker's cap). */
+    index('deliveries_channel_due_idx').on(t.channelId, t.status, t.nextAttemptAt),
   ],
 );

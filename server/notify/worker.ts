@@ -3,7 +3,10 @@
  * (a slow or dead target never holds up a sync). It wakes when a sync has recorded events, when
  * the next retry is due, and on a steady timer (deliveries another instance recorded, clocks
  * that jump); each round claims due deliveries under a lease (store/channels.ts) and keeps up to
- * 16 in flight.
+ * 16 in flight, at most 4 of them to any one channel: a channel with a backlog (an incident that
+ * reached thousands of tenants at once) or a slow target does not hold every slot while the other
+ * channels wait, and a receiver (a Slack or Teams webhook with its rate limit) gets a few requests
+ * at a time, not a burst of 16.
  */
 import { randomUUID } from 'node:crypto';
 import type { ChannelsCore } from '../core/channels.js';
@@ -14,6 +17,8 @@ export interface DeliveryWorkerOptions {
   log?: (line: string) => void;
   /** Deliveries in flight at once (default 16). */
   concurrency?: number;
+  /** Of those, at most this many to one channel (default 4). */
+  perChannel?: number;
   /** How long a claim holds (default 2 min: well over a delivery's 10 s time-out). */
   leaseMs?: number;
   /** The steady wake-up (default 15 s). */
@@ -37,6 +42,7 @@ export class DeliveryWorker {
       now: options.now,
       log: options.log ?? (() => {}),
       concurrency: options.concurrency ?? 16,
+      perChannel: options.perChannel ?? 4,
       leaseMs: options.leaseMs ?? 120_000,
       intervalMs: options.intervalMs ?? 15_000,
     };
@@ -76,19 +82,27 @@ export class DeliveryWorker {
     // A pool: up to `concurrency` deliveries in flight, a free slot claims the next due one, so a
     // slow target (up to its 10 s time-out) holds one slot, not a whole batch.
     const inFlight = new Set<Promise<void>>();
+    /** Deliveries in flight by channel id (the per-channel cap of the claims). */
+    const held = new Map<string, number>();
     do {
       this.#again = false;
       for (;;) {
         const free = this.#started ? this.#o.concurrency - inFlight.size : 0;
-        const claimed = free > 0 ? await this.#o.channels.claim(this.owner, free, this.#o.leaseMs) : [];
+        const claimed = free > 0 ? await this.#o.channels.claim(this.owner, free, this.#o.leaseMs, { cap: this.#o.perChannel, held }) : [];
         for (const c of claimed) {
+          held.set(c.channelId, (held.get(c.channelId) ?? 0) + 1);
           const sending: Promise<void> = this.#o.channels
             .deliver(c, this.owner)
             .then(
               () => {},
               (err: Error) => this.#o.log(`notifications: delivery ${c.eventId} to ${c.channelId} failed: ${err.message}`),
             )
-            .finally(() => inFlight.delete(sending));
+            .finally(() => {
+              inFlight.delete(sending);
+              const n = (held.get(c.channelId) ?? 1) - 1;
+              if (n > 0) held.set(c.channelId, n);
+              else held.delete(c.channelId);
+            });
           inFlight.add(sending);
         }
         attempts += claimed.length;

@@ -233,13 +233,67 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Leases up to `limit` due deliveries of enabled channels to `owner` until `leaseUntil`, oldest
- * due first, in one statement: a row another worker leased in between no longer matches the
- * `WHERE` and is not returned.
+ * At most `cap` deliveries of one channel in flight from one worker: `held` counts the ones it
+ * has in flight now, by channel id (a channel at its cap gets none this time).
  */
-export function claimDueDeliveries(db: Db, p: { now: Date; owner: string; leaseUntil: Date; limit: number }): ClaimedDelivery[] {
+export interface PerChannelCap {
+  cap: number;
+  held: ReadonlyMap<string, number>;
+}
+
+export interface DeliveryClaim {
+  now: Date;
+  owner: string;
+  leaseUntil: Date;
+  limit: number;
+  /** Absent: no cap, the oldest due deliveries whatever their channel. */
+  perChannel?: PerChannelCap;
+}
+
+/** How many more deliveries of channel `id` the claim may take (pure). */
+export function channelQuota(perChannel: PerChannelCap, id: string): number {
+  return Math.max(0, perChannel.cap - (perChannel.held.get(id) ?? 0));
+}
+
+/**
+ * Leases up to `limit` due deliveries of enabled channels to `owner` until `leaseUntil`, oldest
+ * due first: a row another worker leased in between no longer matches the `WHERE` and is not
+ * returned. With `perChannel`, each channel's oldest due ones up to its quota are the candidates
+ * (one indexed read per enabled channel, `deliveries_channel_due_idx`), so a channel with a
+ * backlog cannot take every slot from the others.
+ */
+export function claimDueDeliveries(db: Db, p: DeliveryClaim): ClaimedDelivery[] {
   const now = p.now.getTime();
   const due = sql`${deliveries.status} = 'pending' and ${deliveries.nextAttemptAt} <= ${now} and (${deliveries.leaseUntil} is null or ${deliveries.leaseUntil} <= ${now})`;
+  if (p.limit <= 0) return [];
+  if (p.perChannel) {
+    const perChannel = p.perChannel;
+    return db.transaction((tx) => {
+      const candidates: Array<{ rid: number; at: number; created: number }> = [];
+      for (const { id } of tx.all<{ id: string }>(sql`select ${channels.id} as id from ${channels} where ${channels.enabled} = 1`)) {
+        const quota = Math.min(channelQuota(perChannel, id), p.limit);
+        if (quota === 0) continue;
+        candidates.push(
+          ...tx.all<{ rid: number; at: number; created: number }>(sql`
+            select rowid as rid, ${deliveries.nextAttemptAt} as at, ${deliveries.createdAt} as created from ${deliveries}
+            where ${deliveries.channelId} = ${id} and ${due}
+            order by ${deliveries.nextAttemptAt}, ${deliveries.createdAt} limit ${quota}`),
+        );
+      }
+      candidates.sort((a, b) => a.at - b.at || a.created - b.created || a.rid - b.rid);
+      const chosen = candidates.slice(0, p.limit).map((c) => c.rid);
+      if (!chosen.length) return [];
+      const leased = tx
+        .all<{ rid: number; channel_id: string; event_id: string; attempts: number }>(
+          sql`update ${deliveries} set lease_until = ${p.leaseUntil.getTime()}, lease_owner = ${p.owner}
+              where rowid in (${sql.join(chosen.map((r) => sql`${r}`), sql`, `)}) and ${due}
+              returning rowid as rid, channel_id, event_id, attempts`,
+        );
+      // In the order they were due (an update's `returning` keeps none).
+      const order = new Map(chosen.map((rid, i) => [rid, i]));
+      return leased.sort((a, b) => order.get(a.rid)! - order.get(b.rid)!).map((r) => ({ channelId: r.channel_id, eventId: r.event_id, attempts: r.attempts }));
+    });
+  }
   return db.all<{ channel_id: string; event_id: string; attempts: number }>(sql`
     update ${deliveries} set lease_until = ${p.leaseUntil.getTime()}, lease_owner = ${p.owner}
     where rowid in (

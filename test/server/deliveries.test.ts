@@ -283,6 +283,64 @@ describe('exactly once per channel', () => {
   });
 });
 
+describe('the worker’s slots', () => {
+  it('keeps at most 4 deliveries of one channel in flight, and serves the other channels meanwhile', async () => {
+    // A slow receiver: every answer to /slow waits until the test releases it.
+    const waiting: Array<() => void> = [];
+    receiver.answer((req) => (req.path === '/slow' ? new Promise((resolve) => waiting.push(() => resolve({ status: 200 }))) : { status: 200 }));
+    await channel('webhook', '/slow');
+    await channel('slack', '/fast');
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push(await record());
+    const round = run();
+    // Every delivery to the fast channel is made while the slow one holds four.
+    await waitFor(() => at('/fast').length === 10, 'the fast channel’s deliveries');
+    await waitFor(() => at('/slow').length === 4, 'four requests to the slow channel');
+    expect(waiting).toHaveLength(4);
+    // Each answer frees one slot of that channel, and the next one is sent: never more than 4 open.
+    let released = 0;
+    while (released < 10) {
+      await waitFor(() => at('/slow').length === Math.min(10, released + 4), `${Math.min(10, released + 4)} requests to the slow channel`);
+      expect(at('/slow').length - released, 'requests open at once').toBeLessThanOrEqual(4);
+      waiting[released++]!();
+    }
+    expect(await round).toBe(20);
+    expect(at('/slow').map((r) => r.headers['webhook-id']).sort()).toEqual([...ids].sort());
+    expect(at('/fast')).toHaveLength(10);
+  });
+
+  it('claims each channel’s oldest due deliveries up to its quota, the held ones counted', async () => {
+    await stack.server.notifier.stop();
+    const a = await channel('webhook', '/quota-a');
+    const b = await channel('webhook', '/quota-b');
+    for (let i = 0; i < 5; i++) await record();
+    const other = await stack.connect();
+    try {
+      const now = stack.now();
+      const leaseUntil = new Date(now.getTime() + MIN);
+      const claim = (owner: string, limit: number, held: Array<[string, number]>) => other.store.claimDueDeliveries({ now, owner, leaseUntil, limit, perChannel: { cap: 2, held: new Map(held) } });
+      const count = (list: Array<{ channelId: string }>, id: string) => list.filter((d) => d.channelId === id).length;
+      // a has one in flight: one more of a, two of b.
+      const first = await claim('w1', 10, [[a.id, 1]]);
+      expect([count(first, a.id), count(first, b.id)]).toEqual([1, 2]);
+      // At its cap a gets none; the limit counts too.
+      expect(await claim('w2', 10, [[a.id, 2], [b.id, 2]])).toEqual([]);
+      const second = await claim('w3', 1, []);
+      expect(second).toHaveLength(1);
+      // Two of each channel per claim until the 10 are all claimed, none twice.
+      const third = await claim('w4', 10, []);
+      expect([count(third, a.id), count(third, b.id)]).toEqual([2, 2]);
+      const rest = [...(await claim('w5', 10, [])), ...(await claim('w6', 10, []))];
+      expect(await claim('w7', 10, [])).toEqual([]);
+      const all = [...first, ...second, ...third, ...rest].map((d) => `${d.channelId} ${d.eventId}`);
+      expect(all).toHaveLength(10);
+      expect(new Set(all).size).toBe(10);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('filters', () => {
   it('delivers an Exchange incident only to the channels whose filters take it', async () => {
     await stack.authorize(admin, 1, { label: 'Fabrikam' });

@@ -23,13 +23,13 @@ export interface Answer {
 export interface HttpReceiver {
   url: string;
   requests: ReceivedRequest[];
-  /** Replaces how the next requests are answered (the request, and how many came before it). */
-  answer(fn: (req: ReceivedRequest, index: number) => Answer): void;
+  /** Replaces how the next requests are answered (the request, and how many came before it); a promise holds the answer until it settles. */
+  answer(fn: (req: ReceivedRequest, index: number) => Answer | Promise<Answer>): void;
   close(): Promise<void>;
 }
 
 /** An HTTP receiver on 127.0.0.1 that answers 200 until told otherwise. */
-export async function startHttpReceiver(answer: (req: ReceivedRequest, index: number) => Answer = () => ({ status: 200 })): Promise<HttpReceiver> {
+export async function startHttpReceiver(answer: (req: ReceivedRequest, index: number) => Answer | Promise<Answer> = () => ({ status: 200 })): Promise<HttpReceiver> {
   let respond = answer;
   const requests: ReceivedRequest[] = [];
   const server = createServer((req, res) => {
@@ -39,9 +39,11 @@ export async function startHttpReceiver(answer: (req: ReceivedRequest, index: nu
       const received = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
       const index = requests.length;
       requests.push(received);
-      const out = respond(received, index);
-      res.writeHead(out.status, out.headers ?? {});
-      res.end(out.body ?? '');
+      void Promise.resolve(respond(received, index)).then((out) => {
+        if (res.destroyed) return; // the sender gave up (its time-out) meanwhile
+        res.writeHead(out.status, out.headers ?? {});
+        res.end(out.body ?? '');
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

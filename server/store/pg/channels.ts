@@ -20,6 +20,7 @@ import type { ChangeEvent } from '../../../widgets/api/types.js';
 import {
   attemptChanges,
   channelChanges,
+  channelQuota,
   channelOutcome,
   deliveryJson,
   disabledDeliveryChanges,
@@ -29,8 +30,10 @@ import {
   type ChannelPatch,
   type ChannelRow,
   type ClaimedDelivery,
+  type DeliveryClaim,
   type DeliveryJson,
   type NewChannel,
+  type PerChannelCap,
   type TestDelivery,
 } from '../channels.js';
 import { withLabel } from '../events.js';
@@ -123,8 +126,9 @@ export async function listDeliveries(db: PgDb, channelId: string, limit: number)
  * first, in one transaction: the due rows are locked `FOR UPDATE SKIP LOCKED` (rows another
  * claimer holds are skipped, not waited for) and leased before it commits.
  */
-export async function claimDueDeliveries(db: PgDb, p: { now: Date; owner: string; leaseUntil: Date; limit: number }): Promise<ClaimedDelivery[]> {
+export async function claimDueDeliveries(db: PgDb, p: DeliveryClaim): Promise<ClaimedDelivery[]> {
   if (p.limit <= 0) return [];
+  if (p.perChannel) return claimPerChannel(db, p, p.perChannel);
   return db.transaction(async (tx) => {
     const due = await tx
       .select({ channelId: deliveries.channelId, eventId: deliveries.eventId })
@@ -154,6 +158,47 @@ export async function claimDueDeliveries(db: PgDb, p: { now: Date; owner: string
     const attempts = new Map(leased.map((d) => [`${d.channelId} ${d.eventId}`, d.attempts]));
     // In the order they were due (an update's `returning` keeps none).
     return due.map((d) => ({ channelId: d.channelId, eventId: d.eventId, attempts: attempts.get(`${d.channelId} ${d.eventId}`)! }));
+  });
+}
+
+/**
+ * {@link claimDueDeliveries} with a quota per channel: for each enabled channel (a `LATERAL` read
+ * of `deliveries_channel_due_idx`), its oldest due rows up to its quota, locked `FOR UPDATE SKIP
+ * LOCKED`; of those, the `limit` oldest are leased in the same transaction.
+ */
+async function claimPerChannel(db: PgDb, p: DeliveryClaim, perChannel: PerChannelCap): Promise<ClaimedDelivery[]> {
+  const held = [...perChannel.held].filter(([, n]) => n > 0);
+  const quota = held.length
+    ? sql`(case ${sql.join(
+        held.map(([id]) => sql`when c.id = ${id} then ${channelQuota(perChannel, id)}::int`),
+        sql` `,
+      )} else ${perChannel.cap}::int end)`
+    : sql`${perChannel.cap}::int`;
+  return db.transaction(async (tx) => {
+    const due = await tx.execute<{ channel_id: string; event_id: string; attempts: number }>(sql`
+      select d.channel_id, d.event_id, d.attempts from channels c
+      cross join lateral (
+        select x.channel_id, x.event_id, x.attempts, x.next_attempt_at, x.created_at from deliveries x
+        where x.channel_id = c.id and x.status = 'pending' and x.next_attempt_at <= ${p.now}
+          and (x.lease_until is null or x.lease_until <= ${p.now})
+        order by x.next_attempt_at, x.created_at
+        limit least(${quota}, ${p.limit}::int)
+        for update of x skip locked
+      ) d
+      where c.enabled
+      order by d.next_attempt_at, d.created_at, d.channel_id collate "C", d.event_id collate "C"
+      limit ${p.limit}::int`);
+    const rows = due.rows;
+    if (rows.length === 0) return [];
+    const keys = sql.join(
+      rows.map((d) => sql`(${d.channel_id}, ${d.event_id})`),
+      sql`, `,
+    );
+    await tx
+      .update(deliveries)
+      .set({ leaseUntil: p.leaseUntil, leaseOwner: p.owner })
+      .where(sql`(${deliveries.channelId}, ${deliveries.eventId}) in (${keys})`);
+    return rows.map((d) => ({ channelId: d.channel_id, eventId: d.event_id, attempts: Number(d.attempts) }));
   });
 }
 

@@ -1,0 +1,1 @@
+CREATE INDEX `deliveries_channel_due_idx` ON `deliveries` (`channel_id`,`status`,`next_attempt_at`);
