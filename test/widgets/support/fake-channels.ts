@@ -9,9 +9,9 @@
  * three, then a target that is not an https URL or an e-mail list that is not addresses, and a
  * filter naming a tenant the org cannot see); `PATCH` (enabling clears `lastError`), `DELETE` →
  * 204, an unknown channel → 404. test/widgets/integration/contract.test.ts compares these
- * answers with the real server's. A test
- * send is delivered (HTTP 200, or no status for e-mail) unless the channel's target is one that
- * fails (the seeded Teams channel: HTTP 500), and lands in the delivery log like the server's.
+ * answers with the real server's. A test send is delivered (HTTP 200, or no status for e-mail)
+ * unless the channel's target is one that fails (the seeded Teams channel: HTTP 500), and lands
+ * in the delivery log like the server's.
  *
  * Events ({@link fakeEvents}, test-api.mjs only: it needs the dev server's response): per
  * test session,
