@@ -19,7 +19,9 @@ import * as sqliteSchema from '../../server/db/schema.js';
 import type { AuthorizationStatus, DeliveryStatus, EventType } from '../../server/db/schema.js';
 import { channelJson, openChannel, type ChannelRow, type ClaimedDelivery } from '../../server/store/channels.js';
 import { createSqliteStore } from '../../server/store/index.js';
+import { eventsAfter, recordEventsIn } from '../../server/store/pg/events.js';
 import { createOutboxOperations, type OutboxOperations } from '../../server/store/pg/outbox.js';
+import { eventId, type EventDraft } from '../../server/store/events.js';
 import { usePostgres } from '../support/postgres.js';
 import { tempDatabase, type TempDatabase } from './support/db.js';
 
@@ -622,5 +624,55 @@ describe('two instances on one PostgreSQL database', () => {
       if (byB.has(id)) expect(rows.get(id), id).toMatchObject({ status: 'pending', attempts: 0, leaseOwner: 'instance-b' });
       else expect(rows.get(id), id).toMatchObject({ status: 'delivered', attempts: 1, leaseOwner: null, lastAttemptAt: at(16) });
     }
+  });
+});
+
+describe('the event stream across instances', () => {
+  /** A sync's event for tenant {@link T}, told apart by `n`. */
+  const draft = (n: number): EventDraft => ({
+    type: 'service.status_changed',
+    tenantId: T,
+    identity: ['exchange', n],
+    payload: { type: 'service.status_changed', occurredAt: at(n).toISOString(), tenant: { tenantId: T, displayName: 'Contoso', label: null } },
+  });
+
+  it('commits events in stream order: a stream never reads a later event before an earlier one still being written', async () => {
+    const url = await pg().createDatabase();
+    const setup = await openPostgres(url, { max: 2 });
+    opened.push(setup);
+    const engine = onPostgres(setup);
+    await engine.addOrg(ORG_A);
+    await engine.addAuthorization({ id: 'auth-a', orgId: ORG_A, tenantId: T, label: 'Contoso HQ' });
+    const [a, b] = [await openPostgres(url, { max: 2, applicationName: 'instance-a' }), await openPostgres(url, { max: 2, applicationName: 'instance-b' })];
+    opened.push(a, b);
+    const read = async (after: number) => (await eventsAfter(setup.db, { afterSeq: after, orgId: ORG_A, limit: 10 })).map((e) => ({ seq: e.seq, id: e.id }));
+
+    // Instance A records its event (seq drawn) and is still writing; instance B records one after it and commits.
+    let finishA!: () => void;
+    const aWriting = new Promise<void>((resolve) => (finishA = resolve));
+    let aRecorded!: () => void;
+    const aHasRecorded = new Promise<void>((resolve) => (aRecorded = resolve));
+    const txA = a.db.transaction(async (tx) => {
+      await recordEventsIn(tx, [draft(1)], at(1));
+      aRecorded();
+      await aWriting;
+    });
+    await aHasRecorded;
+    let bCommitted = false;
+    const txB = b.db
+      .transaction(async (tx) => {
+        await recordEventsIn(tx, [draft(2)], at(2));
+      })
+      .then(() => (bCommitted = true));
+    // While A writes, a stream sees neither event: B waits for A (without the order lock it would
+    // have committed, and the stream would move past A's earlier seq and never read it).
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await read(0)).toEqual([]);
+    expect(bCommitted).toBe(false);
+    finishA();
+    await Promise.all([txA, txB]);
+    const both = await read(0);
+    expect(both.map((e) => e.id)).toEqual([eventId(draft(1)), eventId(draft(2))]);
+    expect(both[0]!.seq).toBeLessThan(both[1]!.seq);
   });
 });

@@ -235,14 +235,16 @@ describe('several server processes on one PostgreSQL database', () => {
   }, 60_000);
 
   it('delivers each event once per channel with two delivery workers, and every instance streams every event', async () => {
-    const created = await api(a, '/api/channels', { method: 'POST', json: { kind: 'webhook', name: 'ops hook', target: `${receiver.url}/hook` } });
-    expect(created.status, await created.clone().text()).toBe(201);
+    // The streams first, then the channel: every event the webhook gets (recorded once the channel
+    // exists) was recorded after both streams had started, so both must stream it too.
     const onA = await openEvents(`${a.url}/api/events`, key);
     const onB = await openEvents(`${b.url}/api/events`, key);
     streams.push(onA, onB);
     expect([onA.status, onB.status]).toEqual([200, 200]);
     expect(await onA.nextComment()).toMatch(/o365-health events/);
     expect(await onB.nextComment()).toMatch(/o365-health events/);
+    const created = await api(a, '/api/channels', { method: 'POST', json: { kind: 'webhook', name: 'ops hook', target: `${receiver.url}/hook` } });
+    expect(created.status, await created.clone().text()).toBe(201);
     // Each stream is read as it arrives, with the time of arrival.
     const streamed: Record<string, Array<SseMessage & { at: number }>> = { a: [], b: [] };
     for (const [id, stream] of [['a', onA], ['b', onB]] as const) {

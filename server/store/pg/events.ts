@@ -13,12 +13,24 @@ import type { ChangeEvent } from '../../../widgets/api/types.js';
 import { eventId, matchesFilters, parseFilters, toStored, type ChannelFilters, type EventDraft, type StoredEvent } from '../events.js';
 
 /**
+ * The transaction-level advisory lock every transaction that records events holds from its first
+ * event until it commits. `seq` comes from an identity, drawn at insert time: without the lock,
+ * two instances' transactions could commit out of `seq` order, and a stream that had read past the
+ * later number would never read the earlier one (`eventsAfter` reads `seq > position`). With it,
+ * events commit in `seq` order, so a stream that has seen `seq` n has seen every event before it.
+ * Transactions record their events last, just before committing, so the lock is held briefly.
+ */
+export const EVENT_ORDER_LOCK_KEY = 0x6f333635_657674n;
+
+/**
  * Records `drafts` inside `tx`: each event once (an id already stored is left alone, and gets no
  * new deliveries), and a pending delivery for every enabled channel of every org that can see the
- * event's tenant and whose filters match. Returns the ids newly recorded.
+ * event's tenant and whose filters match. Returns the ids newly recorded. Takes
+ * {@link EVENT_ORDER_LOCK_KEY} first.
  */
 export async function recordEventsIn(tx: PgTx, drafts: readonly EventDraft[], now: Date): Promise<string[]> {
   if (drafts.length === 0) return [];
+  await tx.execute(sql`select pg_advisory_xact_lock(${EVENT_ORDER_LOCK_KEY.toString()}::bigint)`);
   const recorded: string[] = [];
   const channelsByTenant = new Map<string, Array<{ id: string; orgId: string; filters: ChannelFilters }>>();
   for (const draft of drafts) {
