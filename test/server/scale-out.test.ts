@@ -255,7 +255,7 @@ describe('several server processes on one PostgreSQL database', () => {
 
     // Tenant 0's next sync is held in the simulator: the instance holding its lease is the one that syncs it.
     const watched = tenantIds[0]!;
-    expect((await control('POST', `/_simulator/tenants/${watched}/faults`, { kind: 'hold', count: 1 })).status).toBe(201);
+    expect((await control('POST', `/_simulator/tenants/${watched}/faults`, { kind: 'hold', count: 1, path: HEALTH_PATH })).status).toBe(201);
     const [heldRequest] = await held(watched);
     expect(heldRequest!.path).toBe(HEALTH_PATH);
     const syncer = (await lease(watched))!.lease_owner;
@@ -305,7 +305,7 @@ describe('several server processes on one PostgreSQL database', () => {
 
   it('takes over the tenants of an instance killed with SIGKILL mid-sync within one poll interval plus the lease time', async () => {
     const victimTenant = tenantIds[1]!;
-    expect((await control('POST', `/_simulator/tenants/${victimTenant}/faults`, { kind: 'hang', count: 1 })).status).toBe(201);
+    expect((await control('POST', `/_simulator/tenants/${victimTenant}/faults`, { kind: 'hang', count: 1, path: HEALTH_PATH })).status).toBe(201);
     const [hung] = await held(victimTenant);
     const before = (await lease(victimTenant))!;
     const victim = instances.find((i) => i.id === before.lease_owner);
