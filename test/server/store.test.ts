@@ -335,3 +335,30 @@ describe('orgs and API keys', () => {
     expect(() => createApiKey(store.db, { orgName: 'acme', role: 'root' as 'admin' })).toThrow(RangeError);
   });
 });
+
+describe('query plans on a migrated database', () => {
+  /** SQLite's plan of `query` (EXPLAIN QUERY PLAN), its steps joined. */
+  const plan = (query: string, ...params: unknown[]) =>
+    store.sqlite
+      .prepare(`explain query plan ${query}`)
+      .all(...params)
+      .map((r) => (r as { detail: string }).detail)
+      .join('; ');
+
+  it("reads one tenant's listed issues and Message center posts by the tenant key, not by every tenant's listed rows", () => {
+    // The sync's "listed by Microsoft" reads (a full issue resync, the Message center) and the overview's active issues.
+    for (const [table, extra] of [
+      ['issues', ''],
+      ['messages', ''],
+      ['issues', ' and is_resolved = 0'],
+    ] as const) {
+      const detail = plan(`select id from ${table} where tenant_id = ? and listed_by_microsoft = ?${extra}`, 'tenant', 1);
+      expect(detail, `${table}${extra}`).toMatch(/\(tenant_id=\?/);
+      expect(detail, `${table}${extra}`).not.toMatch(/retention_idx|SCAN/);
+    }
+    // The retention prunes still have an index of their own.
+    for (const table of ['issues', 'messages']) {
+      expect(plan(`delete from ${table} where listed_by_microsoft = ? and last_modified_date_time < ?`, 0, '2024-01-01'), table).toMatch(new RegExp(`${table}_retention_idx`));
+    }
+  });
+});
