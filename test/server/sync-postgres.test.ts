@@ -240,6 +240,26 @@ describe('sync on PostgreSQL', () => {
     expect(await pair[0].store.getTenantRow(T)).toMatchObject({ lastSyncAt: at(10), nextPollAt: at(15), issuesWatermark: '2024-05-01T10:04:00.000Z' });
   });
 
+  it('counts an issue’s posts in its own tenant: one Microsoft incident (one id) in two tenants, a new post in one is announced', async () => {
+    const pair = await engines();
+    const { authorizationId, orgs } = await subscribedOrg(pair);
+    const OTHER = 'c3d4e5f6-0718-4a29-b3c4-d5e6f7081920';
+    const other = randomUUID();
+    await both(pair, async (e) => e.addAuthorization({ orgId: orgs[e.name === 'postgres' ? 0 : 1]!, tenantId: OTHER, id: other }));
+    const post = (n: number) => ({ createdDateTime: `2024-05-01T10:0${n}:00Z`, postType: 'regular', contentType: 'text', content: `Update ${n}.` });
+    const withPosts = (n: number, modified: string) => issue('EX1', { lastModifiedDateTime: modified, posts: [...issue('EX1').posts, ...Array.from({ length: n }, (_, i) => post(i + 1))] });
+    const sync = (tenantId: string, authorization: string, s: SyncSnapshot, now: Date) => both(pair, (e) => e.store.recordSyncSuccess({ tenantId, authorizationId: authorization, snapshot: s, now, nextPollAt: at(60) }));
+    // The other tenant already has three more posts of the same incident.
+    await sync(OTHER, other, snapshot({ issues: [withPosts(3, '2024-05-01T10:03:00Z')] }), at(0));
+    await sync(T, authorizationId, snapshot(), at(0));
+    // Tenant T gets its first update: an issue.updated for T, on both engines.
+    const [onPg, onSqlite] = await sync(T, authorizationId, snapshot({ fullIssueSync: false, issues: [withPosts(1, '2024-05-01T10:01:00Z')] }), at(5));
+    expect(onPg!.events).toHaveLength(1);
+    expect(onPg).toEqual(onSqlite);
+    const [pgEvents] = await both(pair, (e) => e.events());
+    expect(pgEvents.map((e) => [e.tenantId, e.type])).toEqual([[T, 'issue.updated']]);
+  });
+
   it('keeps each service’s status history, and announces every change (a status that comes back is a new change)', async () => {
     const pair = await engines();
     await subscribedOrg(pair);

@@ -187,7 +187,10 @@ async function issuesBefore(tx: PgTx, tenantId: string, list: readonly IssueReco
         isResolved: issues.isResolved,
         lastModifiedDateTime: issues.lastModifiedDateTime,
         listedByMicrosoft: issues.listedByMicrosoft,
-        posts: sql<number>`(select count(*)::int from ${issuePosts} where ${issuePosts.tenantId} = ${issues.tenantId} and ${issuePosts.issueId} = ${issues.id})`,
+        // Qualified by hand: in a one-table select drizzle writes columns unqualified, and there
+        // "tenant_id" = "tenant_id" compared issue_posts with itself, counting (and scanning) every
+        // tenant's posts of the issue id (one Microsoft incident has one id in every tenant).
+        posts: sql<number>`(select count(*)::int from ${issuePosts} where ${issuePosts}.tenant_id = ${issues}.tenant_id and ${issuePosts}.issue_id = ${issues}.id)`,
       })
       .from(issues)
       .where(and(eq(issues.tenantId, tenantId), inArray(issues.id, part)));
