@@ -139,6 +139,17 @@ function onSqlite(database: TempDatabase): Engine {
   };
 }
 
+/** A fresh database (its own pool of 2) where org A holds an active authorization for {@link T}. */
+async function orgADatabase() {
+  const url = await pg().createDatabase();
+  const setup = await openPostgres(url, { max: 2 });
+  opened.push(setup);
+  const engine = onPostgres(setup);
+  await engine.addOrg(ORG_A);
+  await engine.addAuthorization({ id: 'auth-a', orgId: ORG_A, tenantId: T, label: 'Contoso HQ' });
+  return { url, setup, engine };
+}
+
 async function newPostgres(max = 3): Promise<OpenPostgres> {
   const database = await openPostgres(await pg().createDatabase(), { max });
   opened.push(database);
@@ -523,12 +534,7 @@ describe('two instances on one PostgreSQL database', () => {
 
   /** One database with 200 deliveries due on one channel, and two instances: separate pools, separate stores. */
   async function instances() {
-    const url = await pg().createDatabase();
-    const setup = await openPostgres(url, { max: 2 });
-    opened.push(setup);
-    const engine = onPostgres(setup);
-    await engine.addOrg(ORG_A);
-    await engine.addAuthorization({ id: 'auth-a', orgId: ORG_A, tenantId: T, label: 'Contoso HQ' });
+    const { url, setup, engine } = await orgADatabase();
     const channel = await engine.store.insertChannel(box, { orgId: ORG_A, kind: 'webhook', name: 'ops', target: 'https://hooks.example/ops', targetMasked: 'https://hooks.example/…', secret: null, filters: {}, now: at(0) });
     const values = Array.from({ length: COUNT }, (_, i) => ({
       channelId: channel.id,
@@ -637,12 +643,7 @@ describe('the event stream across instances', () => {
   });
 
   it('commits events in stream order: a stream never reads a later event before an earlier one still being written', async () => {
-    const url = await pg().createDatabase();
-    const setup = await openPostgres(url, { max: 2 });
-    opened.push(setup);
-    const engine = onPostgres(setup);
-    await engine.addOrg(ORG_A);
-    await engine.addAuthorization({ id: 'auth-a', orgId: ORG_A, tenantId: T, label: 'Contoso HQ' });
+    const { url, setup } = await orgADatabase();
     const [a, b] = [await openPostgres(url, { max: 2, applicationName: 'instance-a' }), await openPostgres(url, { max: 2, applicationName: 'instance-b' })];
     opened.push(a, b);
     const read = async (after: number) => (await eventsAfter(setup.db, { afterSeq: after, orgId: ORG_A, limit: 10 })).map((e) => ({ seq: e.seq, id: e.id }));

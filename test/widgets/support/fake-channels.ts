@@ -123,6 +123,9 @@ const view = ({ failsWith: _f, deliveries: _d, ...c }: FakeChannel): Channel => 
 /** One zod issue as the server words it: its path (empty: the body itself) and message. */
 type Issue = [path: string, message: string];
 
+/** zod's words for keys a strict object does not know. */
+const unrecognized = (keys: string[]) => `Unrecognized key${keys.length > 1 ? 's' : ''}: ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
+
 /** The server's `validation_failed` message of a body's issues (server/validation.ts: the first three). */
 const bodyRefusal = (issues: Issue[]) => invalid(`Invalid ${issues.slice(0, 3).map(([path, m]) => (path ? `body field "${path}": ${m}` : `body field: ${m}`)).join('; ')}`);
 
@@ -168,7 +171,7 @@ function filterIssues(raw: unknown): Issue[] {
     if (value.length > 50) out.push([`filters.${key}`, `at most 50 ${list.what}`]);
   }
   const unknown = Object.keys(raw).filter((k) => !FILTER_LISTS[k]);
-  if (unknown.length) out.push(['filters', `Unrecognized key${unknown.length > 1 ? 's' : ''}: ${unknown.map((k) => JSON.stringify(k)).join(', ')}`]);
+  if (unknown.length) out.push(['filters', unrecognized(unknown)]);
   return out;
 }
 
@@ -262,7 +265,7 @@ export function channelRoute(req: FakeRequest, ctx: FakeContext): FakeAnswer | u
     issues.push(...filterIssues(body.filters));
     if (body.enabled !== undefined && typeof body.enabled !== 'boolean') issues.push(['enabled', 'enabled must be true or false']);
     const unknown = Object.keys(body).filter((k) => !['name', 'filters', 'enabled'].includes(k));
-    if (unknown.length) issues.push(['', `Unrecognized key${unknown.length > 1 ? 's' : ''}: ${unknown.map((k) => JSON.stringify(k)).join(', ')}`]);
+    if (unknown.length) issues.push(['', unrecognized(unknown)]);
     if (body.name === undefined && body.filters === undefined && body.enabled === undefined) issues.push(['', 'give at least one of name, filters, enabled']);
     if (issues.length) return bodyRefusal(issues);
   }
